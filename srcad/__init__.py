@@ -1,0 +1,11 @@
+"""srcad: source-to-source automatic differentiation for Python and NumPy.
+
+Public names only; see API.md for the contract.
+"""
+from .api import grad, jacobian, source, value_and_grad, vjp
+from .errors import (NoDerivativeRule, NonScalarOutput, SourceUnavailable,
+                     SrcadError, UnsupportedSyntax, UsageError)
+
+__all__ = ["grad", "value_and_grad", "vjp", "jacobian", "source",
+           "SrcadError", "UnsupportedSyntax", "NoDerivativeRule",
+           "NonScalarOutput", "SourceUnavailable", "UsageError"]

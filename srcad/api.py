@@ -1,0 +1,138 @@
+"""The public transforms: grad, value_and_grad, vjp, jvp, jacobian, hessian,
+source.
+
+Each transform is built lazily: the first call (or `.source`) runs the
+pipeline, so a decorated function may use helpers defined further down its
+module. Later calls go straight to the cached compiled function.
+"""
+import functools
+
+import numpy as np
+
+from . import pipeline
+from .errors import UsageError
+
+
+class Transformed:
+    """A compiled derivative of `fn`, called like `fn`."""
+
+    def __init__(self, fn, kind, wrt, mode, optimize):
+        if not callable(fn):
+            raise UsageError(f"expected a function to differentiate, got "
+                             f"{fn!r}")
+        _check_mode(mode)
+        self.fn = fn
+        self.kind = kind
+        self.wrt = _freeze(wrt)
+        self.mode = mode
+        self.optimize = optimize
+        self._entry = None
+        functools.update_wrapper(self, fn, updated=())
+
+    def _generated(self):
+        return pipeline.cached(self.fn, self.kind, self.wrt, self.mode,
+                               self.optimize)
+
+    def __call__(self, *args, **kwargs):
+        entry = self._entry
+        if entry is None:
+            entry = self._entry = self._generated().entry
+        return entry(*args, **kwargs)
+
+    def _srcad_function(self):
+        """The generated function, for capturing it again."""
+        return self._generated().entry
+
+    @property
+    def source(self):
+        """The generated Python source of this derivative."""
+        return self._generated().source
+
+    def __repr__(self):
+        return (f"<srcad {self.kind} of {getattr(self.fn, '__qualname__', self.fn)}"
+                f" wrt={self.wrt!r} mode={self.mode}>")
+
+
+def _freeze(wrt):
+    return tuple(wrt) if isinstance(wrt, list) else wrt
+
+
+def _check_mode(mode):
+    if mode not in ("reverse", "forward"):
+        raise UsageError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+
+
+def _transform(kind, f, wrt, mode, optimize):
+    if f is None:
+        return lambda fn: Transformed(fn, kind, wrt, mode, optimize)
+    return Transformed(f, kind, wrt, mode, optimize)
+
+
+def grad(f=None, wrt=0, mode="reverse", optimize=True):
+    """The gradient of scalar-valued `f` with respect to argument(s) `wrt`.
+
+    Usable as `grad(f)`, `@grad` or `@grad(wrt="w")`. With a tuple `wrt`
+    the result is a tuple of gradients, one per argument.
+    """
+    return _transform("grad", f, wrt, mode, optimize)
+
+
+def value_and_grad(f=None, wrt=0, mode="reverse", optimize=True):
+    """Like grad, but returns `(f(*args), gradient)` from one pass."""
+    return _transform("value_and_grad", f, wrt, mode, optimize)
+
+
+def vjp(f, *primals, optimize=True):
+    """`(f(*primals), pullback)`; `pullback(ct)` returns one cotangent per
+    primal, as a tuple, from the saved forward pass (no recomputation)."""
+    wrt = tuple(range(len(primals)))
+    generated = pipeline.cached(f, "vjp", wrt, "reverse", optimize)
+    fwd = generated.entry
+    bwd = generated.functions[_bwd_name(generated)]
+    out, residuals = fwd(*primals)
+
+    def pullback(cotangent):
+        return bwd(residuals, cotangent)
+    return out, pullback
+
+
+def _bwd_name(generated):
+    return [n for n in generated.functions if n != generated.entry.__name__
+            and n.endswith("_bwd")][0]
+
+
+def source(f, mode="reverse", wrt=0, optimize=True, kind="grad"):
+    """The generated source of `kind` (grad by default) of `f`."""
+    _check_mode(mode)
+    return pipeline.cached(f, kind, _freeze(wrt), mode, optimize).source
+
+
+def jacobian(f, wrt=0, mode="reverse"):
+    """A function returning the Jacobian of `f`, shape out.shape + in.shape
+    (a tuple of them for a tuple `wrt`)."""
+    _check_mode(mode)
+
+    def jac(*args):
+        positions = _positions(f, wrt)
+        out, pullback = vjp(f, *args)
+        out = np.asarray(out)
+        rows = []
+        for i in range(out.size):
+            ct = np.zeros(out.shape)
+            ct.flat[i] = 1.0
+            rows.append(pullback(ct if out.shape else 1.0))
+        result = []
+        for p in positions:
+            shape = np.shape(args[p])
+            stacked = np.array([np.reshape(r[p], shape) for r in rows])
+            result.append(stacked.reshape(out.shape + shape))
+        return result[0] if not isinstance(wrt, tuple) else tuple(result)
+    return jac
+
+
+def _positions(f, wrt):
+    import inspect
+    params = list(inspect.signature(f).parameters)
+    items = wrt if isinstance(wrt, tuple) else (wrt,)
+    return [params.index(w) if isinstance(w, str) else w % len(params)
+            for w in items]

@@ -1,0 +1,157 @@
+"""Capture: from a Python function object to a gast tree we can transform.
+
+`capture(fn)` returns a `Captured` whose `tree` is the function's
+`gast.FunctionDef` with decorators removed and every node's `lineno` and
+`col_offset` pointing into the user's real file, and whose `resolve(name)`
+looks a free name up the way Python would at call time: closure cells, then
+the function's globals, then builtins.
+"""
+import builtins
+import inspect
+import linecache
+import textwrap
+
+import gast
+
+from .errors import SourceUnavailable, UnsupportedSyntax
+
+MISSING = object()
+
+
+class Captured:
+    """A user function with its parsed source and the names it can see."""
+
+    def __init__(self, fn, tree, filename):
+        self.fn = fn
+        self.tree = tree
+        self.filename = filename
+        self.name = tree.name
+        self.params = [a.id for a in tree.args.args]
+        self.closure = _closure_vars(fn)
+        self.globals = getattr(fn, "__globals__", {})
+        self.extras = {}  # names generated code adds: modules, helpers
+
+    def bind_module(self, obj, preferred, namer):
+        """A name under which generated code reaches `obj`, preferring the
+        one the user's own code already uses."""
+        for bound, value in self.extras.items():
+            if value is obj:
+                return bound
+        if self.resolve(preferred) is obj:
+            return preferred
+        bound = namer.reserve(preferred)
+        self.extras[bound] = obj
+        return bound
+
+    def namespace(self):
+        """The globals generated code runs in."""
+        ns = dict(self.globals)
+        ns.update(self.closure)
+        ns.update(self.extras)
+        return ns
+
+    def line_text(self, lineno):
+        return linecache.getline(self.filename, lineno).rstrip("\n")
+
+    def resolve(self, name):
+        """The object bound to free name `name`, or MISSING."""
+        if name in self.closure:
+            return self.closure[name]
+        if name in self.globals:
+            return self.globals[name]
+        return getattr(builtins, name, MISSING)
+
+
+def capture(fn):
+    """Parse `fn`'s source into a `Captured`."""
+    fn = inspect.unwrap(fn, stop=lambda f: hasattr(f, "_srcad_function"))
+    if hasattr(fn, "_srcad_function"):  # a derivative srcad generated
+        fn = fn._srcad_function()
+    if not inspect.isfunction(fn):
+        raise SourceUnavailable(
+            f"srcad can only differentiate Python functions with source; got "
+            f"{fn!r}. Wrap it in a def, or register a derivative rule for it "
+            f"with srcad.defrule.")
+    filename = fn.__code__.co_filename
+    lines, first = _source_lines(fn, filename)
+    text = "".join(lines)
+    indent = len(lines[0]) - len(lines[0].lstrip())
+    try:
+        module = gast.parse(textwrap.dedent(text))
+    except SyntaxError:
+        module = gast.parse(_wrap_fragment(textwrap.dedent(text)))
+        first -= 1
+    _shift(module, first - 1, indent)
+    tree = _find_def(module, fn)
+    tree.decorator_list = []
+    return Captured(fn, tree, filename)
+
+
+def _source_lines(fn, filename):
+    generated = getattr(fn, "__srcad_source__", None)
+    if generated is not None:
+        lines = generated.splitlines(True)
+        start = fn.__code__.co_firstlineno
+        return inspect.getblock(lines[start - 1:]), start
+    try:
+        return inspect.getsourcelines(fn)
+    except (OSError, TypeError):
+        raise SourceUnavailable(
+            f"cannot read the source of {fn.__qualname__} (defined in "
+            f"{filename}): srcad needs the function's source file. Define the "
+            f"function in a .py file, or give it a derivative rule with "
+            f"srcad.defrule.") from None
+
+
+def _wrap_fragment(text):
+    # A lambda's source is the statement around it, which may be a fragment
+    # such as a keyword argument; wrapping it in a call makes it parse.
+    return "(\n" + text + "\n)"
+
+
+def _shift(module, lines, cols):
+    for node in gast.walk(module):
+        if hasattr(node, "lineno"):
+            node.lineno += lines
+            node.col_offset += cols
+            if getattr(node, "end_lineno", None) is not None:
+                node.end_lineno += lines
+                node.end_col_offset += cols
+
+
+def _find_def(module, fn):
+    code = fn.__code__
+    want = list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
+    for node in gast.walk(module):
+        if isinstance(node, gast.FunctionDef) and node.name == fn.__name__:
+            return node
+    for node in gast.walk(module):
+        if isinstance(node, gast.Lambda) and _arg_names(node.args) == want:
+            return _lambda_as_def(node)
+    raise UnsupportedSyntax(
+        f"could not find the definition of {fn.__qualname__} in its source "
+        f"file {code.co_filename}; write it as a plain def statement.")
+
+
+def _arg_names(args):
+    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+
+
+def _lambda_as_def(node):
+    ret = gast.Return(value=node.body)
+    gast.copy_location(ret, node.body)
+    fdef = gast.FunctionDef(name="lambda_", args=node.args, body=[ret],
+                            decorator_list=[], returns=None,
+                            type_comment=None, type_params=[])
+    return gast.copy_location(fdef, node)
+
+
+def _closure_vars(fn):
+    cells = fn.__closure__ or ()
+    out = {}
+    for name, cell in zip(fn.__code__.co_freevars, cells):
+        try:
+            out[name] = cell.cell_contents
+        except ValueError:  # a cell not yet filled
+            pass
+    return out

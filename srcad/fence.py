@@ -1,0 +1,106 @@
+"""Fence: reject what srcad does not differentiate, before anything else runs.
+
+`fence(captured)` returns nothing; it raises `UnsupportedSyntax` at the first
+node outside the supported subset, with advice on what to write instead.
+What passes the fence is something every later pass handles.
+"""
+import gast
+
+from .errors import UnsupportedSyntax, located
+
+# Node types every later pass understands.
+ALLOWED = (
+    gast.Assign, gast.AugAssign, gast.Return, gast.Expr, gast.Pass,
+    gast.Assert,
+    gast.BinOp, gast.UnaryOp, gast.Call, gast.Name, gast.Constant,
+    gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
+    gast.Compare, gast.keyword,
+    gast.Load, gast.Store, gast.operator, gast.unaryop, gast.cmpop,
+)
+
+ADVICE = {
+    gast.If: "branches on values are not supported yet; compute both sides "
+             "and select with np.where(cond, a, b)",
+    gast.IfExp: "conditional expressions are not supported yet; use "
+                "np.where(cond, a, b)",
+    gast.For: "loops are not supported yet; write the computation with "
+              "array operations",
+    gast.While: "while loops are not supported yet; write the computation "
+                "with array operations",
+    gast.BoolOp: "'and' / 'or' are not supported yet; use np.logical_and / "
+                 "np.logical_or on conditions",
+    gast.FunctionDef: "functions defined inside the differentiated function "
+                      "are not supported; define the helper at module level",
+    gast.Lambda: "lambda inside the differentiated function is not "
+                 "supported; define the helper at module level",
+    gast.With: "'with' blocks are not supported; move them out of the "
+               "differentiated function",
+    gast.Try: "'try' is not supported; move error handling out of the "
+              "differentiated function",
+    gast.Global: "'global' is not supported; pass the value as an argument",
+    gast.Nonlocal: "'nonlocal' is not supported; pass the value as an "
+                   "argument and return the new one",
+    gast.Delete: "'del' is not supported; simply stop using the name",
+    gast.Yield: "generators are not supported; return a value instead",
+    gast.YieldFrom: "generators are not supported; return a value instead",
+    gast.Await: "async code is not supported",
+    gast.AsyncFunctionDef: "async functions are not supported",
+    gast.ListComp: "comprehensions are not supported yet; use array "
+                   "operations",
+    gast.Starred: "star-unpacking is not supported; name each value",
+}
+
+
+def fence(captured):
+    """Raise a located UnsupportedSyntax for the first unsupported node."""
+    tree = captured.tree
+    args = tree.args
+    if args.vararg or args.kwarg or args.posonlyargs or args.kwonlyargs:
+        raise located(UnsupportedSyntax,
+                      "*args, **kwargs, keyword-only and positional-only "
+                      "parameters are not supported; use plain parameters", tree, captured)
+    for stmt in tree.body:
+        for node in gast.walk(stmt):
+            if not isinstance(node, ALLOWED):
+                raise located(UnsupportedSyntax, _message(node), node,
+                              captured)
+            _check_node(node, captured)
+
+
+def _message(node):
+    kind = type(node).__name__
+    advice = ADVICE.get(type(node))
+    if advice is None:
+        advice = "rewrite it with plain assignments, calls and operators"
+    return f"srcad does not support '{kind}' here: {advice}."
+
+
+def _check_node(node, captured):
+    if isinstance(node, gast.Assign):
+        for target in node.targets:
+            _check_target(target, captured)
+    elif isinstance(node, gast.AugAssign):
+        _check_target(node.target, captured)
+    elif isinstance(node, gast.Expr):
+        if not isinstance(node.value, (gast.Constant, gast.Call)):
+            raise located(UnsupportedSyntax,
+                          "an expression whose value is thrown away does "
+                          "nothing; assign it to a name or remove it",
+                          node, captured)
+
+
+def _check_target(target, captured):
+    if isinstance(target, gast.Name):
+        return
+    if isinstance(target, (gast.Tuple, gast.List)):
+        for elt in target.elts:
+            _check_target(elt, captured)
+        return
+    if isinstance(target, gast.Subscript):
+        raise located(UnsupportedSyntax,
+                      "srcad does not support writing into an array element "
+                      "(x[i] = v) yet; build the array with np.stack, "
+                      "np.concatenate or np.where instead", target, captured)
+    raise located(UnsupportedSyntax,
+                  "srcad only assigns to plain names and tuples of names; "
+                  "assign to a local name instead", target, captured)

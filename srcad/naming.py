@@ -1,0 +1,59 @@
+"""Deterministic names for generated code.
+
+Temporaries are `t1, t2, ...`; the adjoint of `x` is `bx`, its tangent `dx`.
+A name that would collide with one the user wrote gets a suffix, always the
+same one for the same input, so generated source is stable across runs.
+"""
+import gast
+
+
+def names_in(tree):
+    """Every identifier spelled in `tree`."""
+    out = set()
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Name):
+            out.add(node.id)
+        elif isinstance(node, gast.FunctionDef):
+            out.add(node.name)
+    return out
+
+
+class Namer:
+    """Hands out fresh names that collide with nothing already taken."""
+
+    def __init__(self, taken=()):
+        self.taken = set(taken)
+        self.counters = {}
+        self.derived = {}
+
+    def fresh(self, base="t"):
+        n = self.counters.get(base, 0)
+        while True:
+            n += 1
+            name = f"{base}{n}"
+            if name not in self.taken:
+                self.counters[base] = n
+                return self.take(name)
+
+    def take(self, name):
+        self.taken.add(name)
+        return name
+
+    def reserve(self, name):
+        """`name` if it is free, else a fresh variant of it; then taken."""
+        if name not in self.taken:
+            return self.take(name)
+        return self.fresh(name + "_")
+
+    def derive(self, prefix, name):
+        """The name `prefix + name` (e.g. the adjoint `bx` of `x`), stable."""
+        key = (prefix, name)
+        if key not in self.derived:
+            self.derived[key] = self.reserve(prefix + name)
+        return self.derived[key]
+
+    def adjoint(self, name):
+        return self.derive("b", name)
+
+    def tangent(self, name):
+        return self.derive("d", name)

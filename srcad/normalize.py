@@ -1,0 +1,318 @@
+"""Normalize: break every expression into single-operation statements.
+
+`normalize(captured, namer)` returns a new `gast.FunctionDef` whose body uses
+only these statement forms, where an *atom* is a `Name` or a `Constant`:
+
+    t = atom                      t = a OP b          t = OP a
+    t = f(atom, ..., k=atom)      t = a[index]        t = a.attr
+    t = (atom, ...)               t = [atom, ...]     t = a CMP b
+    a, b = t                      t = a and b         assert atom
+    f(atom, ...)                  return atom
+
+`f` is a name, or a dotted attribute chain rooted at a free name
+(`np.linalg.norm`); `index` is an atom, a slice of atoms or a tuple of those.
+Straight-line code is in SSA form: a user variable assigned a second time
+gets a fresh name (`x` then `x1`), so no value is ever overwritten.
+Temporaries are `t1, t2, ...`; user variables keep their names.
+
+Sugar is lowered here so later passes see a small core: augmented
+assignment, chained comparisons, `x.T`, and array methods such as
+`x.sum(axis=0)` (which become the NumPy function, `np.sum(x, axis=0)`).
+Every statement carries the location of the user's expression it computes.
+"""
+import gast
+import numpy as np
+
+from .errors import UnsupportedSyntax, located
+
+# Array methods that mean the NumPy function of the same name with the
+# array as first argument.
+NUMPY_METHODS = {
+    "sum", "mean", "prod", "max", "min", "std", "var", "dot", "reshape",
+    "transpose", "ravel", "flatten", "cumsum", "cumprod", "squeeze",
+    "swapaxes", "clip", "trace", "diagonal", "round", "argmax", "argmin",
+    "all", "any", "copy", "repeat", "take", "nonzero", "conj", "sort",
+    "argsort", "ptp", "astype",
+}
+# Methods whose NumPy function takes the shape as one tuple argument.
+VARARG_METHODS = {"reshape": "newshape", "transpose": "axes"}
+
+
+def normalize(captured, namer):
+    """The captured function in single-operation, SSA form."""
+    return Normalizer(captured, namer).function()
+
+
+def is_atom(node):
+    return isinstance(node, (gast.Name, gast.Constant))
+
+
+def name(id_, store=False):
+    ctx = gast.Store() if store else gast.Load()
+    return gast.Name(id=id_, ctx=ctx, annotation=None, type_comment=None)
+
+
+def const(value):
+    return gast.Constant(value=value, kind=None)
+
+
+class Normalizer:
+    def __init__(self, captured, namer):
+        self.captured = captured
+        self.namer = namer
+        self.out = []
+        self.where = None
+        self.current = {p: p for p in captured.params}
+        self.assigned = set(captured.params)
+
+    # -- the function ----------------------------------------------------
+
+    def function(self):
+        tree = self.captured.tree
+        for stmt in tree.body:
+            self.where = stmt
+            self.statement(stmt)
+        body = self.out or [gast.Pass()]
+        fdef = gast.FunctionDef(name=tree.name, args=tree.args, body=body,
+                                decorator_list=[], returns=None,
+                                type_comment=None, type_params=[])
+        return gast.copy_location(fdef, tree)
+
+    def emit(self, stmt, node=None):
+        gast.copy_location(stmt, node if node is not None else self.where)
+        self.out.append(stmt)
+        return stmt
+
+    def fail(self, message, node):
+        raise located(UnsupportedSyntax, message, node, self.captured)
+
+    # -- statements --------------------------------------------------------
+
+    def statement(self, stmt):
+        method = getattr(self, "stmt_" + type(stmt).__name__)
+        method(stmt)
+
+    def stmt_Pass(self, stmt):
+        pass
+
+    def stmt_Expr(self, stmt):
+        if isinstance(stmt.value, gast.Constant):
+            return  # a docstring
+        call = self.op(stmt.value)
+        self.emit(gast.Expr(value=call), stmt.value)
+
+    def stmt_Assert(self, stmt):
+        test = self.atom(stmt.test)
+        msg = self.atom(stmt.msg) if stmt.msg is not None else None
+        self.emit(gast.Assert(test=test, msg=msg))
+
+    def stmt_Return(self, stmt):
+        value = const(None) if stmt.value is None else self.atom(stmt.value)
+        self.emit(gast.Return(value=value))
+
+    def stmt_AugAssign(self, stmt):
+        load = gast.Name(id=stmt.target.id, ctx=gast.Load(), annotation=None,
+                         type_comment=None)
+        value = gast.copy_location(
+            gast.BinOp(left=load, op=stmt.op, right=stmt.value), stmt)
+        self.assign(stmt.target, value)
+
+    def stmt_Assign(self, stmt):
+        if len(stmt.targets) > 1:  # a = b = expr
+            first = self.atom(stmt.value)
+            for target in stmt.targets:
+                self.assign(target, first)
+            return
+        self.assign(stmt.targets[0], stmt.value)
+
+    def assign(self, target, value):
+        if isinstance(target, gast.Name):
+            expr = self.op(value)
+            self.bind(target.id, expr, value)
+            return
+        # a, b = ...: evaluate every right-hand value before binding any.
+        if isinstance(value, (gast.Tuple, gast.List)) and \
+                len(value.elts) == len(target.elts) and \
+                all(isinstance(t, gast.Name) for t in target.elts):
+            exprs = [self.op(v) for v in value.elts]
+            for t, e, v in zip(target.elts, exprs, value.elts):
+                self.bind(t.id, e, v)
+            return
+        source = self.atom(value)
+        names = []
+        nested = []
+        for t in target.elts:
+            if isinstance(t, gast.Name):
+                names.append(self.new_name(t.id))
+            else:
+                tmp = self.namer.fresh()
+                names.append(tmp)
+                nested.append((t, tmp))
+        targets = gast.Tuple(elts=[name(n, store=True) for n in names],
+                             ctx=gast.Store())
+        self.emit(gast.Assign(targets=[targets], value=source,
+                              type_comment=None), value)
+        for t, tmp in nested:
+            self.assign(t, name(tmp))
+
+    def bind(self, user_name, expr, node):
+        new = self.new_name(user_name)
+        self.emit(gast.Assign(targets=[name(new, store=True)], value=expr,
+                              type_comment=None), node)
+
+    def new_name(self, user_name):
+        """The SSA name for a new assignment to `user_name`."""
+        if user_name in self.assigned:
+            new = self.namer.fresh(user_name)
+        else:
+            new = user_name
+            self.assigned.add(user_name)
+        self.current[user_name] = new
+        return new
+
+    # -- expressions -------------------------------------------------------
+
+    def atom(self, node):
+        """Statements computing `node`; returns a Name or Constant for it."""
+        expr = self.op(node)
+        if is_atom(expr):
+            return expr
+        tmp = self.namer.fresh()
+        self.emit(gast.Assign(targets=[name(tmp, store=True)], value=expr,
+                              type_comment=None), node)
+        return name(tmp)
+
+    def op(self, node):
+        """Statements for the operands of `node`; returns one operation."""
+        method = getattr(self, "expr_" + type(node).__name__, None)
+        if method is None:
+            self.fail(f"srcad does not support '{type(node).__name__}' in "
+                      f"an expression here", node)
+        return method(node)
+
+    def expr_Name(self, node):
+        return name(self.current.get(node.id, node.id))
+
+    def expr_Constant(self, node):
+        return const(node.value)
+
+    def expr_BinOp(self, node):
+        return gast.BinOp(left=self.atom(node.left), op=node.op,
+                          right=self.atom(node.right))
+
+    def expr_UnaryOp(self, node):
+        operand = self.atom(node.operand)
+        if isinstance(operand, gast.Constant) and \
+                isinstance(node.op, (gast.USub, gast.UAdd)) and \
+                isinstance(operand.value, (int, float, complex)) and \
+                not isinstance(operand.value, bool):
+            value = operand.value
+            return const(-value if isinstance(node.op, gast.USub) else value)
+        return gast.UnaryOp(op=node.op, operand=operand)
+
+    def expr_Compare(self, node):
+        left = self.atom(node.left)
+        parts = []
+        for op, right in zip(node.ops, node.comparators):
+            right = self.atom(right)
+            parts.append(gast.Compare(left=left, ops=[op],
+                                      comparators=[right]))
+            left = right
+        result = parts[0]
+        for part in parts[1:]:
+            done = self.atom_of(result, node)
+            result = gast.BoolOp(op=gast.And(),
+                                 values=[done, self.atom_of(part, node)])
+        return result
+
+    def atom_of(self, expr, node):
+        tmp = self.namer.fresh()
+        self.emit(gast.Assign(targets=[name(tmp, store=True)], value=expr,
+                              type_comment=None), node)
+        return name(tmp)
+
+    def expr_Tuple(self, node):
+        return gast.Tuple(elts=[self.atom(e) for e in node.elts],
+                          ctx=gast.Load())
+
+    def expr_List(self, node):
+        return gast.List(elts=[self.atom(e) for e in node.elts],
+                         ctx=gast.Load())
+
+    def expr_Subscript(self, node):
+        value = self.atom(node.value)
+        return gast.Subscript(value=value, slice=self.index(node.slice),
+                              ctx=gast.Load())
+
+    def index(self, node):
+        if isinstance(node, gast.Slice):
+            parts = [None if p is None else self.atom(p)
+                     for p in (node.lower, node.upper, node.step)]
+            return gast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
+        if isinstance(node, gast.Tuple):
+            return gast.Tuple(elts=[self.index(e) for e in node.elts],
+                              ctx=gast.Load())
+        return self.atom(node)
+
+    def expr_Attribute(self, node):
+        dotted = self.dotted(node)
+        if dotted is not None:
+            return dotted
+        value = self.atom(node.value)
+        if node.attr == "T":
+            return self.numpy_call("transpose", [value], [])
+        return gast.Attribute(value=value, attr=node.attr, ctx=gast.Load())
+
+    def dotted(self, node):
+        """`node` unchanged if it is a chain of attributes on a free name."""
+        root = node
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        if isinstance(root, gast.Name) and root.id not in self.current:
+            return node
+        return None
+
+    def expr_Call(self, node):
+        for kw in node.keywords:
+            if kw.arg is None:
+                self.fail("**kwargs in a call is not supported; pass each "
+                          "keyword argument by name", node)
+        func = node.func
+        if isinstance(func, gast.Attribute) and self.dotted(func) is None:
+            return self.method_call(node)
+        if isinstance(func, gast.Name):
+            func = self.expr_Name(func)
+        elif not isinstance(func, gast.Attribute):
+            func = self.atom(func)
+        args = [self.atom(a) for a in node.args]
+        keywords = [gast.keyword(arg=kw.arg, value=self.atom(kw.value))
+                    for kw in node.keywords]
+        return gast.Call(func=func, args=args, keywords=keywords)
+
+    def method_call(self, node):
+        method = node.func.attr
+        obj = self.atom(node.func.value)
+        args = [self.atom(a) for a in node.args]
+        keywords = [gast.keyword(arg=kw.arg, value=self.atom(kw.value))
+                    for kw in node.keywords]
+        if method not in NUMPY_METHODS:
+            func = gast.Attribute(value=obj, attr=method, ctx=gast.Load())
+            return gast.Call(func=func, args=args, keywords=keywords)
+        if method in VARARG_METHODS and len(args) > 1:
+            # x.reshape(2, 3) means np.reshape(x, (2, 3))
+            args = [self.atom_of(gast.Tuple(elts=args, ctx=gast.Load()),
+                                 node)]
+        if method == "astype":
+            return gast.Call(func=self.module_attr("asarray"),
+                             args=[obj], keywords=[
+                                 gast.keyword(arg="dtype", value=args[0])])
+        return self.numpy_call(method, [obj] + args, keywords)
+
+    def numpy_call(self, fn_name, args, keywords):
+        return gast.Call(func=self.module_attr(fn_name), args=args,
+                         keywords=keywords)
+
+    def module_attr(self, attr):
+        np_name = self.captured.bind_module(np, "np", self.namer)
+        return gast.Attribute(value=name(np_name), attr=attr,
+                              ctx=gast.Load())

@@ -1,0 +1,147 @@
+"""The pipeline, one stage a line, and the cache in front of it.
+
+    capture -> fence -> normalize -> analyse -> reverse -> optimize
+            -> emit -> compile
+
+`generate(fn, kind, wrt, mode, optimize)` runs it and returns a `Generated`
+(the source and the compiled functions); `cached(...)` does the same once
+per (function, kind, wrt, mode, optimize). `source_after(fn, stage)` prints
+the program as it stands after any stage, for reading and debugging.
+"""
+import os
+
+from . import reverse as reverse_mode
+from .analysis import analyse, is_pure
+from .capture import capture
+from .compile import compile_source
+from .emit import emit
+from .errors import UsageError
+from .fence import fence
+from .naming import Namer, names_in
+from .normalize import normalize
+from .optimize import optimize as clean_up
+
+STAGES = ("capture", "normalize", "analyse", "reverse", "optimize", "emit")
+KINDS = ("grad", "value_and_grad", "vjp")
+
+stats = {"compiles": 0}
+_cache = {}
+
+
+class Generated:
+    def __init__(self, source, functions, entry, params):
+        self.source = source
+        self.functions = functions
+        self.entry = entry        # the function a transform calls
+        self.params = params      # the wrt parameter names
+
+
+def cached(fn, kind, wrt=0, mode="reverse", optimize=True):
+    key = (fn, kind, wrt, mode, optimize)
+    try:
+        return _cache[key]
+    except KeyError:
+        pass
+    _cache[key] = generated = generate(fn, kind, wrt, mode, optimize)
+    return generated
+
+
+def clear_cache():
+    _cache.clear()
+
+
+def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None):
+    trace = trace or _no_trace
+    captured = capture(fn)
+    trace("capture", [captured.tree])
+    fence(captured)
+    namer = Namer(names_in(captured.tree))
+    fdef = normalize(captured, namer)
+    trace("normalize", [fdef])
+    params = wrt_params(captured, wrt)
+    info = analyse(fdef, captured, params)
+    trace("analyse", [fdef], info)
+    program = _differentiate(mode)(fdef, info, captured, namer, params, kind)
+    trace("reverse", program.functions)
+    if optimize:
+        program.optimize(lambda f: clean_up(f, is_pure(captured),
+                                            program.runtime_name))
+    trace("optimize", program.functions)
+    source = emit(program.functions, _header(captured, kind, params))
+    trace("emit", source)
+    stats["compiles"] += 1
+    functions = compile_source(source, _filename(captured, kind, params),
+                               captured.namespace())
+    return Generated(source, functions, functions[program.entry], params)
+
+
+def _differentiate(mode):
+    if mode == "reverse":
+        return reverse_mode.program
+    raise UsageError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+
+
+def wrt_params(captured, wrt):
+    """Parameter names for `wrt`: a position, a name, or a tuple of them."""
+    items = wrt if isinstance(wrt, tuple) else (wrt,)
+    params = captured.params
+    names = []
+    for item in items:
+        if isinstance(item, int) and not isinstance(item, bool):
+            if not -len(params) <= item < len(params):
+                raise UsageError(
+                    f"wrt={item} is out of range: {captured.name} has "
+                    f"{len(params)} parameter(s) {tuple(params)}")
+            names.append(params[item])
+        elif isinstance(item, str) and item in params:
+            names.append(item)
+        else:
+            raise UsageError(
+                f"wrt={item!r} names no parameter of {captured.name}; its "
+                f"parameters are {tuple(params)}")
+    if not names:
+        raise UsageError("wrt names no parameter")
+    return tuple(names)
+
+
+def _header(captured, kind, params):
+    where = f"{os.path.basename(captured.filename)}:{captured.tree.lineno}"
+    return (f"srcad {kind} of {captured.name} ({where}) with respect to "
+            f"{', '.join(params)}")
+
+
+def _filename(captured, kind, params):
+    return (f"<srcad {kind} of {captured.name} wrt {','.join(params)} "
+            f"from {captured.filename}:{captured.tree.lineno}>")
+
+
+class _Stop(Exception):
+    def __init__(self, text):
+        self.text = text
+
+
+def _no_trace(stage, program, info=None):
+    pass
+
+
+def source_after(fn, stage, kind="grad", wrt=0, mode="reverse",
+                 optimize=True):
+    """The program as text after pipeline stage `stage` (see STAGES)."""
+    if stage not in STAGES:
+        raise UsageError(f"unknown stage {stage!r}; stages are "
+                         f"{', '.join(STAGES)}")
+
+    def trace(name, program, info=None):
+        if name != stage:
+            return
+        if isinstance(program, str):
+            raise _Stop(program)
+        text = emit(program)
+        if info is not None:
+            text += "# active: " + ", ".join(sorted(info.active)) + "\n"
+        raise _Stop(text)
+    try:
+        generate(fn, kind, wrt, mode, optimize, trace)
+    except _Stop as stop:
+        return stop.text
+    raise AssertionError("stage not reached")

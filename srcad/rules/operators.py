@@ -1,0 +1,23 @@
+"""Derivative rules for Python's operators, keyed by gast operator class."""
+import gast
+
+from .registry import elementwise, linear, nondiff
+
+T = __name__
+
+elementwise(gast.Add, "add(a, b)", T, a="g", b="g")
+elementwise(gast.Sub, "sub(a, b)", T, a="g", b="-g")
+elementwise(gast.Mult, "mul(a, b)", T, a="g * b", b="g * a")
+elementwise(gast.Div, "truediv(a, b)", T, a="g / b", b="-g * y / b")
+elementwise(gast.Pow, "pow(a, b)", T,
+            a="g * b * a ** (b - 1)", b="g * y * np.log(a)")
+linear(gast.USub, "neg(a)", T, a="-g")
+linear(gast.UAdd, "pos(a)", T, a="g")
+linear(gast.MatMult, "matmul(a, b)", T,
+       a="ad.matmul_grad_a(g, a, b)", b="ad.matmul_grad_b(g, a, b)")
+
+for op in (gast.FloorDiv, gast.Mod, gast.Not, gast.Invert, gast.BitAnd,
+           gast.BitOr, gast.BitXor, gast.LShift, gast.RShift, gast.Eq,
+           gast.NotEq, gast.Lt, gast.LtE, gast.Gt, gast.GtE, gast.Is,
+           gast.IsNot, gast.In, gast.NotIn, gast.And, gast.Or):
+    nondiff(op, op.__name__, T)

@@ -1,0 +1,121 @@
+"""The derivative rule registry and the helpers that fill it.
+
+A rule is keyed by the object it differentiates (`np.exp`, `math.sin`, or an
+operator's gast class such as `gast.Mult`) and has a signature written like a
+call, `"sum(x, axis=None, keepdims=False)"`: the names without defaults are
+the parameters a derivative can flow through, the others are options passed
+through to the templates.
+
+Templates are expressions (see template.py) in the parameters, `y` (the
+result) and `g` (the adjoint of the result). Helpers are named for the kind
+of rule, as in JAX:
+
+- `elementwise(fn, sig, x="g * np.cos(x)")`: the derivative is diagonal, so
+  one template per parameter serves both modes: reverse uses it as written,
+  forward substitutes the parameter's tangent for `g`. The framework undoes
+  (reverse) or applies (forward) broadcasting around it.
+- `linear(fn, sig, x="transpose of fn applied to g")`: fn is linear in each
+  listed parameter; forward mode calls fn itself on the tangent.
+- `define(fn, sig, reverse={...}, forward={...})`: anything else; forward
+  templates use `dx` for the tangent of parameter `x`.
+- `nondiff(fn, ...)`: the result carries no derivative (floor, sign, shape,
+  constructors, comparisons).
+"""
+import gast
+
+REQUIRED = object()
+LINEAR = "linear"
+
+RULES = {}
+
+
+class Rule:
+    def __init__(self, fn, signature, reverse=None, forward=None,
+                 kind="define", owner=None):
+        self.fn = fn
+        self.name, self.params = parse_signature(signature)
+        self.signature = signature
+        self.reverse = dict(reverse or {})
+        self.forward = dict(forward or {})
+        self.kind = kind
+        self.owner = owner  # the table module that defined the rule
+
+    @property
+    def elementwise(self):
+        return self.kind == "elementwise"
+
+    @property
+    def differentiable(self):
+        return self.kind != "nondiff"
+
+    def bind(self, args, keywords):
+        """Map call arguments (nodes) to parameter names; None if they do
+        not fit, else {param: node}. Missing options get their defaults."""
+        names = [p for p, _ in self.params]
+        if len(args) > len(names):
+            return None
+        bound = dict(zip(names, args))
+        for key, value in keywords:
+            if key not in names or key in bound:
+                return None
+            bound[key] = value
+        for param, default in self.params:
+            if param not in bound:
+                if default is REQUIRED:
+                    return None
+                bound[param] = gast.Constant(value=default, kind=None)
+        return bound
+
+    def __repr__(self):
+        return f"<rule {self.signature}>"
+
+
+def parse_signature(signature):
+    call = gast.parse(signature, mode="eval").body
+    params = [(a.id, REQUIRED) for a in call.args]
+    for kw in call.keywords:
+        params.append((kw.arg, _literal(kw.value)))
+    return call.func.id if isinstance(call.func, gast.Name) else \
+        call.func.attr, params
+
+
+def _literal(node):
+    import ast
+    return ast.literal_eval(gast.gast_to_ast(node))
+
+
+def lookup(fn):
+    """The rule for `fn`, or None."""
+    try:
+        return RULES.get(fn)
+    except TypeError:  # unhashable callables have no rule
+        return None
+
+
+def _register(fn, rule):
+    RULES[fn] = rule
+    return rule
+
+
+def elementwise(fn, signature, owner=None, **templates):
+    return _register(fn, Rule(fn, signature, reverse=templates,
+                              kind="elementwise", owner=owner))
+
+
+def linear(fn, signature, owner=None, **transposes):
+    forward = {p: LINEAR for p in transposes}
+    return _register(fn, Rule(fn, signature, reverse=transposes,
+                              forward=forward, kind="linear", owner=owner))
+
+
+def define(fn, signature, reverse, forward=None, owner=None):
+    return _register(fn, Rule(fn, signature, reverse=reverse,
+                              forward=forward, owner=owner))
+
+
+def nondiff(fn, signature=None, owner=None):
+    name = signature or getattr(fn, "__name__", repr(fn))
+    rule = Rule(fn, "f()", kind="nondiff", owner=owner)
+    rule.name = name
+    rule.signature = name
+    return _register(fn, rule)

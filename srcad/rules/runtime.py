@@ -1,0 +1,36 @@
+"""Derivative rules for srcad's own runtime helpers.
+
+Generated code calls these helpers, so they need rules of their own for
+generated code to be differentiated again (grad of grad, hessian). Most are
+linear in their first argument; the transposes are each other.
+"""
+from .. import runtime as ad
+from .registry import define, linear, nondiff
+
+T = __name__
+
+linear(ad.unbroadcast, "unbroadcast(v, like)", T,
+       v="ad.broadcast_like(g, v)")
+linear(ad.broadcast_like, "broadcast_like(v, like)", T,
+       v="ad.unbroadcast(g, v)")
+linear(ad.result, "result(v, like)", T, v="ad.unbroadcast(g, v)")
+linear(ad.unreduce, "unreduce(v, x, axis=None, keepdims=False)", T,
+       v="ad.reshape_like(np.sum(g, axis=axis, keepdims=keepdims), v)")
+linear(ad.unindex, "unindex(v, x, index)", T, v="g[index]")
+linear(ad.matmul_grad_a, "matmul_grad_a(v, a, b)", T,
+       v="ad.reshape_like(np.matmul(g, b), v)",
+       b="ad.matmul_grad_b(v, g, b)")
+linear(ad.matmul_grad_b, "matmul_grad_b(v, a, b)", T,
+       v="ad.reshape_like(np.matmul(a, g), v)",
+       a="ad.matmul_grad_a(v, a, g)")
+linear(ad.dot_grad_a, "dot_grad_a(v, a, b)", T,
+       v="ad.reshape_like(np.dot(g, b), v)", b="ad.dot_grad_b(v, g, b)")
+linear(ad.dot_grad_b, "dot_grad_b(v, a, b)", T,
+       v="ad.reshape_like(np.dot(a, g), v)", a="ad.dot_grad_a(v, a, g)")
+linear(ad.reshape_like, "reshape_like(v, like)", T,
+       v="ad.reshape_like(g, v)")
+define(ad.add, "add(a, b)", reverse={"a": "g", "b": "g"}, owner=T)
+
+for fn in (ad.zeros_like, ad.check_scalar, ad.reduced_size, ad.inverse_axes,
+           ad.shape):
+    nondiff(fn, owner=T)

@@ -1,0 +1,196 @@
+"""Runtime helpers that generated code calls, reached there as `ad`.
+
+Only what a plain NumPy expression cannot say for every shape lives here:
+undoing broadcasting, the adjoints of reductions and products whose shape
+rules depend on ndim, and zeros that keep Python floats as floats. Every
+helper has a derivative rule of its own (rules/runtime.py), so generated
+code can be differentiated again.
+"""
+import numpy as np
+
+from .errors import NonScalarOutput
+
+
+def shape(x):
+    return getattr(x, "shape", ())
+
+
+def unbroadcast(g, like):
+    """Sum `g` down to the shape of `like`, undoing NumPy broadcasting."""
+    target = shape(like)
+    have = shape(g)
+    if have == target:
+        return g
+    extra = len(have) - len(target)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(target) if n == 1 and have[extra + i] != 1)
+    g = np.sum(g, axis=axes, keepdims=False) if axes else g
+    g = np.reshape(g, target)
+    if not target and isinstance(like, (float, int)):
+        return float(g)
+    return g
+
+
+def broadcast_like(d, like):
+    """Tangent `d` broadcast to the shape of the value `like`."""
+    target = shape(like)
+    if shape(d) == target:
+        return d
+    return np.broadcast_to(d, target)
+
+
+def unreduce(g, x, axis=None, keepdims=False):
+    """Adjoint of a sum over `axis`: spread `g` back over `x`'s shape."""
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    return np.broadcast_to(g, shape(x))
+
+
+def reduced_size(x, axis=None):
+    """How many elements each output of a reduction over `axis` averages."""
+    dims = shape(x)
+    if axis is None:
+        return int(np.prod(dims))
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return int(np.prod([dims[a] for a in axes]))
+
+
+def zeros_like(x):
+    """A zero adjoint for `x`: 0.0 for a Python number, else an array."""
+    if isinstance(x, (float, int)):
+        return 0.0
+    if isinstance(x, (tuple, list)):
+        return type(x)(zeros_like(v) for v in x)
+    return np.zeros(np.shape(x), dtype=_float_dtype(x))
+
+
+def _float_dtype(x):
+    dtype = getattr(x, "dtype", None)
+    if dtype is not None and np.issubdtype(dtype, np.inexact):
+        return dtype
+    return np.float64
+
+
+def add(a, b):
+    """a + b, elementwise for tuples of adjoints too."""
+    if isinstance(a, tuple):
+        return tuple(add(u, v) for u, v in zip(a, b))
+    return a + b
+
+
+def matmul_grad_a(g, a, b):
+    """Adjoint of `a` in `a @ b`, for every combination of ndims."""
+    if np.ndim(a) == 2 and np.ndim(b) == 2:
+        return g @ b.T
+    a2, b2, g2 = _as_matrices(g, a, b)
+    ga = g2 @ np.swapaxes(b2, -1, -2)
+    return np.reshape(unbroadcast(ga, a2), np.shape(a))
+
+
+def matmul_grad_b(g, a, b):
+    """Adjoint of `b` in `a @ b`, for every combination of ndims."""
+    if np.ndim(a) == 2 and np.ndim(b) == 2:
+        return a.T @ g
+    a2, b2, g2 = _as_matrices(g, a, b)
+    gb = np.swapaxes(a2, -1, -2) @ g2
+    return np.reshape(unbroadcast(gb, b2), np.shape(b))
+
+
+def _as_matrices(g, a, b):
+    """a, b and g with 1-d operands made matrices, as matmul treats them."""
+    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    if b.ndim == 1:
+        b = b[:, None]
+        g = g[..., None]
+    if a.ndim == 1:
+        a = a[None, :]
+        g = np.expand_dims(g, -2)
+    return a, b, g
+
+
+def dot_grad_a(g, a, b):
+    """Adjoint of `a` in `np.dot(a, b)`."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    if np.ndim(b) <= 2:
+        return matmul_grad_a(g, a, b)
+    # dot sums a's last axis against b's second-to-last.
+    axes_g = list(range(np.ndim(a) - 1, np.ndim(g)))
+    b_axes = [i for i in range(np.ndim(b)) if i != np.ndim(b) - 2]
+    return np.tensordot(g, b, axes=(axes_g, b_axes))
+
+
+def dot_grad_b(g, a, b):
+    """Adjoint of `b` in `np.dot(a, b)`."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    if np.ndim(b) <= 2:
+        return matmul_grad_b(g, a, b)
+    lead = list(range(np.ndim(a) - 1))
+    out = np.tensordot(a, g, axes=(lead, lead))
+    return np.moveaxis(out, 0, -2)
+
+
+def unindex(g, x, index):
+    """Adjoint of `x[index]`: `g` placed where it was read from, else 0."""
+    out = np.zeros(np.shape(x), dtype=np.result_type(_float_dtype(x), g))
+    if _is_basic(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+def _is_basic(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, slice, type(None), type(Ellipsis)))
+               or (isinstance(p, np.integer)) for p in parts)
+
+
+def check_scalar(y, where):
+    """Nothing for a scalar output `y`; else an error located by `where`."""
+    if isinstance(y, float) or getattr(y, "shape", None) == ():
+        return
+    if isinstance(y, int) and not isinstance(y, bool):
+        return
+    raise where(NonScalarOutput,
+                f"grad needs a scalar output (a float or a 0-d array), but "
+                f"the function returned {_describe(y)}. Reduce it to a "
+                f"scalar (np.sum, np.mean), or use srcad.vjp or "
+                f"srcad.jacobian for non-scalar outputs.")
+
+
+def _describe(y):
+    if hasattr(y, "shape"):
+        return f"an array of shape {y.shape}"
+    return f"a {type(y).__name__}"
+
+
+def result(g, x):
+    """The gradient `g` with the type and shape of argument `x`."""
+    if isinstance(x, (float, int)):
+        return float(g)
+    if isinstance(x, np.ndarray):
+        if type(g) is np.ndarray and g.shape == x.shape and g.flags.writeable:
+            return g
+        return np.array(np.broadcast_to(g, x.shape), dtype=_float_dtype(g))
+    return g
+
+
+def inverse_axes(axes):
+    """The permutation that undoes np.transpose(x, axes)."""
+    return None if axes is None else tuple(int(i) for i in np.argsort(axes))
+
+
+def sinc_derivative(x, y):
+    """d sinc(x) / dx, with its limit 0 at x = 0."""
+    safe = np.where(x == 0, 1.0, x)
+    return np.where(x == 0, 0.0, (np.cos(np.pi * x) - y) / safe)
+
+
+def reshape_like(v, like):
+    """`v` with the shape of `like` (same number of elements)."""
+    target = shape(like)
+    if shape(v) == target:
+        return v
+    return np.reshape(v, target)

@@ -1,0 +1,293 @@
+"""The public API surface of srcad (see API.md), on straight-line functions."""
+import importlib
+
+import numpy as np
+import pytest
+
+import srcad
+from fdcheck import assert_like, check_grad, numeric_grad, numeric_jacobian
+
+
+def f_xy(x, y):
+    return np.sum(np.tanh(x * y))
+
+
+def loss(w, X, y):
+    r = X @ w - y
+    return np.mean(r ** 2)
+
+
+def vec_out(A, v):
+    return np.tanh(A @ v)
+
+
+def with_default(x, scale=2.0):
+    return np.sum(scale * x ** 2)
+
+
+rng = np.random.default_rng(1234)
+X3 = rng.uniform(-1, 1, 3)
+Y3 = rng.uniform(-1, 1, 3)
+W = rng.uniform(-1, 1, 3)
+XM = rng.uniform(-1, 1, (5, 3))
+YV = rng.uniform(-1, 1, 5)
+A23 = rng.uniform(-1, 1, (2, 3))
+
+
+# ---------------------------------------------------------------- wrt forms
+
+def test_default_wrt_is_first_argument():
+    g = srcad.grad(f_xy)(X3, Y3)
+    assert_like(g, X3)
+    np.testing.assert_allclose(g, numeric_grad(f_xy, (X3, Y3), 0), rtol=1e-6)
+
+
+def test_wrt_position():
+    check_grad(f_xy, X3, Y3, wrt=1)
+
+
+def test_wrt_name():
+    by_name = check_grad(f_xy, X3, Y3, wrt="y")
+    np.testing.assert_allclose(by_name, srcad.grad(f_xy, wrt=1)(X3, Y3))
+
+
+def test_wrt_name_of_later_parameter():
+    check_grad(loss, W, XM, YV, wrt="X")
+
+
+def test_wrt_tuple_returns_tuple():
+    gx, gy = check_grad(f_xy, X3, Y3, wrt=(0, 1))
+    np.testing.assert_allclose(gx, srcad.grad(f_xy, wrt=0)(X3, Y3))
+    np.testing.assert_allclose(gy, srcad.grad(f_xy, wrt=1)(X3, Y3))
+
+
+def test_wrt_tuple_of_three():
+    g = check_grad(loss, W, XM, YV, wrt=(0, 1, 2))
+    assert len(g) == 3
+
+
+def test_wrt_tuple_float_arguments():
+    def h(a, b):
+        return a * b + b ** 2
+    ga, gb = srcad.grad(h, wrt=(0, 1))(1.5, -0.5)
+    assert isinstance(ga, float) and isinstance(gb, float)
+    assert ga == pytest.approx(-0.5) and gb == pytest.approx(1.5 - 1.0)
+
+
+def test_mode_reverse_explicit():
+    g = srcad.grad(f_xy, wrt=0, mode="reverse")(X3, Y3)
+    np.testing.assert_allclose(g, numeric_grad(f_xy, (X3, Y3), 0), rtol=1e-6)
+
+
+# --------------------------------------------------------------- decorators
+
+def test_bare_decorator():
+    @srcad.grad
+    def dloss(w, X):
+        return np.sum((X @ w) ** 2)
+
+    g = dloss(W, XM)
+    assert_like(g, W)
+    np.testing.assert_allclose(g, 2 * XM.T @ (XM @ W), rtol=1e-10)
+    assert isinstance(dloss.source, str)
+
+
+def test_decorator_with_wrt_name():
+    @srcad.grad(wrt="w")
+    def dloss(X, w):
+        return np.sum((X @ w) ** 2)
+
+    g = dloss(XM, W)
+    assert_like(g, W)
+    np.testing.assert_allclose(g, 2 * XM.T @ (XM @ W), rtol=1e-10)
+
+
+def test_decorator_with_several_options():
+    @srcad.grad(wrt=(0, 1), mode="reverse", optimize=False)
+    def dprod(a, b):
+        return np.sum(a * b * b)
+
+    ga, gb = dprod(X3, Y3)
+    np.testing.assert_allclose(ga, Y3 * Y3, rtol=1e-12)
+    np.testing.assert_allclose(gb, 2 * X3 * Y3, rtol=1e-12)
+
+
+# ---------------------------------------------------------- value_and_grad
+
+def test_value_and_grad():
+    value, g = srcad.value_and_grad(loss, wrt=0)(W, XM, YV)
+    assert isinstance(value, float)
+    assert value == pytest.approx(loss(W, XM, YV), rel=1e-12)
+    np.testing.assert_allclose(g, srcad.grad(loss, wrt=0)(W, XM, YV), rtol=1e-12)
+    np.testing.assert_allclose(g, numeric_grad(loss, (W, XM, YV), 0), rtol=1e-5, atol=1e-8)
+
+
+def test_value_and_grad_default_wrt_and_floats():
+    def h(a, b):
+        return a * a * b
+    value, g = srcad.value_and_grad(h)(3.0, 2.0)
+    assert value == pytest.approx(18.0)
+    assert isinstance(g, float) and g == pytest.approx(12.0)
+
+
+def test_value_and_grad_tuple_wrt():
+    value, (gx, gy) = srcad.value_and_grad(f_xy, wrt=(0, 1))(X3, Y3)
+    assert value == pytest.approx(f_xy(X3, Y3), rel=1e-12)
+    np.testing.assert_allclose(gx, numeric_grad(f_xy, (X3, Y3), 0), rtol=1e-6)
+    np.testing.assert_allclose(gy, numeric_grad(f_xy, (X3, Y3), 1), rtol=1e-6)
+
+
+# --------------------------------------------------------------------- vjp
+
+def _jt_times(ct, jac):
+    """J^T ct for a Jacobian of shape out.shape + arg.shape."""
+    ct = np.asarray(ct)
+    return np.tensordot(ct, jac, axes=ct.ndim)
+
+
+def test_vjp_matches_jacobian_transpose():
+    out, pullback = srcad.vjp(vec_out, A23, X3)
+    np.testing.assert_allclose(out, vec_out(A23, X3), rtol=1e-12)
+    ct = np.array([0.7, -1.3])
+    cts = pullback(ct)
+    assert isinstance(cts, tuple) and len(cts) == 2
+    dA, dv = cts
+    assert_like(dA, A23, "cotangent of A")
+    assert_like(dv, X3, "cotangent of v")
+    np.testing.assert_allclose(dA, _jt_times(ct, numeric_jacobian(vec_out, (A23, X3), 0)),
+                               rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(dv, _jt_times(ct, numeric_jacobian(vec_out, (A23, X3), 1)),
+                               rtol=1e-6, atol=1e-9)
+
+
+def test_vjp_elementwise_and_pullback_reusable():
+    def h(x, y):
+        return np.sin(x) * y + x ** 2
+    out, pullback = srcad.vjp(h, X3, Y3)
+    np.testing.assert_allclose(out, h(X3, Y3), rtol=1e-12)
+    for ct in (np.ones(3), np.array([2.0, -1.0, 0.5])):
+        dx, dy = pullback(ct)
+        np.testing.assert_allclose(dx, _jt_times(ct, numeric_jacobian(h, (X3, Y3), 0)),
+                                   rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(dy, _jt_times(ct, numeric_jacobian(h, (X3, Y3), 1)),
+                                   rtol=1e-6, atol=1e-9)
+
+
+def test_vjp_scalar_function_of_floats():
+    def h(a, b):
+        return a * b + a ** 3
+    out, pullback = srcad.vjp(h, 2.0, 5.0)
+    assert out == pytest.approx(18.0)
+    da, db = pullback(1.5)
+    assert isinstance(da, float) and isinstance(db, float)
+    assert da == pytest.approx(1.5 * (5.0 + 12.0)) and db == pytest.approx(1.5 * 2.0)
+
+
+# ------------------------------------------------------------------ source
+
+def _assert_python_source(src):
+    assert isinstance(src, str)
+    compile(src, "<srcad generated>", "exec")
+    assert "def" in src
+
+
+def test_gradient_source_attribute():
+    _assert_python_source(srcad.grad(f_xy).source)
+    _assert_python_source(srcad.grad(loss, wrt=(0, 2), optimize=False).source)
+
+
+def test_source_function():
+    _assert_python_source(srcad.source(f_xy))
+    _assert_python_source(srcad.source(f_xy, mode="reverse", wrt=0, optimize=True))
+    _assert_python_source(srcad.source(loss, mode="reverse", wrt="w", optimize=False))
+
+
+# ---------------------------------------------------------------- optimize
+
+@pytest.mark.parametrize("func,args,wrt", [
+    (f_xy, (X3, Y3), (0, 1)),
+    (loss, (W, XM, YV), (0, 1, 2)),
+], ids=["f_xy", "loss"])
+def test_optimize_false_gives_same_numbers(func, args, wrt):
+    fast = srcad.grad(func, wrt=wrt, optimize=True)(*args)
+    slow = srcad.grad(func, wrt=wrt, optimize=False)(*args)
+    for a, b in zip(fast, slow):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
+# --------------------------------------------------------- scalar output
+
+@pytest.mark.parametrize("arg", [X3, A23], ids=["vec", "mat"])
+def test_grad_of_non_scalar_output_raises(arg):
+    def h(x):
+        return np.sin(x)
+    with pytest.raises(srcad.SrcadError, match="(?i)scalar"):
+        srcad.grad(h)(arg)
+
+
+# ------------------------------------------------------ keyword arguments
+
+def test_keyword_arguments_at_call_time():
+    g = srcad.grad(loss, wrt="w")
+    expected = g(W, XM, YV)
+    np.testing.assert_allclose(expected, numeric_grad(loss, (W, XM, YV), 0), rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(g(W, XM, y=YV), expected, rtol=1e-12)
+    np.testing.assert_allclose(g(W, X=XM, y=YV), expected, rtol=1e-12)
+    np.testing.assert_allclose(g(y=YV, X=XM, w=W), expected, rtol=1e-12)
+
+
+def test_keyword_arguments_with_positional_wrt():
+    g = srcad.grad(loss, wrt=1)
+    np.testing.assert_allclose(g(w=W, X=XM, y=YV), g(W, XM, YV), rtol=1e-12)
+    value, gw = srcad.value_and_grad(loss)(w=W, y=YV, X=XM)
+    assert value == pytest.approx(loss(W, XM, YV), rel=1e-12)
+    np.testing.assert_allclose(gw, srcad.grad(loss)(W, XM, YV), rtol=1e-12)
+
+
+def test_default_argument_values():
+    g = srcad.grad(with_default)
+    np.testing.assert_allclose(g(X3), 4.0 * X3, rtol=1e-12)
+    np.testing.assert_allclose(g(X3, scale=3.0), 6.0 * X3, rtol=1e-12)
+    np.testing.assert_allclose(g(X3, 0.5), 1.0 * X3, rtol=1e-12)
+
+
+# ----------------------------------------------------------------- caching
+
+def _compile_count():
+    pipeline = importlib.import_module("srcad.pipeline")
+    stats = getattr(pipeline, "stats", None)
+    if not isinstance(stats, dict) or "compiles" not in stats:
+        pytest.fail('srcad.pipeline.stats["compiles"] (a compilation counter) does not exist')
+    return stats["compiles"]
+
+
+def test_gradient_is_compiled_once():
+    def fresh(x, y):
+        return np.sum(x * y + np.sin(x))
+
+    before = _compile_count()
+    g = srcad.grad(fresh)
+    first = g(X3, Y3)
+    compiled = _compile_count()
+    assert compiled > before, "building and calling a new gradient should compile it"
+
+    second = g(X3, Y3)
+    assert _compile_count() == compiled, "calling a gradient again recompiled it"
+    np.testing.assert_array_equal(first, second)
+
+    again = srcad.grad(fresh)
+    np.testing.assert_array_equal(again(X3, Y3), first)
+    assert _compile_count() == compiled, "building srcad.grad(f) again recompiled it"
+
+
+def test_cached_gradient_works_for_new_shapes_and_values():
+    def fresh2(x, y):
+        return np.sum(np.exp(x) * y)
+
+    g = srcad.grad(fresh2, wrt=(0, 1))
+    for x, y in [(X3, Y3), (A23, A23 * 2.0), (0.3, 1.7), (A23, X3)]:
+        gx, gy = g(x, y)
+        assert_like(gx, x)
+        assert_like(gy, y)
+        np.testing.assert_allclose(gx, numeric_grad(fresh2, (x, y), 0), rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(gy, numeric_grad(fresh2, (x, y), 1), rtol=1e-6, atol=1e-9)

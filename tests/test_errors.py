@@ -1,0 +1,166 @@
+"""Errors srcad raises on purpose: the kind, the location, the advice.
+
+Every error must be a subclass of srcad.SrcadError, and its message must
+name this file, say "line N" for the offending line, show that line's text
+with a caret under it, and give some advice. The offending lines below are
+marked with a `# <- name` comment so the tests can find their line numbers.
+"""
+import os
+import re
+
+import numpy as np
+import pytest
+
+import srcad
+
+HERE = os.path.basename(__file__)
+IDENT = np.frompyfunc(lambda a: a, 1, 1)   # a callable with no source and no rule
+_SINK = None
+
+
+# --------------------------------------------------- functions that fail
+
+def non_scalar(x):
+    y = np.sin(x) * 2.0
+    return y  # <- non-scalar
+
+
+def uses_with(x):
+    with np.errstate(all="ignore"):  # <- with
+        y = np.log(x)
+    return np.sum(y)
+
+
+def uses_yield(x):
+    y = np.sin(x)
+    yield np.sum(y)  # <- yield
+
+
+def writes_global(x):
+    global _SINK  # <- global
+    _SINK = x * 2.0  # <- global-write
+    return np.sum(x)
+
+
+def uses_del(x):
+    t = x * 2.0
+    u = t + 1.0
+    del t  # <- del
+    return np.sum(u)
+
+
+def calls_no_rule(x):
+    y = x * 2.0
+    z = IDENT(y)  # <- no-rule
+    return np.sum(z)
+
+
+_ns = {"np": np}
+exec("def from_string(x):\n    return np.sum(x * x)\n", _ns)
+from_string = _ns["from_string"]
+
+
+def calls_from_string(x):
+    y = x + 1.0
+    z = from_string(y)  # <- calls-exec
+    return z
+
+
+# --------------------------------------------------------------- helpers
+
+def _marked(name):
+    """(line number, code text) of the line marked `# <- name` in this file."""
+    with open(__file__) as f:
+        for number, text in enumerate(f, start=1):
+            if text.rstrip().endswith(f"# <- {name}"):
+                return number, text.split("#")[0].strip()
+    raise LookupError(name)
+
+
+ADVICE = re.compile(r"\b(instead|use|using|try|rewrite|register|define|move|remove|replace|"
+                    r"provide|pass|write|stop|return|give|consider|wrap|call)\b", re.I)
+
+
+def _raise(func, *args):
+    """The SrcadError from building and calling srcad.grad(func) on args."""
+    with pytest.raises(srcad.SrcadError) as info:
+        srcad.grad(func)(*args)
+    err = info.value
+    assert type(err) is not srcad.SrcadError, \
+        "errors should be a specific subclass of SrcadError (what kind of problem)"
+    return err, str(err)
+
+
+def _assert_located(msg, *names):
+    """msg names this file, the line of one of the marked lines, its text and a caret."""
+    assert HERE in msg, f"file name {HERE!r} missing from:\n{msg}"
+    places = [_marked(n) for n in names]
+    found = [(n, t) for n, t in places if re.search(rf"\bline {n}\b", msg)]
+    assert found, f"expected 'line N' for N in {[n for n, _ in places]} in:\n{msg}"
+    number, text = found[0]
+    assert text in msg, f"source line {text!r} missing from:\n{msg}"
+    lines = msg.splitlines()
+    at = next(i for i, line in enumerate(lines) if text in line and "File" not in line)
+    assert any(re.fullmatch(r"\s*[~^]*\^[~^]*\s*", line) for line in lines[at + 1:at + 2]), \
+        f"no caret line under the source line in:\n{msg}"
+
+
+def _explanation(msg):
+    """The message without the location lines (everything after the caret line)."""
+    lines = msg.splitlines()
+    carets = [i for i, line in enumerate(lines) if re.fullmatch(r"\s*[~^]*\^[~^]*\s*", line)]
+    return "\n".join(lines[carets[0] + 1:] if carets else lines)
+
+
+def _assert_advice(msg):
+    assert ADVICE.search(_explanation(msg)), f"no advice (what to do instead) in:\n{msg}"
+
+
+# ------------------------------------------------------------------ tests
+
+X = np.array([0.5, 1.0, 1.5])
+
+
+@pytest.mark.parametrize("arg", [X, np.ones((2, 3))], ids=["vec", "mat"])
+def test_non_scalar_output(arg):
+    err, msg = _raise(non_scalar, arg)
+    assert "scalar" in _explanation(msg).lower()
+    _assert_located(msg, "non-scalar")
+    _assert_advice(msg)
+
+
+@pytest.mark.parametrize("func,marks,word", [
+    (uses_with, ["with"], "with"),
+    (uses_yield, ["yield"], "yield|generator"),
+    (writes_global, ["global", "global-write"], "global"),
+    (uses_del, ["del"], "del"),
+], ids=["with", "yield", "global", "del"])
+def test_unsupported_syntax(func, marks, word):
+    err, msg = _raise(func, X)
+    assert re.search(rf"\b({word})\b", _explanation(msg), re.I), \
+        f"the explanation does not say what is unsupported ({word!r}):\n{msg}"
+    _assert_located(msg, *marks)
+    _assert_advice(msg)
+
+
+def test_call_without_source_or_rule():
+    err, msg = _raise(calls_no_rule, X)
+    assert "IDENT" in msg or "lambda" in msg, f"the callable is not named in:\n{msg}"
+    _assert_located(msg, "no-rule")
+    assert re.search(r"rule|derivative", _explanation(msg), re.I), msg
+    _assert_advice(msg)
+
+
+def test_function_without_source():
+    err, msg = _raise(from_string, X)
+    assert "from_string" in msg, f"the function is not named in:\n{msg}"
+    assert "source" in msg.lower()
+    _assert_advice(msg)
+
+
+def test_call_to_function_without_source():
+    err, msg = _raise(calls_from_string, X)
+    assert "from_string" in msg, f"the callee is not named in:\n{msg}"
+    _assert_located(msg, "calls-exec")
+    _assert_advice(msg)
+
