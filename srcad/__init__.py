@@ -2,10 +2,12 @@
 
 Public names only; see API.md for the contract.
 """
-from .api import grad, jacobian, source, value_and_grad, vjp
+from .api import (grad, hessian, jacobian, jvp, source, value_and_grad,
+                  vjp)
 from .errors import (NoDerivativeRule, NonScalarOutput, SourceUnavailable,
                      SrcadError, UnsupportedSyntax, UsageError)
 
-__all__ = ["grad", "value_and_grad", "vjp", "jacobian", "source",
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian",
+           "source",
            "SrcadError", "UnsupportedSyntax", "NoDerivativeRule",
            "NonScalarOutput", "SourceUnavailable", "UsageError"]

@@ -107,32 +107,93 @@ def source(f, mode="reverse", wrt=0, optimize=True, kind="grad"):
     return pipeline.cached(f, kind, _freeze(wrt), mode, optimize).source
 
 
+def jvp(f, primals, tangents, optimize=True):
+    """`(f(*primals), tangent of the output)` for input `tangents`, in
+    forward mode."""
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise UsageError(f"jvp needs one tangent per primal; got "
+                         f"{len(primals)} primals and {len(tangents)} "
+                         f"tangents")
+    wrt = tuple(range(len(primals)))
+    entry = pipeline.cached(f, "jvp", wrt, "forward", optimize).entry
+    return entry(*primals, *tangents)
+
+
 def jacobian(f, wrt=0, mode="reverse"):
     """A function returning the Jacobian of `f`, shape out.shape + in.shape
     (a tuple of them for a tuple `wrt`)."""
     _check_mode(mode)
+    columns = _jacobian_forward if mode == "forward" else _jacobian_reverse
 
     def jac(*args):
-        positions = _positions(f, wrt)
-        out, pullback = vjp(f, *args)
-        out = np.asarray(out)
-        rows = []
-        for i in range(out.size):
-            ct = np.zeros(out.shape)
-            ct.flat[i] = 1.0
-            rows.append(pullback(ct if out.shape else 1.0))
-        result = []
-        for p in positions:
-            shape = np.shape(args[p])
-            stacked = np.array([np.reshape(r[p], shape) for r in rows])
-            result.append(stacked.reshape(out.shape + shape))
-        return result[0] if not isinstance(wrt, tuple) else tuple(result)
+        positions = _positions(f, wrt, len(args))
+        blocks = columns(f, args, positions)
+        return blocks if isinstance(wrt, tuple) else blocks[0]
     return jac
 
 
-def _positions(f, wrt):
+def hessian(f, wrt=0):
+    """A function returning the Hessian of scalar `f`, forward over
+    reverse: the forward-mode Jacobian of the reverse-mode gradient."""
+    if isinstance(wrt, tuple):
+        raise UsageError("hessian takes one argument to differentiate by; "
+                         "pass wrt as a position or a name")
+    return jacobian(grad(f, wrt=wrt), wrt=wrt, mode="forward")
+
+
+def _jacobian_reverse(f, args, positions):
+    out, pullback = vjp(f, *args)
+    shape = np.shape(out)
+    rows = []
+    for i in range(int(np.prod(shape))):
+        ct = np.zeros(shape)
+        ct.flat[i] = 1.0
+        rows.append(pullback(ct if shape else 1.0))
+    return [_stack([r[p] for r in rows], shape, np.shape(args[p]))
+            for p in positions]
+
+
+def _jacobian_forward(f, args, positions):
+    entry = pipeline.cached(f, "jvp", tuple(positions), "forward", True).entry
+    zeros = [np.zeros(np.shape(args[p])) for p in positions]
+    blocks = []
+    for k, p in enumerate(positions):
+        shape = np.shape(args[p])
+        columns = []
+        out = None
+        for i in range(int(np.prod(shape))):
+            tangents = list(zeros)
+            basis = np.zeros(shape)
+            basis.flat[i] = 1.0
+            tangents[k] = basis if shape else 1.0
+            out, dout = entry(*args, *tangents)
+            columns.append(np.asarray(dout))
+        if out is None:
+            out = f(*args)
+        out_shape = np.shape(out)
+        stacked = _stack(columns, shape, out_shape)  # in.shape + out.shape
+        axes = tuple(range(len(shape), len(shape) + len(out_shape))) + \
+            tuple(range(len(shape)))
+        blocks.append(np.transpose(stacked, axes))
+    return blocks
+
+
+def _stack(parts, lead, trail):
+    parts = [np.reshape(p, trail) for p in parts]
+    return np.array(parts, dtype=float).reshape(tuple(lead) + tuple(trail))
+
+
+def _positions(f, wrt, nargs):
     import inspect
     params = list(inspect.signature(f).parameters)
     items = wrt if isinstance(wrt, tuple) else (wrt,)
-    return [params.index(w) if isinstance(w, str) else w % len(params)
-            for w in items]
+    out = []
+    for w in items:
+        if isinstance(w, str):
+            if w not in params:
+                raise UsageError(f"wrt={w!r} names no parameter of {f!r}")
+            out.append(params.index(w))
+        else:
+            out.append(w % nargs)
+    return out

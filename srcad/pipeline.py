@@ -10,6 +10,7 @@ the program as it stands after any stage, for reading and debugging.
 """
 import os
 
+from . import forward as forward_mode
 from . import reverse as reverse_mode
 from .analysis import analyse, is_pure
 from .capture import capture
@@ -22,7 +23,8 @@ from .normalize import normalize
 from .optimize import optimize as clean_up
 
 STAGES = ("capture", "normalize", "analyse", "reverse", "optimize", "emit")
-KINDS = ("grad", "value_and_grad", "vjp")
+KINDS = {"reverse": ("grad", "value_and_grad", "vjp"),
+         "forward": ("grad", "value_and_grad", "jvp")}
 
 stats = {"compiles": 0}
 _cache = {}
@@ -61,7 +63,8 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None):
     params = wrt_params(captured, wrt)
     info = analyse(fdef, captured, params)
     trace("analyse", [fdef], info)
-    program = _differentiate(mode)(fdef, info, captured, namer, params, kind)
+    program = _differentiate(mode, kind)(fdef, info, captured, namer,
+                                         params, kind)
     trace("reverse", program.functions)
     if optimize:
         program.optimize(lambda f: clean_up(f, is_pure(captured),
@@ -75,10 +78,11 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None):
     return Generated(source, functions, functions[program.entry], params)
 
 
-def _differentiate(mode):
-    if mode == "reverse":
-        return reverse_mode.program
-    raise UsageError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+def _differentiate(mode, kind):
+    if kind not in KINDS.get(mode, ()):
+        raise UsageError(f"no {kind} in mode {mode!r}; modes and their "
+                         f"transforms: {KINDS}")
+    return reverse_mode.program if mode == "reverse" else forward_mode.program
 
 
 def wrt_params(captured, wrt):
@@ -105,7 +109,9 @@ def wrt_params(captured, wrt):
 
 
 def _header(captured, kind, params):
-    where = f"{os.path.basename(captured.filename)}:{captured.tree.lineno}"
+    where = captured.filename
+    if not where.startswith("<"):
+        where = f"{os.path.basename(where)}:{captured.tree.lineno}"
     return (f"srcad {kind} of {captured.name} ({where}) with respect to "
             f"{', '.join(params)}")
 

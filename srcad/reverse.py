@@ -80,16 +80,13 @@ class Reverse:
         sweep = self.initial_zeros(fdef, primal, wrt)
         if out_active:
             sweep.append(self.contribute(output.id, name(cotangent), output))
-        last_line = None
+        adjoints = []
         for stmt in reversed(primal):
             op = self.info.op(stmt)
-            if not set(op.targets) & active:
-                continue
-            if stmt.lineno != last_line:
-                line = self.captured.line_text(stmt.lineno).strip()
-                sweep.append(build.comment("grad of: " + line, stmt))
-                last_line = stmt.lineno
-            sweep.extend(getattr(self, "adjoint_" + op.kind)(op))
+            if set(op.targets) & active:
+                for adjoint in getattr(self, "adjoint_" + op.kind)(op):
+                    adjoints.append(build.located(adjoint, stmt))
+        sweep.extend(commented(adjoints, self.captured, "grad of: "))
         grads = [self.adj(p) for p in wrt]
         return Parts(primal, returned, cotangent, sweep, grads, self.modules)
 
@@ -176,11 +173,11 @@ def grad_function(fn_name, params, parts, wrt, captured, namer,
                   with_value=False):
     """One function: primal, a scalar check, the sweep, the gradients."""
     ad = parts.modules["ad"]
-    site = captured.bind_module(return_site(captured, parts), "return_site",
-                                namer)
+    site = captured.bind_module(return_site(captured, parts.returned),
+                                "return_site", namer)
     check = call(attr(ad, "check_scalar"),
                  [copy.deepcopy(parts.output), name(site)])
-    body = list(parts.primal)
+    body = commented(parts.primal, captured)
     body.append(build.located(gast.Expr(value=check), parts.returned))
     body.append(assign(parts.cotangent, const(1.0)))
     body.extend(parts.adjoint)
@@ -200,9 +197,9 @@ def _results(parts, wrt, always_tuple=False):
     return build.tuple_(results)
 
 
-def vjp_functions(fn_name, params, parts, wrt, namer):
+def vjp_functions(fn_name, params, parts, wrt, namer, captured):
     """The split pair: forward -> (output, residuals); backward."""
-    fwd_body = list(parts.primal)
+    fwd_body = commented(parts.primal, captured)
     fwd_body.append(build.ret(build.tuple_(
         [copy.deepcopy(parts.output), build.tuple_([])])))
     fwd = build.function(namer.reserve(fn_name + "_fwd"), params, fwd_body)
@@ -213,6 +210,23 @@ def vjp_functions(fn_name, params, parts, wrt, namer):
     bwd = build.function(namer.reserve(fn_name + "_bwd"),
                          [residuals, parts.cotangent], bwd_body)
     return fwd, bwd
+
+
+def commented(statements, captured, prefix=""):
+    """`statements` with a comment naming the user's line above each group
+    of statements that comes from one line."""
+    if not prefix and captured.filename.startswith("<srcad"):
+        return list(statements)  # generated code names its own lines
+    out = []
+    last = None
+    for stmt in statements:
+        line = getattr(stmt, "lineno", None)
+        if line is not None and line != last:
+            text = captured.line_text(line).strip()
+            out.append(build.comment(prefix + text, stmt))
+            last = line
+        out.append(stmt)
+    return out
 
 
 def set_residuals(fwd, bwd, defined):
@@ -229,10 +243,9 @@ def set_residuals(fwd, bwd, defined):
         bwd.body[0] = build.comment("nothing was saved by the forward pass")
 
 
-def return_site(captured, parts):
-    """A callable raising an error located at the function's return."""
+def return_site(captured, node):
+    """A callable making an error located at `node`, the return."""
     from .errors import located
-    node = parts.returned
 
     def where(kind, message):
         return located(kind, message, node, captured)
@@ -269,7 +282,7 @@ def program(fdef, info, captured, namer, wrt, kind):
                            with_value=kind == "value_and_grad")
         _copy_defaults(fn, fdef)
         return Program([fn], fn_name, runtime_name)
-    fwd, bwd = vjp_functions(fdef.name, params, parts, wrt, namer)
+    fwd, bwd = vjp_functions(fdef.name, params, parts, wrt, namer, captured)
     _copy_defaults(fwd, fdef)
     defined = set(params) | build.stores(build.function("f", [], parts.primal))
     set_residuals(fwd, bwd, defined)

@@ -194,3 +194,28 @@ def reshape_like(v, like):
     if shape(v) == target:
         return v
     return np.reshape(v, target)
+
+
+def grad_by_tangents(jvp, args, positions, with_value, where):
+    """The gradient of a scalar function from its jvp, one pass per input
+    element (forward-mode grad)."""
+    wrt = [args[p] for p in positions]
+    tangents = [zeros_like(x) for x in wrt]
+    grads = []
+    value = None
+    for k, x in enumerate(wrt):
+        size = int(np.size(x))
+        flat = np.zeros(size)
+        for i in range(size):
+            basis = np.zeros(size)
+            basis[i] = 1.0
+            tangents[k] = basis.reshape(np.shape(x)) if shape(x) else 1.0
+            value, dout = jvp(*args, *tangents)
+            check_scalar(value, where)
+            flat[i] = dout
+        tangents[k] = zeros_like(x)
+        if size == 0:
+            value = jvp(*args, *tangents)[0]
+        grads.append(result(flat.reshape(np.shape(x)), x))
+    grads = grads[0] if len(grads) == 1 else tuple(grads)
+    return (value, grads) if with_value else grads
