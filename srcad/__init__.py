@@ -4,10 +4,11 @@ Public names only; see API.md for the contract.
 """
 from .api import (grad, hessian, jacobian, jvp, source, value_and_grad,
                   vjp)
+from .runtime import stop_gradient
 from .errors import (NoDerivativeRule, NonScalarOutput, SourceUnavailable,
                      SrcadError, UnsupportedSyntax, UsageError)
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian",
-           "source",
+           "source", "stop_gradient",
            "SrcadError", "UnsupportedSyntax", "NoDerivativeRule",
            "NonScalarOutput", "SourceUnavailable", "UsageError"]

@@ -208,9 +208,9 @@ def _no_rule(op, captured):
     else:
         message = (f"no derivative rule for {label}, and srcad cannot read "
                    f"its source. Give one with srcad.defrule (see the "
-                   f"README, 'Extending'), or mark the value constant.")
-    node = op.stmt.value if isinstance(op.stmt, gast.Assign) else op.stmt
-    return located(NoDerivativeRule, message, node, captured)
+                   f"README, 'Extending'), or, if no derivative should flow through "
+                   f"it, wrap its argument in srcad.stop_gradient(...).")
+    return located(NoDerivativeRule, message, op.stmt, captured)
 
 
 def _spelled(node):

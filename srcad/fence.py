@@ -64,6 +64,7 @@ def fence(captured):
             if not isinstance(node, ALLOWED):
                 raise located(UnsupportedSyntax, _message(node), node,
                               captured)
+        for node in gast.walk(stmt):
             _check_node(node, captured)
 
 

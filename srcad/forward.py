@@ -27,7 +27,7 @@ from .rules.registry import LINEAR
 from .template import expand
 
 
-def program(fdef, info, captured, namer, wrt, kind):
+def program(fdef, info, captured, namer, wrt, kind, as_tuple):
     tangent = Forward(info, captured, namer)
     jvp = tangent.jvp_function(fdef, wrt)
     runtime_name = tangent.modules["ad"]
@@ -40,7 +40,8 @@ def program(fdef, info, captured, namer, wrt, kind):
         name(jvp.name),
         build.tuple_([name(p) for p in captured.params]),
         build.tuple_([build.const(captured.params.index(p)) for p in wrt]),
-        build.const(kind == "value_and_grad"), name(site)])
+        build.const(kind == "value_and_grad"), build.const(as_tuple),
+        name(site)])
     wrapper = build.function(fn_name, captured.params, [build.ret(driver)])
     wrapper.args.defaults = copy.deepcopy(fdef.args.defaults)
     return Program([jvp, wrapper], fn_name, runtime_name)

@@ -64,7 +64,7 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None):
     info = analyse(fdef, captured, params)
     trace("analyse", [fdef], info)
     program = _differentiate(mode, kind)(fdef, info, captured, namer,
-                                         params, kind)
+                                         params, kind, isinstance(wrt, tuple))
     trace("reverse", program.functions)
     if optimize:
         program.optimize(lambda f: clean_up(f, is_pure(captured),

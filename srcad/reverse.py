@@ -170,7 +170,7 @@ def split_return(fdef):
 # -- assembling functions ------------------------------------------------------
 
 def grad_function(fn_name, params, parts, wrt, captured, namer,
-                  with_value=False):
+                  with_value=False, as_tuple=False):
     """One function: primal, a scalar check, the sweep, the gradients."""
     ad = parts.modules["ad"]
     site = captured.bind_module(return_site(captured, parts.returned),
@@ -181,7 +181,7 @@ def grad_function(fn_name, params, parts, wrt, captured, namer,
     body.append(build.located(gast.Expr(value=check), parts.returned))
     body.append(assign(parts.cotangent, const(1.0)))
     body.extend(parts.adjoint)
-    grads = _results(parts, wrt)
+    grads = _results(parts, wrt, as_tuple)
     if with_value:
         grads = build.tuple_([copy.deepcopy(parts.output), grads])
     body.append(build.ret(grads))
@@ -271,7 +271,7 @@ class Program:
         clean_up(fwd)
 
 
-def program(fdef, info, captured, namer, wrt, kind):
+def program(fdef, info, captured, namer, wrt, kind, as_tuple):
     """Reverse-mode functions for transform `kind` of `fdef`."""
     parts = reverse(fdef, info, captured, namer, wrt)
     params = captured.params
@@ -279,7 +279,7 @@ def program(fdef, info, captured, namer, wrt, kind):
     if kind in ("grad", "value_and_grad"):
         fn_name = namer.reserve(f"{fdef.name}_{kind}")
         fn = grad_function(fn_name, params, parts, wrt, captured, namer,
-                           with_value=kind == "value_and_grad")
+                           kind == "value_and_grad", as_tuple)
         _copy_defaults(fn, fdef)
         return Program([fn], fn_name, runtime_name)
     fwd, bwd = vjp_functions(fdef.name, params, parts, wrt, namer, captured)

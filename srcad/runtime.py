@@ -196,7 +196,7 @@ def reshape_like(v, like):
     return np.reshape(v, target)
 
 
-def grad_by_tangents(jvp, args, positions, with_value, where):
+def grad_by_tangents(jvp, args, positions, with_value, as_tuple, where):
     """The gradient of a scalar function from its jvp, one pass per input
     element (forward-mode grad)."""
     wrt = [args[p] for p in positions]
@@ -217,5 +217,19 @@ def grad_by_tangents(jvp, args, positions, with_value, where):
         if size == 0:
             value = jvp(*args, *tangents)[0]
         grads.append(result(flat.reshape(np.shape(x)), x))
-    grads = grads[0] if len(grads) == 1 else tuple(grads)
+    grads = tuple(grads) if as_tuple else grads[0]
     return (value, grads) if with_value else grads
+
+
+def extreme_mask(x, y, axis=None, keepdims=False):
+    """Where `x` attains its max/min `y` over `axis`, ties sharing equally:
+    the derivative of np.max and np.min."""
+    if axis is not None and not keepdims:
+        y = np.expand_dims(y, axis)
+    hits = x == y
+    return hits / np.sum(hits, axis=axis, keepdims=True)
+
+
+def stop_gradient(x):
+    """`x`, treated as a constant by differentiation."""
+    return x

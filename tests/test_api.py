@@ -74,6 +74,26 @@ def test_wrt_tuple_float_arguments():
     assert ga == pytest.approx(-0.5) and gb == pytest.approx(1.5 - 1.0)
 
 
+def test_tuple_gradients_are_independent_arrays():
+    def h(a, b):
+        return np.sum(a + b)
+    ga, gb = srcad.grad(h, wrt=(0, 1))(A23, A23 * 2.0)
+    assert not np.shares_memory(ga, gb)
+    ga *= 5.0
+    np.testing.assert_array_equal(gb, np.ones((2, 3)))
+
+
+def test_gradient_types_follow_argument_types():
+    def h(x):
+        return np.sum(x * x)
+    g = srcad.grad(h)
+    assert isinstance(g(1.5), float) and g(1.5) == pytest.approx(3.0)
+    assert isinstance(g(np.float64(1.5)), float)
+    zero_d = g(np.array(1.5))
+    assert isinstance(zero_d, np.ndarray) and zero_d.shape == ()
+    assert g(np.ones((2, 3, 4))).shape == (2, 3, 4)
+
+
 def test_mode_reverse_explicit():
     g = srcad.grad(f_xy, wrt=0, mode="reverse")(X3, Y3)
     np.testing.assert_allclose(g, numeric_grad(f_xy, (X3, Y3), 0), rtol=1e-6)

@@ -347,6 +347,44 @@ def with_constants(x):
     return np.sum(SCALE * x ** 2 + OFFSET * x) + BIAS * np.sum(np.cos(math.pi * x))
 
 
+# ------------------------------------ inactive arguments, odd outputs
+
+def ignores_x(x, y):
+    return np.sum(y * y)
+
+
+def x_only_in_condition(x, y):
+    return np.sum(np.where(x > 0.0, y, 2.0 * y))
+
+
+def constant_output(x):
+    return 1.0
+
+
+def identity(x):
+    return x
+
+
+def int_literals(x, y):
+    return np.sum(2 * x + y * 3 - 1 + x / 2)
+
+
+def relu_const_first(x):
+    return np.sum(np.maximum(0.0, x) * x)
+
+
+def where_const_branch(x):
+    return np.sum(np.where(x > 0.0, x, 0.0) * x)
+
+
+def norm(x):
+    return np.sqrt(np.sum(np.square(x))) + np.exp(-np.mean(x ** 2))
+
+
+def sum_axis_tuple(x):
+    return np.sum(np.sum(x, axis=(0, 2)) ** 2)
+
+
 # --------------------------------------------------------------- models
 
 def mlp_loss(W1, b1, W2, b2, X, y):
@@ -363,7 +401,10 @@ def logreg_loss(w, b, X, y):
 
 # ----------------------------------------------------------- parametrization
 
-ANY, POS, NONZERO, SMALL = (-2.0, 2.0), (0.5, 2.0), "nonzero", (-1.0, 1.0)
+ANY, POS, SMALL, NEAR0 = (-2.0, 2.0), (0.5, 2.0), (-1.0, 1.0), (-0.25, 0.25)
+NONZERO = "nonzero"   # random signs, magnitudes in [0.5, 2]
+ALT = "alternating"   # signs +, -, +, ... in flat order, magnitudes in [0.5, 2]:
+                      # against NEAR0 both sides of a comparison occur, no ties
 
 UNARY = {"scalar": [()], "vec": [(3,)], "mat": [(2, 3)]}
 BINARY = {
@@ -425,13 +466,13 @@ CASES = [
     (np_tan, UNARY, (SMALL,)),
     (np_tanh, UNARY, (ANY,)),
     (np_sqrt, UNARY, (POS,)),
-    (np_abs, UNARY, (NONZERO,)),
+    (np_abs, UNARY, (ALT,)),
     (np_square, UNARY, (ANY,)),
-    (np_maximum, BINARY, (ANY, ANY)),
-    (np_minimum, BINARY, (ANY, ANY)),
-    (relu, UNARY, (NONZERO,)),
-    (np_where, BINARY, (ANY, ANY)),
-    (leaky_relu, UNARY, (NONZERO,)),
+    (np_maximum, BINARY, (ALT, NEAR0)),
+    (np_minimum, BINARY, (ALT, NEAR0)),
+    (relu, UNARY, (ALT,)),
+    (np_where, BINARY, (ALT, NEAR0)),
+    (leaky_relu, UNARY, (ALT,)),
     (sigmoid, UNARY, (ANY,)),
     (softplus, UNARY, (ANY,)),
     (chain, BINARY, (ANY, ANY)),
@@ -468,6 +509,16 @@ CASES = [
     (tuple_via_name, BINARY, (ANY, ANY)),
     (tuple_swap, BINARY, (ANY, ANY)),
     (with_constants, {"scalar": [()], "vec": [(3,)], "mat": [(2, 3)]}, (ANY,)),
+    # inactive arguments, odd outputs
+    (ignores_x, BINARY, (ANY, ANY)),
+    (x_only_in_condition, BINARY, (ALT, ANY)),
+    (constant_output, UNARY, (ANY,)),
+    (identity, SCALAR1, (ANY,)),
+    (int_literals, BINARY, (ANY, NONZERO)),
+    (relu_const_first, UNARY, (ALT,)),
+    (where_const_branch, UNARY, (ALT,)),
+    (norm, UNARY, (NONZERO,)),
+    (sum_axis_tuple, {"3d": [(2, 3, 4)]}, (ANY,)),
     # models
     (mlp_loss, {"mlp": [(3, 4), (4,), (4,), (), (5, 3), (5,)]}, (ANY,) * 6),
     (logreg_loss, {"logreg": [(3,), (), (6, 3), (6,)]}, (ANY, ANY, ANY, "labels")),
@@ -485,6 +536,9 @@ def draw(rng, shape, kind):
     """A Python float for shape (), else a float64 array, drawn from `kind`."""
     if kind == NONZERO:
         x = rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+    elif kind == ALT:
+        signs = np.where(np.arange(int(np.prod(shape))) % 2 == 0, 1.0, -1.0)
+        x = rng.uniform(0.5, 2.0, shape) * np.reshape(signs, shape)
     elif kind == "labels":
         x = rng.integers(0, 2, shape).astype(np.float64)
     else:

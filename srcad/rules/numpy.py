@@ -82,6 +82,13 @@ linear(np.sum, "sum(a, axis=None, keepdims=False)", T,
 linear(np.mean, "mean(a, axis=None, keepdims=False)", T,
        a="ad.unreduce(g / ad.reduced_size(a, axis), a, axis, keepdims)")
 
+for fn in (np.max, np.min, np.amax, np.amin):
+    define(fn, fn.__name__ + "(a, axis=None, keepdims=False)", owner=T,
+           reverse={"a": "ad.unreduce(g, a, axis, keepdims)"
+                         " * ad.extreme_mask(a, y, axis, keepdims)"},
+           forward={"a": "np.sum(da * ad.extreme_mask(a, y, axis, keepdims),"
+                         " axis=axis, keepdims=keepdims)"})
+
 # -- linear algebra -------------------------------------------------------------
 linear(np.dot, "dot(a, b)", T,
        a="ad.dot_grad_a(g, a, b)", b="ad.dot_grad_b(g, a, b)")

@@ -29,8 +29,9 @@ linear(ad.dot_grad_b, "dot_grad_b(v, a, b)", T,
        v="ad.reshape_like(np.dot(a, g), v)", a="ad.dot_grad_a(v, a, g)")
 linear(ad.reshape_like, "reshape_like(v, like)", T,
        v="ad.reshape_like(g, v)")
-define(ad.add, "add(a, b)", reverse={"a": "g", "b": "g"}, owner=T)
+define(ad.add, "add(a, b)", reverse={"a": "g", "b": "g"},
+       forward={"a": "da", "b": "db"}, owner=T)
 
 for fn in (ad.zeros_like, ad.check_scalar, ad.reduced_size, ad.inverse_axes,
-           ad.shape):
+           ad.shape, ad.extreme_mask, ad.stop_gradient):
     nondiff(fn, owner=T)

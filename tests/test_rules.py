@@ -1,0 +1,91 @@
+"""Every derivative rule, swept over shapes in both modes and to second
+order, against central finite differences (specs in specs.py)."""
+import importlib
+import math
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import srcad
+from srcad import rules, runtime
+from fdcheck import numeric_jacobian
+from specs import DOMAINS, SPECS
+
+NAMESPACE = {"np": np, "math": math, "ad": runtime}
+
+
+def _module():
+    """The spec calls as ordinary functions in a module with source."""
+    lines = ["import math", "import numpy as np",
+             "from srcad import runtime as ad", ""]
+    for i, spec in enumerate(SPECS):
+        params = ", ".join("abc"[:len(spec.domains)])
+        lines.append(f"def f{i}({params}, w):")
+        lines.append(f"    return np.sum(({spec.call}) * w)")
+        lines.append("")
+    folder = Path(tempfile.mkdtemp(prefix="srcad_specs_"))
+    (folder / "spec_functions.py").write_text("\n".join(lines))
+    sys.path.insert(0, str(folder))
+    return importlib.import_module("spec_functions")
+
+
+FUNCTIONS = _module()
+CASES = [pytest.param(i, shapes, id=f"{spec.call}-{shapes}")
+         for i, spec in enumerate(SPECS) for shapes in spec.shapes]
+
+
+def _inputs(spec, shapes, seed):
+    rng = np.random.default_rng(seed)
+    args = []
+    for domain, shape in zip(spec.domains, shapes):
+        low, high = DOMAINS[domain]
+        value = rng.uniform(low, high, size=shape)
+        args.append(float(value) if shape == () else value)
+    names = dict(zip("abc", args))
+    out = eval(spec.call, dict(NAMESPACE), names)
+    weight = rng.uniform(0.5, 1.5, size=np.shape(out))
+    args.append(float(weight) if np.shape(out) == () else weight)
+    return args
+
+
+def _close(actual, expected, rtol):
+    np.testing.assert_allclose(np.asarray(actual, dtype=float),
+                               np.asarray(expected, dtype=float),
+                               rtol=rtol, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("index, shapes", CASES)
+def test_first_order(index, shapes, mode):
+    spec, f = SPECS[index], getattr(FUNCTIONS, f"f{index}")
+    args = _inputs(spec, shapes, index)
+    wrt = tuple(range(len(spec.domains)))
+    grads = srcad.grad(f, wrt=wrt, mode=mode)(*args)
+    for k in wrt:
+        expected = numeric_jacobian(f, args, k)
+        assert np.shape(grads[k]) == np.shape(args[k])
+        assert isinstance(grads[k], float) == isinstance(args[k], float)
+        _close(grads[k], expected, spec.rtol)
+
+
+@pytest.mark.parametrize("index, shapes", CASES)
+def test_second_order(index, shapes):
+    spec, f = SPECS[index], getattr(FUNCTIONS, f"f{index}")
+    if not spec.second_order:
+        pytest.skip("not twice differentiable")
+    args = _inputs(spec, shapes, index)
+    gradient = srcad.grad(f, wrt=0)
+    expected = numeric_jacobian(gradient, args, 0)
+    _close(srcad.hessian(f, wrt=0)(*args), expected, 1e-4)
+    reverse = srcad.jacobian(gradient, wrt=0, mode="reverse")(*args)
+    _close(reverse, expected, 1e-4)
+
+
+def test_every_rule_has_a_spec():
+    specced = {id(spec.fn) for spec in SPECS}
+    missing = [rule.signature for fn, rule in rules.RULES.items()
+               if rule.differentiable and id(fn) not in specced]
+    assert not missing, f"rules without a test spec: {missing}"
