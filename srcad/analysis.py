@@ -15,13 +15,12 @@ can flow through. `analyse(fdef, captured, wrt)` returns an `Analysis`:
 Calls are resolved here, so a call with an active argument and no rule is
 reported (with its location) before any code is generated.
 """
-import numbers
-
 import gast
 
 from . import rules
 from .capture import MISSING
 from .errors import NoDerivativeRule, located
+from .shapes import Shapes
 
 SHAPE_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 
@@ -134,7 +133,7 @@ class Analysis:
         return self.ops[id(stmt)]
 
     def same_shape(self, a, b):
-        return self.shapes.find(a) == self.shapes.find(b)
+        return self.shapes.same(a, b)
 
 
 def analyse(fdef, captured, wrt):
@@ -153,9 +152,7 @@ def analyse(fdef, captured, wrt):
     tuples = {t for op in order if op.kind == "pack" for t in op.targets}
     tuples |= {n.id for op in order if op.kind == "unpack"
                for _, n in op.sources}
-    local = set(captured.params) | {t for op in order for t in op.targets}
-    return Analysis(ops, active, _shape_classes(order, captured, local),
-                    tuples)
+    return Analysis(ops, active, Shapes(order, captured), tuples)
 
 
 def statements(body):
@@ -216,61 +213,6 @@ def _no_rule(op, captured):
 def _spelled(node):
     import astor
     return astor.to_source(gast.gast_to_ast(node)).strip()
-
-
-class UnionFind:
-    def __init__(self):
-        self.parent = {}
-
-    def find(self, x):
-        self.parent.setdefault(x, x)
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, a, b):
-        self.parent[self.find(a)] = self.find(b)
-
-
-def _shape_classes(order, captured, local):
-    shapes = UnionFind()
-    counts = {}
-    for op in order:
-        for t in op.targets:
-            counts[t] = counts.get(t, 0) + 1
-    for op in order:
-        if len(op.targets) != 1 or counts[op.targets[0]] != 1:
-            continue
-        target = op.targets[0]
-        if op.kind == "copy":
-            shapes.union(target, op.sources[0][1].id)
-        elif op.kind == "rule" and op.rule.kind in ("elementwise", "linear"):
-            operands = _broadcast_operands(op, captured, local)
-            if operands is not None and len(set(map(shapes.find,
-                                                    operands))) == 1:
-                shapes.union(target, operands[0])
-    return shapes
-
-
-def _broadcast_operands(op, captured, local):
-    """Names whose shapes broadcast together to the result's, or None."""
-    if op.rule.kind == "linear" and op.rule.fn not in (gast.USub, gast.UAdd):
-        return None
-    names = []
-    for node in op.bound.values():
-        if isinstance(node, gast.Constant):
-            if not isinstance(node.value, numbers.Number):
-                return None
-        elif isinstance(node, gast.Name):
-            value = MISSING if node.id in local else \
-                captured.resolve(node.id)
-            if isinstance(value, numbers.Number):
-                continue
-            names.append(node.id)
-        else:
-            return None
-    return names or None
 
 
 def is_pure(captured):

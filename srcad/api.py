@@ -26,7 +26,6 @@ class Transformed:
         self.wrt = _freeze(wrt)
         self.mode = mode
         self.optimize = optimize
-        self._entry = None
         functools.update_wrapper(self, fn, updated=())
 
     def _generated(self):
@@ -34,9 +33,10 @@ class Transformed:
                                self.optimize)
 
     def __call__(self, *args, **kwargs):
-        entry = self._entry
-        if entry is None:
-            entry = self._entry = self._generated().entry
+        entry = self._generated().entry
+        # From now on calls go straight to the generated function: a class
+        # whose __call__ is that function costs no Python frame of ours.
+        self.__class__ = _direct_class(entry)
         return entry(*args, **kwargs)
 
     def _srcad_function(self):
@@ -51,6 +51,17 @@ class Transformed:
     def __repr__(self):
         return (f"<srcad {self.kind} of {getattr(self.fn, '__qualname__', self.fn)}"
                 f" wrt={self.wrt!r} mode={self.mode}>")
+
+
+_DIRECT = {}
+
+
+def _direct_class(entry):
+    cls = _DIRECT.get(entry)
+    if cls is None:
+        cls = _DIRECT[entry] = type(
+            "Transformed", (Transformed,), {"__call__": staticmethod(entry)})
+    return cls
 
 
 def _freeze(wrt):

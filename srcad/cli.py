@@ -120,7 +120,9 @@ def _show(args):
 
             text = pipeline.source_after(func, stage, **options)
     except srcad.SrcadError as err:
-        raise CliError(str(err), EXIT_COMPILE) from None
+        raise CliError(
+            f"cannot differentiate {name!r}:\n{err}", EXIT_COMPILE
+        ) from None
     except Exception as err:  # a bug in srcad: still no traceback
         where = _last_frame(err)
         raise CliError(

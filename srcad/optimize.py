@@ -5,8 +5,10 @@
 - `first_contribution`: `bx = ad.zeros_like(x)` followed by `bx = bx + e`
   becomes `bx = e`;
 - `propagate`: a name assigned once from another name or a constant is
-  replaced by that name or constant where it is read;
+  replaced by that name or constant where it is read, folding as it goes;
 - `fold`: arithmetic on constants, `-(-e)`;
+- `ones`: the adjoint of a full sum seeded with a constant, used only in
+  products with values of the summed shape, becomes that constant;
 - `dead_code`: assignments whose target is never read, when the value has
   no side effects (`is_pure(call)` says whether a call may be dropped).
 
@@ -14,19 +16,21 @@ Each pass only rewrites top-level straight-line statements and treats any
 nested block as reading and writing everything it mentions, so it stays
 correct for code with loops and branches.
 """
-import copy
 import operator
 
 import gast
 
-from .build import is_comment, loads, stores
+from .build import (clone, is_comment, is_number as _number, loads, stores,
+                    transform, walk)
 
 ZERO_INIT = "zeros_like"
 
 
-def optimize(fdef, is_pure, runtime_name):
-    passes = (first_contribution(runtime_name), propagate, fold,
-              dead_code(is_pure))
+def optimize(fdef, is_pure, runtime_name, info=None):
+    passes = [first_contribution(runtime_name), propagate]  # folds too
+    if info is not None:
+        passes.append(ones(runtime_name, info))
+    passes.append(dead_code(is_pure))
     changed = True
     while changed:
         changed = False
@@ -40,16 +44,14 @@ def optimize(fdef, is_pure, runtime_name):
 def first_contribution(runtime_name):
     def run(fdef):
         body = fdef.body
-        changed = False
-        i = 0
-        while i < len(body):
-            target = _zero_init(body[i], runtime_name)
-            if target and _absorb(body, i, target, runtime_name):
-                del body[i]
-                changed = True
-                continue
-            i += 1
-        return changed
+        mentions = [loads(s) | stores(s) for s in body]
+        drop = set()
+        for i, stmt in enumerate(body):
+            target = _zero_init(stmt, runtime_name)
+            if target and _absorb(body, mentions, i, target, runtime_name):
+                drop.add(i)
+        body[:] = [s for i, s in enumerate(body) if i not in drop]
+        return bool(drop)
     return run
 
 
@@ -62,14 +64,13 @@ def _zero_init(stmt, runtime_name):
     return None
 
 
-def _absorb(body, i, target, runtime_name):
-    """Make the first later use of `target` an assignment; True if done."""
-    for stmt in body[i + 1:]:
-        if is_comment(stmt):
+def _absorb(body, mentions, i, target, runtime_name):
+    """Make the first later use of `target` an assignment; True if done
+    (also when nothing uses the zero at all)."""
+    for j in range(i + 1, len(body)):
+        if target not in mentions[j]:
             continue
-        mentioned = target in loads(stmt) or target in stores(stmt)
-        if not mentioned:
-            continue
+        stmt = body[j]
         if not _simple_assign(stmt) or stmt.targets[0].id != target:
             return False
         rest = _added_to(stmt.value, target, runtime_name)
@@ -77,7 +78,7 @@ def _absorb(body, i, target, runtime_name):
             return False
         stmt.value = rest
         return True
-    return False
+    return True
 
 
 def _added_to(value, target, runtime_name):
@@ -106,47 +107,145 @@ def _simple_assign(stmt):
         isinstance(stmt.targets[0], gast.Name)
 
 
+# -- multiplying by a broadcast constant ------------------------------------------
+
+def ones(runtime_name, info):
+    """`b = ad.unreduce(c, v)` (the adjoint of a full sum, c spread over v's
+    shape) used only as `b * e`, where e surely has v's shape and holds
+    floats: each product becomes `c * e`, or `e` when c is 1."""
+    def run(fdef):
+        body = fdef.body
+        for i, stmt in enumerate(body):
+            spread = _spread_constant(stmt, runtime_name)
+            if spread is None:
+                continue
+            target, c, like = spread
+            products = _Products(target)
+            for later in body[i + 1:]:
+                products.visit(later)
+            if products.other_uses or not products.found or not all(
+                    _floats_shaped_like(e, like, info)
+                    for e in products.others):
+                continue
+            for later in body[i + 1:]:
+                _ScaleBy(target, c).visit(later)
+            del body[i]
+            return True
+        return False
+    return run
+
+
+def _spread_constant(stmt, runtime_name):
+    if not _simple_assign(stmt) or \
+            not _is_runtime_call(stmt.value, runtime_name, "unreduce"):
+        return None
+    args = stmt.value.args
+    if len(args) != 4 or not _number(args[0]) or \
+            not isinstance(args[1], gast.Name) or \
+            not all(isinstance(a, gast.Constant) for a in args[2:]) or \
+            args[2].value is not None or args[3].value is not False:
+        return None
+    return stmt.targets[0].id, args[0].value, args[1].id
+
+
+def _floats_shaped_like(expr, like, info):
+    """True if `expr` is arithmetic on active names of `like`'s shape."""
+    names = [n for n in walk(expr) if isinstance(n, gast.Name)]
+    allowed = (gast.BinOp, gast.UnaryOp, gast.Name, gast.Constant,
+               gast.operator, gast.unaryop, gast.Load)
+    return bool(names) and \
+        all(isinstance(n, allowed) for n in walk(expr)) and \
+        all(n.id in info.active and info.same_shape(n.id, like)
+            for n in names)
+
+
+class _Products(gast.NodeVisitor):
+    """Finds `target * e` and `e * target`; counts any other use."""
+
+    def __init__(self, target):
+        self.target = target
+        self.found = False
+        self.others = []
+        self.other_uses = 0
+
+    def visit_BinOp(self, node):
+        if isinstance(node.op, gast.Mult):
+            for mine, other in ((node.left, node.right),
+                                (node.right, node.left)):
+                if isinstance(mine, gast.Name) and mine.id == self.target:
+                    self.found = True
+                    self.others.append(other)
+                    self.visit(other)
+                    return
+        self.generic_visit(node)
+
+    def visit_Name(self, node):
+        if node.id == self.target:
+            self.other_uses += 1
+
+
+class _ScaleBy(gast.NodeTransformer):
+    def __init__(self, target, c):
+        self.target = target
+        self.c = c
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if not isinstance(node.op, gast.Mult):
+            return node
+        for mine, other in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(mine, gast.Name) and mine.id == self.target:
+                if self.c == 1:
+                    return other
+                return gast.BinOp(left=gast.Constant(value=self.c, kind=None),
+                                  op=gast.Mult(), right=other)
+        return node
+
+
 # -- copy and constant propagation ---------------------------------------------
 
 def propagate(fdef):
     counts = _assignment_counts(fdef)
-    body = fdef.body
-    for i, stmt in enumerate(body):
-        if not _simple_assign(stmt):
+    replace = _Replace({})
+    keep = []
+    for stmt in fdef.body:
+        replace.visit(stmt)
+        if _simple_assign(stmt) and counts.get(stmt.targets[0].id) == 1 and (
+                isinstance(stmt.value, gast.Constant) or (
+                    isinstance(stmt.value, gast.Name) and
+                    counts.get(stmt.value.id, 0) <= 1)):
+            replace.values[stmt.targets[0].id] = stmt.value
             continue
-        target = stmt.targets[0].id
-        value = stmt.value
-        if counts.get(target) != 1:
-            continue
-        if isinstance(value, gast.Name) and counts.get(value.id, 0) <= 1:
-            pass
-        elif not isinstance(value, gast.Constant):
-            continue
-        for later in body[i + 1:]:
-            _Replace(target, value).visit(later)
-        del body[i]
-        return True
-    return False
+        keep.append(stmt)
+    changed = len(keep) != len(fdef.body)
+    fdef.body[:] = keep
+    return changed
 
 
 def _assignment_counts(fdef):
     counts = {}
-    for node in gast.walk(fdef):
+    for node in walk(fdef):
         if isinstance(node, gast.Name) and \
                 isinstance(node.ctx, (gast.Store, gast.Param)):
             counts[node.id] = counts.get(node.id, 0) + 1
     return counts
 
 
-class _Replace(gast.NodeTransformer):
-    def __init__(self, target, value):
-        self.target = target
-        self.value = value
+class _Replace:
+    """Replaces names read by the nodes given for them in `values`."""
 
-    def visit_Name(self, node):
-        if node.id == self.target and isinstance(node.ctx, gast.Load):
-            return copy.deepcopy(self.value)
-        return node
+    def __init__(self, values):
+        self.values = values
+
+    def visit(self, tree):
+        values = self.values
+
+        def replace(node):
+            if type(node) is gast.Name and node.id in values and \
+                    type(node.ctx) is gast.Load:
+                return clone(values[node.id])
+            return _folded(node)  # so a folded constant propagates at once
+        return transform(tree, replace)
 
 
 # -- constant folding -------------------------------------------------------------
@@ -157,64 +256,54 @@ BINARY = {gast.Add: operator.add, gast.Sub: operator.sub,
 
 
 def fold(fdef):
-    folder = _Fold()
-    folder.visit(fdef)
-    return folder.changed
+    changed = []
+
+    def fold_node(node):
+        new = _folded(node)
+        if new is not node:
+            changed.append(node)
+        return new
+    transform(fdef, fold_node)
+    return bool(changed)
 
 
-def _number(node):
-    return isinstance(node, gast.Constant) and \
-        isinstance(node.value, (int, float)) and \
-        not isinstance(node.value, bool)
-
-
-class _Fold(gast.NodeTransformer):
-    changed = False
-
-    def visit_UnaryOp(self, node):
-        self.generic_visit(node)
-        if not isinstance(node.op, gast.USub):
-            return node
+def _folded(node):
+    kind = type(node)
+    if kind is gast.UnaryOp and isinstance(node.op, gast.USub):
         if _number(node.operand):
-            self.changed = True
             return gast.Constant(value=-node.operand.value, kind=None)
         inner = node.operand
-        if isinstance(inner, gast.UnaryOp) and isinstance(inner.op, gast.USub):
-            self.changed = True
+        if type(inner) is gast.UnaryOp and isinstance(inner.op, gast.USub):
             return inner.operand
-        return node
-
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
+    elif kind is gast.BinOp and _number(node.left) and _number(node.right):
         fn = BINARY.get(type(node.op))
-        if fn and _number(node.left) and _number(node.right):
-            try:
-                value = fn(node.left.value, node.right.value)
-            except (ArithmeticError, ValueError):
-                return node
-            if isinstance(value, (int, float)):
-                self.changed = True
-                return gast.Constant(value=value, kind=None)
-        return node
+        try:
+            value = fn(node.left.value, node.right.value) if fn else None
+        except (ArithmeticError, ValueError):
+            return node
+        if isinstance(value, (int, float)):
+            return gast.Constant(value=value, kind=None)
+    return node
 
 
 # -- dead code ------------------------------------------------------------------------
 
 def dead_code(is_pure):
     def run(fdef):
-        used = loads(fdef)
+        used = set()
         keep = []
-        for stmt in fdef.body:
+        for stmt in reversed(fdef.body):  # uses come after definitions
             if _simple_assign(stmt) and stmt.targets[0].id not in used and \
                     _pure(stmt.value, is_pure):
                 continue
+            used |= loads(stmt)
             keep.append(stmt)
         changed = len(keep) != len(fdef.body)
-        fdef.body[:] = keep
+        fdef.body[:] = keep[::-1]
         return changed
     return run
 
 
 def _pure(value, is_pure):
-    return all(is_pure(node) for node in gast.walk(value)
+    return all(is_pure(node) for node in walk(value)
                if isinstance(node, gast.Call))

@@ -68,7 +68,7 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None):
     trace("reverse", program.functions)
     if optimize:
         program.optimize(lambda f: clean_up(f, is_pure(captured),
-                                            program.runtime_name))
+                                            program.runtime_name, info))
     trace("optimize", program.functions)
     source = emit(program.functions, _header(captured, kind, params))
     trace("emit", source)

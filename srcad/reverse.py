@@ -33,6 +33,7 @@ class Parts:
         self.adjoint = adjoint        # statements
         self.grads = grads            # one adjoint name per wrt parameter
         self.modules = modules        # template module -> generated name
+        self.surely_scalar = False    # the output is known to be scalar
 
 
 def reverse(fdef, info, captured, namer, wrt):
@@ -88,7 +89,11 @@ class Reverse:
                     adjoints.append(build.located(adjoint, stmt))
         sweep.extend(commented(adjoints, self.captured, "grad of: "))
         grads = [self.adj(p) for p in wrt]
-        return Parts(primal, returned, cotangent, sweep, grads, self.modules)
+        parts = Parts(primal, returned, cotangent, sweep, grads, self.modules)
+        parts.surely_scalar = build.is_number(output) or (
+            isinstance(output, gast.Name) and
+            self.info.shapes.is_scalar(output.id))
+        return parts
 
     def initial_zeros(self, fdef, primal, wrt):
         order = list(wrt)
@@ -121,11 +126,20 @@ class Reverse:
     def adjoint_rule(self, op):
         y = op.targets[0]
         bindings = dict(op.bound, y=name(y), g=name(self.adj(y)))
+        for param in op.rule.shape_only:
+            if isinstance(bindings[param], gast.Name):
+                bindings[param] = self.shape_of(bindings[param].id)
         for param, node in self.active_sources(op):
             expr = expand(op.rule.reverse[param], bindings, self.modules)
             if op.rule.elementwise and not self.info.same_shape(node.id, y):
-                expr = call(self.helper("unbroadcast"), [expr, name(node.id)])
+                expr = call(self.helper("unbroadcast"),
+                            [expr, self.shape_of(node.id)])
             yield self.contribute(node.id, expr, op.stmt)
+
+    def shape_of(self, id_):
+        """A name with the shape of `id_`, preferring one computed early,
+        so values needed only for their shape need not be kept."""
+        return name(self.info.shapes.representative(id_))
 
     def adjoint_copy(self, op):
         for _, node in self.active_sources(op):
@@ -178,7 +192,8 @@ def grad_function(fn_name, params, parts, wrt, captured, namer,
     check = call(attr(ad, "check_scalar"),
                  [copy.deepcopy(parts.output), name(site)])
     body = commented(parts.primal, captured)
-    body.append(build.located(gast.Expr(value=check), parts.returned))
+    if not parts.surely_scalar:
+        body.append(build.located(gast.Expr(value=check), parts.returned))
     body.append(assign(parts.cotangent, const(1.0)))
     body.extend(parts.adjoint)
     grads = _results(parts, wrt, as_tuple)

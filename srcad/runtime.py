@@ -167,13 +167,15 @@ def _describe(y):
 
 
 def result(g, x):
-    """The gradient `g` with the type and shape of argument `x`."""
+    """The gradient `g` with the type and shape of argument `x`: a float
+    for a number, a fresh writeable float array for an array."""
+    if type(x) is np.ndarray:
+        if type(g) is np.ndarray and g.shape == x.shape and \
+                g.flags.writeable and g.dtype.kind in "fc":
+            return g
+        return np.array(np.broadcast_to(g, x.shape), dtype=_float_dtype(x))
     if isinstance(x, (float, int)):
         return float(g)
-    if isinstance(x, np.ndarray):
-        if type(g) is np.ndarray and g.shape == x.shape and g.flags.writeable:
-            return g
-        return np.array(np.broadcast_to(g, x.shape), dtype=_float_dtype(g))
     return g
 
 

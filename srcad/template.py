@@ -8,7 +8,6 @@ a fresh gast expression with the placeholders replaced by the given nodes
 and the module names replaced by whatever names the generated code reaches
 those modules under.
 """
-import copy
 import functools
 import math
 
@@ -16,6 +15,7 @@ import gast
 import numpy as np
 
 from . import runtime
+from .build import clone, transform
 
 # Modules a template may use, by the name templates spell them with.
 MODULES = {"np": np, "math": math, "ad": runtime}
@@ -39,19 +39,15 @@ def expand(text, bindings, modules=None):
     `modules` maps a template module name (`np`) to the name generated code
     uses for it; names missing from both are a bug in the rule.
     """
-    tree = copy.deepcopy(parse(text))
-    return Substitute(bindings, modules or {}).visit(tree)
+    modules = modules or {}
 
-
-class Substitute(gast.NodeTransformer):
-    def __init__(self, bindings, modules):
-        self.bindings = bindings
-        self.modules = modules
-
-    def visit_Name(self, node):
-        if node.id in self.bindings:
-            return copy.deepcopy(self.bindings[node.id])
+    def substitute(node):
+        if type(node) is not gast.Name:
+            return node
+        if node.id in bindings:
+            return clone(bindings[node.id])
         if node.id in MODULES:
-            node.id = self.modules.get(node.id, node.id)
+            node.id = modules.get(node.id, node.id)
             return node
         raise KeyError(f"template name {node.id!r} is not bound")
+    return transform(clone(parse(text)), substitute)

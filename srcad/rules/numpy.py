@@ -77,9 +77,9 @@ elementwise(np.clip, "clip(a, a_min, a_max)", T,
             a="g * ((a >= a_min) & (a <= a_max))")
 
 # -- reductions ----------------------------------------------------------------
-linear(np.sum, "sum(a, axis=None, keepdims=False)", T,
+linear(np.sum, "sum(a, axis=None, keepdims=False)", T, shape_only="a",
        a="ad.unreduce(g, a, axis, keepdims)")
-linear(np.mean, "mean(a, axis=None, keepdims=False)", T,
+linear(np.mean, "mean(a, axis=None, keepdims=False)", T, shape_only="a",
        a="ad.unreduce(g / ad.reduced_size(a, axis), a, axis, keepdims)")
 
 for fn in (np.max, np.min, np.amax, np.amin):

@@ -16,6 +16,8 @@ of rule, as in JAX:
   (reverse) or applies (forward) broadcasting around it.
 - `linear(fn, sig, x="transpose of fn applied to g")`: fn is linear in each
   listed parameter; forward mode calls fn itself on the tangent.
+  `shape_only=("x",)` says the transpose reads only x's shape, so the
+  framework may pass any value of that shape (one computed anyway).
 - `define(fn, sig, reverse={...}, forward={...})`: anything else; forward
   templates use `dx` for the tangent of parameter `x`.
 - `nondiff(fn, ...)`: the result carries no derivative (floor, sign, shape,
@@ -31,7 +33,7 @@ RULES = {}
 
 class Rule:
     def __init__(self, fn, signature, reverse=None, forward=None,
-                 kind="define", owner=None):
+                 kind="define", owner=None, shape_only=()):
         self.fn = fn
         self.name, self.params = parse_signature(signature)
         self.signature = signature
@@ -39,6 +41,8 @@ class Rule:
         self.forward = dict(forward or {})
         self.kind = kind
         self.owner = owner  # the table module that defined the rule
+        # parameters the reverse templates read only the shape of
+        self.shape_only = set(shape_only)
 
     @property
     def elementwise(self):
@@ -102,10 +106,11 @@ def elementwise(fn, signature, owner=None, **templates):
                               kind="elementwise", owner=owner))
 
 
-def linear(fn, signature, owner=None, **transposes):
+def linear(fn, signature, owner=None, shape_only=(), **transposes):
     forward = {p: LINEAR for p in transposes}
     return _register(fn, Rule(fn, signature, reverse=transposes,
-                              forward=forward, kind="linear", owner=owner))
+                              forward=forward, kind="linear", owner=owner,
+                              shape_only=shape_only))
 
 
 def define(fn, signature, reverse, forward=None, owner=None):
