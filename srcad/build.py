@@ -90,20 +90,26 @@ def _children(cls):
     return fields
 
 
+def walk_children(node):
+    """The child nodes of `node`, expression contexts left out."""
+    out = []
+    for field in _children(node.__class__):
+        value = getattr(node, field, None)
+        if type(value) is list:
+            out.extend(v for v in value if isinstance(v, gast.AST))
+        elif isinstance(value, gast.AST):
+            out.append(value)
+    return out
+
+
 def walk(tree):
     """Every node in `tree` but expression contexts (like gast.walk, in
     another order, faster)."""
     stack = [tree]
-    AST = gast.AST
     while stack:
         node = stack.pop()
         yield node
-        for field in _children(node.__class__):
-            value = getattr(node, field, None)
-            if type(value) is list:
-                stack.extend(v for v in value if isinstance(v, AST))
-            elif isinstance(value, AST):
-                stack.append(value)
+        stack.extend(walk_children(node))
 
 
 def transform(node, fn):

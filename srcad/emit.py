@@ -1,6 +1,7 @@
 """Emit: gast functions -> Python source text.
 
-`emit(functions, header)` converts through `ast` and astor and turns the
+`emit(functions, header)` converts through `ast` and astor (one statement
+a line: astor's line wrapping splits calls in odd places) and turns the
 comment statements made by `build.comment` into real `# ...` lines; a
 comment with nothing under it (its statements optimized away) is dropped.
 """
@@ -19,7 +20,8 @@ def emit(functions, header=""):
     chunks = []
     for fdef in functions:
         _drop_empty_comments(fdef)
-        chunks.append(_comments(astor.to_source(to_ast(fdef))))
+        source = astor.to_source(to_ast(fdef), pretty_source="".join)
+        chunks.append(_comments(source))
     text = "\n\n".join(chunks)
     if header:
         text = "".join(f"# {line}\n" for line in header.splitlines()) + text

@@ -7,6 +7,8 @@
 - `propagate`: a name assigned once from another name or a constant is
   replaced by that name or constant where it is read, folding as it goes;
 - `fold`: arithmetic on constants, `-(-e)`;
+- `likes`: a shape stand-in `ad.Like(a, b)` becomes a value of that shape
+  that is computed anyway;
 - `ones`: the adjoint of a full sum seeded with a constant, used only in
   products with values of the summed shape, becomes that constant;
 - `dead_code`: assignments whose target is never read, when the value has
@@ -21,7 +23,7 @@ import operator
 import gast
 
 from .build import (clone, is_comment, is_number as _number, loads, stores,
-                    transform, walk)
+                    transform, walk, walk_children)
 
 ZERO_INIT = "zeros_like"
 
@@ -29,7 +31,7 @@ ZERO_INIT = "zeros_like"
 def optimize(fdef, is_pure, runtime_name, info=None):
     passes = [first_contribution(runtime_name), propagate]  # folds too
     if info is not None:
-        passes.append(ones(runtime_name, info))
+        passes += [ones(runtime_name, info), likes(runtime_name, info)]
     passes.append(dead_code(is_pure))
     changed = True
     while changed:
@@ -200,6 +202,46 @@ class _ScaleBy(gast.NodeTransformer):
                 return gast.BinOp(left=gast.Constant(value=self.c, kind=None),
                                   op=gast.Mult(), right=other)
         return node
+
+
+# -- shapes from values computed anyway --------------------------------------------
+
+def likes(runtime_name, info):
+    """`ad.Like(a, b)` stands for a value of the broadcast shape of a and b
+    that was never computed; where such a value is computed anyway (read
+    elsewhere), use it instead."""
+    def run(fdef):
+        used = set()
+        for node in _outside_likes(fdef, runtime_name):
+            if type(node) is gast.Name and type(node.ctx) is gast.Load:
+                used.add(node.id)
+        changed = []
+
+        def replace(node):
+            if not _is_runtime_call(node, runtime_name, "Like") or \
+                    not all(isinstance(a, gast.Name) for a in node.args):
+                return node
+            bases = frozenset().union(
+                *(info.shapes.bases(a.id) for a in node.args))
+            for candidate in info.shapes.names_with(bases):
+                if candidate in used:
+                    changed.append(candidate)
+                    return gast.Name(id=candidate, ctx=gast.Load(),
+                                     annotation=None, type_comment=None)
+            return node
+        transform(fdef, replace)
+        return bool(changed)
+    return run
+
+
+def _outside_likes(tree, runtime_name):
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if _is_runtime_call(node, runtime_name, "Like"):
+            continue
+        yield node
+        stack.extend(walk_children(node))
 
 
 # -- copy and constant propagation ---------------------------------------------

@@ -137,9 +137,12 @@ class Reverse:
             yield self.contribute(node.id, expr, op.stmt)
 
     def shape_of(self, id_):
-        """A name with the shape of `id_`, preferring one computed early,
-        so values needed only for their shape need not be kept."""
-        return name(self.info.shapes.representative(id_))
+        """Something with the shape of `id_`, made of values computed
+        anyway, so a value needed only for its shape need not be kept."""
+        names = self.info.shapes.shape_source(id_)
+        if len(names) == 1:
+            return name(names[0])
+        return call(self.helper("Like"), [name(n) for n in names])
 
     def adjoint_copy(self, op):
         for _, node in self.active_sources(op):

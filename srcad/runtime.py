@@ -15,6 +15,26 @@ def shape(x):
     return getattr(x, "shape", ())
 
 
+class Like:
+    """Stands for a value with the broadcast shape of `values`, when only
+    its shape is needed and the value itself was never computed."""
+
+    __slots__ = ("shape",)
+
+    def __init__(self, *values):
+        result = ()
+        for value in values:
+            result = _broadcast(result, shape(value))
+        self.shape = result
+
+
+def _broadcast(a, b):
+    if len(a) < len(b):
+        a, b = b, a
+    b = (1,) * (len(a) - len(b)) + tuple(b)
+    return tuple(m if n == 1 else n for m, n in zip(a, b))
+
+
 def unbroadcast(g, like):
     """Sum `g` down to the shape of `like`, undoing NumPy broadcasting."""
     target = shape(like)
@@ -26,7 +46,7 @@ def unbroadcast(g, like):
         extra + i for i, n in enumerate(target) if n == 1 and have[extra + i] != 1)
     g = np.sum(g, axis=axes, keepdims=False) if axes else g
     g = np.reshape(g, target)
-    if not target and isinstance(like, (float, int)):
+    if not target and isinstance(like, (float, int, Like)):
         return float(g)
     return g
 

@@ -1,100 +1,105 @@
 """Shapes: what can be known about array shapes before run time.
 
 Nothing about the arguments' shapes is known when code is generated, but
-relations are: an elementwise result has its operands' shape when they share
-one, a copy has its source's, `math` functions and full reductions return
-scalars. `Shapes(ops, captured)` groups names into classes that surely share
-a shape at run time, which lets the framework leave out `unbroadcast` and
-`broadcast_like`, skip the scalar check of a surely scalar output, and read
-a shape from a value that is computed anyway (`representative`).
+relations are. Every name gets the set of *base* names whose shapes,
+broadcast together, give its shape: an argument or the result of a
+non-elementwise operation is its own base; an elementwise result has the
+union of its operands' sets; a copy has its source's; scalars (numbers,
+`math` results and arguments, full reductions) have the empty set. Two
+names with equal sets surely have one shape at run time.
 
-Only names assigned once take part; anything else is its own class.
+This lets the framework leave out `unbroadcast` and `broadcast_like`
+between values of one shape, skip the scalar check of a surely scalar
+output, and read a shape from values computed anyway (`shape_source`)
+rather than keep a value alive only for its shape.
+
+Only names assigned once take part; any other name is its own base.
 """
 import numbers
 
 import gast
 import numpy as np
 
-
-SCALAR = "<scalar>"
 FULL_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin}
 MATH_TABLE = "srcad.rules.math"
 
 
 class Shapes:
     def __init__(self, ops, captured):
-        self.parent = {}
-        self.first = {}  # class root -> earliest name in it
         counts = {}
-        order = list(captured.params)
+        self.order = list(captured.params)
         for op in ops:
             for t in op.targets:
                 counts[t] = counts.get(t, 0) + 1
-                order.append(t)
-        local = set(order)
+                self.order.append(t)
+        local = set(self.order)
+        self.sets = {}
+        declared = set()  # names math functions take, so scalars
         for op in ops:
-            if len(op.targets) == 1 and counts[op.targets[0]] == 1:
-                self._relate(op, op.targets[0], captured, local)
-        for name_ in order:
-            self.first.setdefault(self.find(name_), name_)
+            for t in op.targets:
+                if counts[t] == 1 and len(op.targets) == 1:
+                    self.sets[t] = self._set_of(op, captured, local,
+                                                declared)
+        self.scalar = set()
+        for name_ in declared:
+            self.scalar |= self._raw(name_)
+        self.first = {}  # bases -> the earliest name with exactly those
+        for name_ in self.order:
+            self.first.setdefault(self.bases(name_), name_)
 
-    def find(self, x):
-        self.parent.setdefault(x, x)
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
+    def _raw(self, name_):
+        return self.sets.get(name_, frozenset([name_]))
 
-    def union(self, a, b):
-        self.parent[self.find(a)] = self.find(b)
+    def bases(self, name_):
+        """The bases of `name_`, scalars left out."""
+        return frozenset(b for b in self._raw(name_) if b not in self.scalar)
+
+    def names_with(self, bases):
+        """Names whose bases are `bases`, earliest first."""
+        return [n for n in self.order if self.bases(n) == bases]
 
     def same(self, a, b):
-        return self.find(a) == self.find(b)
+        return self.bases(a) == self.bases(b)
 
     def is_scalar(self, name_):
-        return self.same(name_, SCALAR)
+        return not self.bases(name_)
 
-    def representative(self, name_):
-        """The earliest-defined name with the shape of `name_`."""
-        return self.first.get(self.find(name_), name_)
+    def shape_source(self, name_):
+        """Names whose broadcast shape is `name_`'s, chosen among values
+        computed anyway: one name, or one per base."""
+        bases = self.bases(name_)
+        if len(bases) <= 1:
+            return [self.first.get(bases, name_)]
+        return [self.first.get(frozenset([b]), b)
+                for b in sorted(bases, key=self.order.index)]
 
-    def _relate(self, op, target, captured, local):
+    def _set_of(self, op, captured, local, declared):
+        target = op.targets[0]
         if op.kind == "copy":
-            self.union(target, op.sources[0][1].id)
-        elif op.kind != "rule":
-            return
-        elif op.rule.owner == MATH_TABLE:
+            return self._raw(op.sources[0][1].id)
+        if op.kind != "rule":
+            return frozenset([target])
+        if op.rule.owner == MATH_TABLE:
             # math functions take and return scalars (a size-1 array
-            # converts, and srcad.result gives its gradient its shape back)
-            self.union(target, SCALAR)
+            # converts, and ad.result gives its gradient its shape back)
+            declared.update(n.id for n in op.bound.values()
+                          if isinstance(n, gast.Name) and n.id in local)
+            return frozenset()
+        if _full_reduction(op):
+            return frozenset()
+        if op.rule.elementwise or op.rule.fn in (gast.USub, gast.UAdd):
+            union = set()
             for node in op.bound.values():
-                if isinstance(node, gast.Name) and node.id in local:
-                    self.union(node.id, SCALAR)
-        elif _full_reduction(op):
-            self.union(target, SCALAR)
-        elif op.rule.elementwise or op.rule.fn in (gast.USub, gast.UAdd):
-            operands = self._operands(op, captured, local)
-            if operands is None:
-                return
-            arrays = [n for n in operands if not self.is_scalar(n)]
-            if not arrays:
-                self.union(target, SCALAR)
-            elif len({self.find(n) for n in arrays}) == 1:
-                self.union(target, arrays[0])
-
-    def _operands(self, op, captured, local):
-        """Names whose shapes broadcast together to the result's; scalar
-        constants and free numbers broadcast away. None if unknowable."""
-        names = []
-        for node in op.bound.values():
-            if isinstance(node, gast.Constant):
-                if not isinstance(node.value, numbers.Number):
-                    return None
-            elif node.id in local:
-                names.append(node.id)
-            elif not isinstance(captured.resolve(node.id), numbers.Number):
-                return None
-        return names or [SCALAR]
+                if isinstance(node, gast.Constant):
+                    if not isinstance(node.value, numbers.Number):
+                        return frozenset([target])
+                elif node.id in local:
+                    union |= self._raw(node.id)
+                elif not isinstance(captured.resolve(node.id),
+                                    numbers.Number):
+                    return frozenset([target])
+            return frozenset(union)
+        return frozenset([target])
 
 
 def _full_reduction(op):

@@ -33,5 +33,5 @@ define(ad.add, "add(a, b)", reverse={"a": "g", "b": "g"},
        forward={"a": "da", "b": "db"}, owner=T)
 
 for fn in (ad.zeros_like, ad.check_scalar, ad.reduced_size, ad.inverse_axes,
-           ad.shape, ad.extreme_mask, ad.stop_gradient):
+           ad.shape, ad.extreme_mask, ad.stop_gradient, ad.Like):
     nondiff(fn, owner=T)
