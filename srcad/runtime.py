@@ -6,6 +6,8 @@ rules depend on ndim, and zeros that keep Python floats as floats. Every
 helper has a derivative rule of its own (rules/runtime.py), so generated
 code can be differentiated again.
 """
+import math
+
 import numpy as np
 
 from .errors import NonScalarOutput
@@ -61,18 +63,34 @@ def broadcast_like(d, like):
 
 def unreduce(g, x, axis=None, keepdims=False):
     """Adjoint of a sum over `axis`: spread `g` back over `x`'s shape."""
-    if axis is not None and not keepdims:
+    target = shape(x)
+    if axis is None:
+        return _spread(g, target)
+    if not keepdims:
         g = np.expand_dims(g, axis)
-    return np.broadcast_to(g, shape(x))
+    return np.broadcast_to(g, target)
+
+
+def _spread(g, target):
+    """`g` (one number) as a read-only array of shape `target` that
+    repeats it without copying; np.broadcast_to, minus its overhead."""
+    g = np.asarray(g)
+    if g.size != 1 or not target:
+        return np.broadcast_to(g, target)
+    one = np.ascontiguousarray(g).reshape(())
+    out = np.ndarray(target, one.dtype, buffer=one,
+                     strides=(0,) * len(target))
+    out.flags.writeable = False
+    return out
 
 
 def reduced_size(x, axis=None):
     """How many elements each output of a reduction over `axis` averages."""
     dims = shape(x)
     if axis is None:
-        return int(np.prod(dims))
+        return math.prod(dims)
     axes = axis if isinstance(axis, tuple) else (axis,)
-    return int(np.prod([dims[a] for a in axes]))
+    return math.prod(dims[a] for a in axes)
 
 
 def zeros_like(x):
@@ -100,8 +118,13 @@ def add(a, b):
 
 def matmul_grad_a(g, a, b):
     """Adjoint of `a` in `a @ b`, for every combination of ndims."""
-    if np.ndim(a) == 2 and np.ndim(b) == 2:
+    dims = (np.ndim(a), np.ndim(b))
+    if dims == (2, 2):
         return g @ b.T
+    if dims == (2, 1):
+        return np.outer(g, b)
+    if dims == (1, 2):
+        return b @ g
     a2, b2, g2 = _as_matrices(g, a, b)
     ga = g2 @ np.swapaxes(b2, -1, -2)
     return np.reshape(unbroadcast(ga, a2), np.shape(a))
@@ -109,8 +132,11 @@ def matmul_grad_a(g, a, b):
 
 def matmul_grad_b(g, a, b):
     """Adjoint of `b` in `a @ b`, for every combination of ndims."""
-    if np.ndim(a) == 2 and np.ndim(b) == 2:
+    dims = (np.ndim(a), np.ndim(b))
+    if dims in ((2, 2), (2, 1)):
         return a.T @ g
+    if dims == (1, 2):
+        return np.outer(a, g)
     a2, b2, g2 = _as_matrices(g, a, b)
     gb = np.swapaxes(a2, -1, -2) @ g2
     return np.reshape(unbroadcast(gb, b2), np.shape(b))
@@ -189,6 +215,8 @@ def _describe(y):
 def result(g, x):
     """The gradient `g` with the type and shape of argument `x`: a float
     for a number, a fresh writeable float array for an array."""
+    if type(g) is float and type(x) is float:
+        return g
     if type(x) is np.ndarray:
         if type(g) is np.ndarray and g.shape == x.shape and \
                 g.flags.writeable and g.dtype.kind in "fc":
