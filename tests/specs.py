@@ -192,3 +192,7 @@ SPECS = [
     Spec(ad.reshape_like, "ad.reshape_like(a, b)", "r r", [((6,), (2, 3))]),
     Spec(ad.add, "ad.add(a, b)", "r r", [((3,), (3,))]),
 ]
+
+from specs_linalg import SPECS as LINALG  # noqa: E402
+
+SPECS += LINALG

@@ -3,5 +3,5 @@
 Importing this package loads every table. `lookup(obj)` finds the rule for a
 callable or an operator class.
 """
-from . import builtins, math, numpy, operators, runtime  # noqa: F401
+from . import builtins, linalg, math, numpy, operators, runtime  # noqa: F401
 from .registry import RULES, Rule, lookup  # noqa: F401

@@ -1,0 +1,2 @@
+"""Runtime helpers for the NumPy rules (reached as `ad.`)."""
+import numpy as np  # noqa: F401
