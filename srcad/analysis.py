@@ -10,16 +10,26 @@ can flow through. `analyse(fdef, captured, wrt)` returns an `Analysis`:
 - `same_shape(a, b)`: True when a and b surely have one shape at run time
   (elementwise results share their operands' shape class), so the
   framework can leave out `unbroadcast` between them;
-- `tuples`: names that hold a tuple of values.
+- `tuples`: names that hold a tuple or list of values;
+- `overwritten`: names whose value changes while the function runs
+  (assigned in a loop or branch, more than once, or written in place);
+  the reverse sweep restores their earlier values from the tape;
+- `ints`: names surely holding Python ints (loop indices, lengths).
+
+Writing into an array in place (`y[i] = v`, `ys.append(v)`) is allowed
+only into arrays the function made itself: an argument, or a name that may
+share memory with another value (a view or a copy of a name), is an
+error, since the derivative would have to follow the other name too.
 
 Calls are resolved here, so a call with an active argument and no rule is
 reported (with its location) before any code is generated.
 """
 import gast
+import numpy as np
 
 from . import rules
 from .capture import MISSING
-from .errors import NoDerivativeRule, located
+from .errors import NoDerivativeRule, UnsupportedSyntax, located
 from .shapes import Shapes
 
 SHAPE_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
@@ -30,7 +40,8 @@ class Op:
 
     kind is one of: "rule" (a call or operator with a rule), "copy",
     "subscript", "pack" (tuple or list display), "unpack", "nondiff",
-    "unknown" (a call with no rule), "return", "effect".
+    "unknown" (a call with no rule), "setitem" (y[i] = v), "append"
+    (ys.append(v)), "return", "effect" (no value: if, while, print...).
     """
 
     def __init__(self, stmt, kind, targets=(), rule=None, bound=None,
@@ -48,10 +59,20 @@ class Op:
 def describe(stmt, captured):
     if isinstance(stmt, gast.Return):
         return Op(stmt, "return", sources=_names([("value", stmt.value)]))
+    if isinstance(stmt, gast.For):
+        return Op(stmt, "nondiff", [stmt.target.id])
+    if _is_append(stmt):
+        owner = stmt.value.func.value
+        return Op(stmt, "append", [owner.id],
+                  sources=_names([("v", stmt.value.args[0]), ("y", owner)]))
     if not isinstance(stmt, gast.Assign):
         return Op(stmt, "effect")
     target = stmt.targets[0]
     value = stmt.value
+    if isinstance(target, gast.Subscript):
+        owner = target.value
+        return Op(stmt, "setitem", [owner.id],
+                  sources=_names([("v", value), ("y", owner)]))
     if isinstance(target, gast.Tuple):
         names = [t.id for t in target.elts]
         return Op(stmt, "unpack", names, sources=_names([("value", value)]))
@@ -106,6 +127,15 @@ def _with_rule(stmt, targets, func, args, keywords, node):
               func=func)
 
 
+def _is_append(stmt):
+    return isinstance(stmt, gast.Expr) and \
+        isinstance(stmt.value, gast.Call) and \
+        isinstance(stmt.value.func, gast.Attribute) and \
+        stmt.value.func.attr == "append" and \
+        isinstance(stmt.value.func.value, gast.Name) and \
+        len(stmt.value.args) == 1 and not stmt.value.keywords
+
+
 def _names(pairs):
     return [(p, n) for p, n in pairs if isinstance(n, gast.Name)]
 
@@ -123,11 +153,13 @@ def resolve(func, captured):
 
 
 class Analysis:
-    def __init__(self, ops, active, shapes, tuples):
+    def __init__(self, ops, active, shapes, tuples, overwritten, ints):
         self.ops = ops
         self.active = active
         self.shapes = shapes
         self.tuples = tuples
+        self.overwritten = overwritten
+        self.ints = ints
 
     def op(self, stmt):
         return self.ops[id(stmt)]
@@ -149,10 +181,115 @@ def analyse(fdef, captured, wrt):
     for op in order:
         if op.kind == "unknown" and set(op.targets) & active:
             raise _no_rule(op, captured)
-    tuples = {t for op in order if op.kind == "pack" for t in op.targets}
+    tuples = {t for op in order if op.kind in ("pack", "append")
+              for t in op.targets}
     tuples |= {n.id for op in order if op.kind == "unpack"
                for _, n in op.sources}
-    return Analysis(ops, active, Shapes(order, captured), tuples)
+    _check_writes(order, captured)
+    return Analysis(ops, active, Shapes(order, captured), tuples,
+                    _overwritten(fdef, order), _ints(order, captured))
+
+
+def _overwritten(fdef, order):
+    counts = {}
+    for op in order:
+        for t in op.targets:
+            counts[t] = counts.get(t, 0) + 1
+    names = {t for t, n in counts.items() if n > 1}
+    names |= {t for op in order if op.kind in ("setitem", "append")
+              for t in op.targets}
+    for stmt in statements(fdef.body):
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            for inner in statements(stmt.body + stmt.orelse):
+                if not isinstance(inner, (gast.If, gast.While)):
+                    names |= set(describe_targets(inner))
+    return names
+
+
+def describe_targets(stmt):
+    if isinstance(stmt, gast.For):
+        return [stmt.target.id]
+    if isinstance(stmt, gast.Assign):
+        target = stmt.targets[0]
+        if isinstance(target, gast.Tuple):
+            return [t.id for t in target.elts]
+        if isinstance(target, gast.Name):
+            return [target.id]
+    return []
+
+
+def _ints(order, captured):
+    """Names every assignment of which surely gives a Python int."""
+    candidates = {}
+    for op in order:
+        for t in op.targets:
+            candidates.setdefault(t, []).append(op)
+    ints = set()
+    changed = True
+    while changed:
+        changed = False
+        for t, ops in candidates.items():
+            if t not in ints and all(_gives_int(op, ints, captured)
+                                     for op in ops):
+                ints.add(t)
+                changed = True
+    return ints
+
+
+def _gives_int(op, ints, captured):
+    stmt = op.stmt
+    if isinstance(stmt, gast.For):
+        return True  # loops run over ranges after normalize
+    if op.kind in ("setitem", "append", "unpack") or \
+            not isinstance(stmt, gast.Assign):
+        return False
+    value = stmt.value
+
+    def int_atom(node):
+        if isinstance(node, gast.Constant):
+            return type(node.value) is int
+        return isinstance(node, gast.Name) and node.id in ints
+    if isinstance(value, gast.Call):
+        fn = resolve(value.func, captured)
+        return fn in (len, int) or fn in (min, max) and \
+            all(int_atom(a) for a in value.args)
+    if isinstance(value, gast.BinOp):
+        return isinstance(value.op, (gast.Add, gast.Sub, gast.Mult,
+                                     gast.FloorDiv, gast.Mod)) and \
+            int_atom(value.left) and int_atom(value.right)
+    return int_atom(value)
+
+
+# Functions whose result may share memory with an argument.
+VIEWS = {np.reshape, np.transpose, np.ravel, np.swapaxes, np.moveaxis,
+         np.expand_dims, np.squeeze, np.broadcast_to, np.diagonal,
+         np.asarray, np.atleast_1d, np.atleast_2d, np.atleast_3d,
+         np.asanyarray, np.real, np.imag}
+
+
+def _check_writes(order, captured):
+    written = {t: op for op in order if op.kind in ("setitem", "append")
+               for t in op.targets}
+    for target, write in written.items():
+        if target in captured.params:
+            raise located(UnsupportedSyntax, (
+                f"this writes into the argument '{target}'; srcad never "
+                f"modifies your inputs. Write into a copy instead "
+                f"({target} = {target}.copy() first)."), write.stmt, captured)
+        for op in order:
+            if target in op.targets and _may_alias(op):
+                raise located(UnsupportedSyntax, (
+                    f"'{target}' may share memory with another array (it "
+                    f"is a view or a second name for one), so writing into "
+                    f"it would change that array too; make it a copy "
+                    f"first ({target} = np.copy(...))."), write.stmt,
+                    captured)
+
+
+def _may_alias(op):
+    if op.kind in ("copy", "subscript", "unpack", "unknown"):
+        return True
+    return op.kind == "rule" and op.rule.fn in VIEWS
 
 
 def statements(body):
@@ -170,7 +307,7 @@ def _fixpoint(order, seeds, forward):
         changed = False
         for op in order:
             flows = op.kind in ("rule", "copy", "subscript", "pack", "unpack",
-                                "unknown", "return")
+                                "unknown", "return", "setitem", "append")
             if not flows:
                 continue
             sources = {n.id for _, n in op.sources}

@@ -11,24 +11,15 @@ from .errors import UnsupportedSyntax, located
 # Node types every later pass understands.
 ALLOWED = (
     gast.Assign, gast.AugAssign, gast.Return, gast.Expr, gast.Pass,
-    gast.Assert,
+    gast.Assert, gast.If, gast.For, gast.While, gast.Break, gast.Continue,
     gast.BinOp, gast.UnaryOp, gast.Call, gast.Name, gast.Constant,
     gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
-    gast.Compare, gast.keyword,
+    gast.Compare, gast.keyword, gast.IfExp, gast.BoolOp,
     gast.Load, gast.Store, gast.operator, gast.unaryop, gast.cmpop,
+    gast.boolop,
 )
 
 ADVICE = {
-    gast.If: "branches on values are not supported yet; compute both sides "
-             "and select with np.where(cond, a, b)",
-    gast.IfExp: "conditional expressions are not supported yet; use "
-                "np.where(cond, a, b)",
-    gast.For: "loops are not supported yet; write the computation with "
-              "array operations",
-    gast.While: "while loops are not supported yet; write the computation "
-                "with array operations",
-    gast.BoolOp: "'and' / 'or' are not supported yet; use np.logical_and / "
-                 "np.logical_or on conditions",
     gast.FunctionDef: "functions defined inside the differentiated function "
                       "are not supported; define the helper at module level",
     gast.Lambda: "lambda inside the differentiated function is not "
@@ -98,10 +89,7 @@ def _check_target(target, captured):
             _check_target(elt, captured)
         return
     if isinstance(target, gast.Subscript):
-        raise located(UnsupportedSyntax,
-                      "srcad does not support writing into an array element "
-                      "(x[i] = v) yet; build the array with np.stack, "
-                      "np.concatenate or np.where instead", target, captured)
+        return
     raise located(UnsupportedSyntax,
                   "srcad only assigns to plain names and tuples of names; "
                   "assign to a local name instead", target, captured)

@@ -22,7 +22,8 @@ import gast
 from . import build
 from .build import assign, attr, call, name
 from .errors import NoDerivativeRule, located
-from .reverse import Modules, Program, commented, return_site, split_return
+from .assemble import Program, return_site
+from .reverse import Modules, commented, split_return
 from .rules.registry import LINEAR
 from .template import expand
 

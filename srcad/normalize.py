@@ -7,12 +7,22 @@ only these statement forms, where an *atom* is a `Name` or a `Constant`:
     t = f(atom, ..., k=atom)      t = a[index]        t = a.attr
     t = (atom, ...)               t = [atom, ...]     t = a CMP b
     a, b = t                      t = a and b         assert atom
-    f(atom, ...)                  return atom
+    f(atom, ...)                  a[index] = atom     return atom
+    if atom: ... else: ...        for k in atom: ...  while True: ...
+    break                         continue
+
+`for` loops run over a `range`: `for x in X` becomes `for k in range(len(X))`
+with `x = X[k]` first in the body (likewise `zip` and `enumerate`), and
+`while c:` becomes `while True:` whose body recomputes c and breaks when it
+is false. Conditional expressions and `and` / `or` become `if` statements,
+so their operands are evaluated only when Python would.
 
 `f` is a name, or a dotted attribute chain rooted at a free name
 (`np.linalg.norm`); `index` is an atom, a slice of atoms or a tuple of those.
 Straight-line code is in SSA form: a user variable assigned a second time
-gets a fresh name (`x` then `x1`), so no value is ever overwritten.
+gets a fresh name (`x` then `x1`), so no value is ever overwritten. A
+variable assigned inside a branch or loop keeps its name everywhere (the
+reverse sweep restores its earlier values from the tape).
 Temporaries are `t1, t2, ...`; user variables keep their names.
 
 Sugar is lowered here so later passes see a small core: augmented
@@ -23,6 +33,7 @@ Every statement carries the location of the user's expression it computes.
 import gast
 import numpy as np
 
+from . import build
 from .build import const, name
 from .errors import UnsupportedSyntax, located
 
@@ -56,6 +67,7 @@ class Normalizer:
         self.where = None
         self.current = {p: p for p in captured.params}
         self.assigned = set(captured.params)
+        self.keep_names = assigned_in_blocks(captured.tree)
 
     # -- the function ----------------------------------------------------
 
@@ -69,6 +81,15 @@ class Normalizer:
                                 decorator_list=[], returns=None,
                                 type_comment=None, type_params=[])
         return gast.copy_location(fdef, tree)
+
+    def block(self, stmts):
+        """The normal form of a nested statement list."""
+        saved, self.out = self.out, []
+        for stmt in stmts:
+            self.where = stmt
+            self.statement(stmt)
+        body, self.out = self.out, saved
+        return body
 
     def emit(self, stmt, node=None):
         gast.copy_location(stmt, node if node is not None else self.where)
@@ -103,11 +124,47 @@ class Normalizer:
         self.emit(gast.Return(value=value))
 
     def stmt_AugAssign(self, stmt):
-        load = gast.Name(id=stmt.target.id, ctx=gast.Load(), annotation=None,
-                         type_comment=None)
+        load = build.clone(stmt.target)
+        for node in build.walk(load):
+            if hasattr(node, "ctx"):
+                node.ctx = gast.Load()
         value = gast.copy_location(
             gast.BinOp(left=load, op=stmt.op, right=stmt.value), stmt)
         self.assign(stmt.target, value)
+
+    def stmt_If(self, stmt):
+        test = self.atom(stmt.test)
+        self.emit(gast.If(test=test, body=self.block(stmt.body),
+                          orelse=self.block(stmt.orelse)))
+
+    def stmt_Break(self, stmt):
+        self.emit(gast.Break())
+
+    def stmt_Continue(self, stmt):
+        self.emit(gast.Continue())
+
+    def stmt_While(self, stmt):
+        if stmt.orelse:
+            self.fail("'while ... else' is not supported; set a flag before "
+                      "'break' and test it after the loop", stmt)
+        saved, self.out = self.out, []
+        test = self.atom(stmt.test)
+        stop = self.atom_of(gast.UnaryOp(op=gast.Not(), operand=test),
+                            stmt.test)
+        self.emit(gast.If(test=stop, body=[gast.Break()], orelse=[]))
+        head, self.out = self.out, saved
+        body = head + self.block(stmt.body)
+        self.emit(gast.While(test=const(True), body=body, orelse=[]))
+
+    def stmt_For(self, stmt):
+        if stmt.orelse:
+            self.fail("'for ... else' is not supported; set a flag before "
+                      "'break' and test it after the loop", stmt)
+        loop = Loop(self, stmt)
+        body = loop.head() + self.block(stmt.body)
+        self.emit(gast.For(target=name(loop.index, store=True),
+                           iter=loop.range, body=body, orelse=[],
+                           type_comment=None), stmt)
 
     def stmt_Assign(self, stmt):
         if len(stmt.targets) > 1:  # a = b = expr
@@ -122,11 +179,23 @@ class Normalizer:
             expr = self.op(value)
             self.bind(target.id, expr, value)
             return
+        if isinstance(target, gast.Subscript):
+            item = self.atom(value)
+            owner = self.atom(target.value)
+            place = gast.Subscript(value=owner, slice=self.index(target.slice),
+                                   ctx=gast.Store())
+            self.emit(gast.Assign(targets=[place], value=item,
+                                  type_comment=None), target)
+            return
         # a, b = ...: evaluate every right-hand value before binding any.
         if isinstance(value, (gast.Tuple, gast.List)) and \
                 len(value.elts) == len(target.elts) and \
                 all(isinstance(t, gast.Name) for t in target.elts):
             exprs = [self.op(v) for v in value.elts]
+            if any(t.id in self.keep_names for t in target.elts):
+                # names are not renamed here, so a, b = b, a needs copies
+                exprs = [self.atom_of(e, v) for e, v in
+                         zip(exprs, value.elts)]
             for t, e, v in zip(target.elts, exprs, value.elts):
                 self.bind(t.id, e, v)
             return
@@ -149,11 +218,19 @@ class Normalizer:
 
     def bind(self, user_name, expr, node):
         new = self.new_name(user_name)
+        if new in self.keep_names and new in build.loads(expr):
+            # s = s + x in a loop: the old s and the new one are both
+            # needed by the derivative, so the new one is made first
+            expr = self.atom_of(expr, node)
         self.emit(gast.Assign(targets=[name(new, store=True)], value=expr,
                               type_comment=None), node)
 
     def new_name(self, user_name):
         """The SSA name for a new assignment to `user_name`."""
+        if user_name in self.keep_names:
+            self.assigned.add(user_name)
+            self.current[user_name] = user_name
+            return user_name
         if user_name in self.assigned:
             new = self.namer.fresh(user_name)
         else:
@@ -222,6 +299,37 @@ class Normalizer:
         self.emit(gast.Assign(targets=[name(tmp, store=True)], value=expr,
                               type_comment=None), node)
         return name(tmp)
+
+    def expr_IfExp(self, node):
+        test = self.atom(node.test)
+        result = self.namer.fresh()
+        body = self.block_assigning(result, node.body)
+        orelse = self.block_assigning(result, node.orelse)
+        self.emit(gast.If(test=test, body=body, orelse=orelse), node)
+        return name(result)
+
+    def expr_BoolOp(self, node):
+        # a and b: a if not a else b; a or b: a if a else b
+        result = self.namer.fresh()
+        self.emit(gast.Assign(targets=[name(result, store=True)],
+                              value=self.op(node.values[0]),
+                              type_comment=None), node)
+        for value in node.values[1:]:
+            rest = self.block_assigning(result, value)
+            if isinstance(node.op, gast.And):
+                branch = gast.If(test=name(result), body=rest, orelse=[])
+            else:
+                branch = gast.If(test=name(result), body=[gast.Pass()],
+                                 orelse=rest)
+            self.emit(branch, node)
+        return name(result)
+
+    def block_assigning(self, target, node):
+        saved, self.out = self.out, []
+        self.emit(gast.Assign(targets=[name(target, store=True)],
+                              value=self.op(node), type_comment=None), node)
+        body, self.out = self.out, saved
+        return body
 
     def expr_Tuple(self, node):
         return gast.Tuple(elts=[self.atom(e) for e in node.elts],
@@ -310,76 +418,85 @@ class Normalizer:
                               ctx=gast.Load())
 
 
-# -- the verifier ----------------------------------------------------------------
-
-def verify(fdef):
-    """Statements of `fdef` that break the normal form (empty if none)."""
-    bad = []
-    assigned = set()
-    for stmt in fdef.body:
-        if not _normal_statement(stmt):
-            bad.append(stmt)
-        for target in getattr(stmt, "targets", []):
-            for n in gast.walk(target):
-                if isinstance(n, gast.Name):
-                    if n.id in assigned:
-                        bad.append(stmt)  # not SSA
-                    assigned.add(n.id)
-    return bad
+def assigned_in_blocks(tree):
+    """Names the user assigns inside a branch or loop (never renamed)."""
+    names = set()
+    for node in build.walk(tree):
+        if isinstance(node, (gast.If, gast.For, gast.While)):
+            for inner in build.walk(node):
+                if isinstance(inner, gast.Name) and \
+                        isinstance(inner.ctx, gast.Store):
+                    names.add(inner.id)
+    return names
 
 
-def _normal_statement(stmt):
-    if isinstance(stmt, gast.Return):
-        return is_atom(stmt.value)
-    if isinstance(stmt, gast.Assert):
-        return is_atom(stmt.test)
-    if isinstance(stmt, gast.Expr):
-        return _normal_call(stmt.value)
-    if not isinstance(stmt, gast.Assign) or len(stmt.targets) != 1:
-        return False
-    target = stmt.targets[0]
-    if isinstance(target, gast.Tuple):
-        return all(isinstance(t, gast.Name) for t in target.elts) and \
-            isinstance(stmt.value, gast.Name)
-    return isinstance(target, gast.Name) and _normal_value(stmt.value)
+class Loop:
+    """How a `for` statement becomes a loop over a range: the range atom,
+    the index name, and the statements that bind the user's target."""
 
+    def __init__(self, normalizer, stmt):
+        self.n = normalizer
+        self.stmt = stmt
+        self.binds = []  # (target node, value expression) for the body head
+        iterable = stmt.iter
+        kind = self.builtin(iterable)
+        if kind is range and isinstance(stmt.target, gast.Name):
+            self.range = normalizer.atom(iterable)
+            self.index = normalizer.new_name(stmt.target.id)
+        elif kind in (zip, enumerate):
+            self.over_builtin(kind, iterable)
+        else:
+            self.over_sequences([normalizer.atom(iterable)], stmt.target)
 
-def _normal_value(value):
-    if is_atom(value):
-        return True
-    if isinstance(value, gast.BinOp):
-        return is_atom(value.left) and is_atom(value.right)
-    if isinstance(value, gast.UnaryOp):
-        return is_atom(value.operand)
-    if isinstance(value, gast.Compare):
-        return is_atom(value.left) and len(value.comparators) == 1 and \
-            is_atom(value.comparators[0])
-    if isinstance(value, gast.BoolOp):
-        return all(is_atom(v) for v in value.values)
-    if isinstance(value, (gast.Tuple, gast.List)):
-        return all(is_atom(e) for e in value.elts)
-    if isinstance(value, gast.Subscript):
-        return is_atom(value.value) and _normal_index(value.slice)
-    if isinstance(value, gast.Attribute):
-        return is_atom(value.value)
-    return _normal_call(value)
+    def builtin(self, node):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+                and node.func.id not in self.n.current and not node.keywords:
+            found = self.n.captured.resolve(node.func.id)
+            if found in (range, zip, enumerate):
+                return found
+        return None
 
+    def over_builtin(self, kind, call):
+        sequences = [self.n.atom(a) for a in call.args]
+        target = self.stmt.target
+        if kind is enumerate:
+            if len(sequences) != 1 or not isinstance(target, gast.Tuple) or \
+                    len(target.elts) != 2:
+                self.n.fail("srcad supports 'for i, x in enumerate(xs)'",
+                            self.stmt)
+            self.over_sequences(sequences, target.elts[1])
+            self.binds.insert(0, (target.elts[0], name(self.index)))
+            return
+        self.over_sequences(sequences, target, unpack=True)
 
-def _normal_call(value):
-    if not isinstance(value, gast.Call):
-        return False
-    func = value.func
-    while isinstance(func, gast.Attribute):
-        func = func.value
-    return isinstance(func, gast.Name) and \
-        all(is_atom(a) for a in value.args) and \
-        all(is_atom(k.value) for k in value.keywords)
+    def over_sequences(self, sequences, target, unpack=False):
+        n = self.n
+        lengths = [n.atom_of(build.call(self.builtin_name(len), [s]),
+                             self.stmt) for s in sequences]
+        count = lengths[0] if len(lengths) == 1 else n.atom_of(
+            build.call(self.builtin_name(min), lengths), self.stmt)
+        self.range = n.atom_of(build.call(self.builtin_name(range), [count]),
+                               self.stmt)
+        self.index = n.namer.fresh("k")
+        items = [gast.Subscript(value=s, slice=name(self.index),
+                                ctx=gast.Load()) for s in sequences]
+        if unpack and isinstance(target, gast.Tuple) and \
+                len(target.elts) == len(items):
+            self.binds.extend(zip(target.elts, items))
+        elif len(items) == 1:
+            self.binds.append((target, items[0]))
+        else:
+            self.binds.append((target, gast.Tuple(elts=items,
+                                                  ctx=gast.Load())))
 
+    def builtin_name(self, fn):
+        return name(self.n.captured.bind_module(fn, fn.__name__,
+                                                self.n.namer))
 
-def _normal_index(index):
-    if isinstance(index, gast.Slice):
-        return all(p is None or is_atom(p)
-                   for p in (index.lower, index.upper, index.step))
-    if isinstance(index, gast.Tuple):
-        return all(_normal_index(e) for e in index.elts)
-    return is_atom(index)
+    def head(self):
+        saved, self.n.out = self.n.out, []
+        for target, value in self.binds:
+            self.n.where = self.stmt
+            self.n.assign(target, value)
+        head, self.n.out = self.n.out, saved
+        return head

@@ -45,16 +45,29 @@ def optimize(fdef, is_pure, runtime_name, info=None):
 
 def first_contribution(runtime_name):
     def run(fdef):
-        body = fdef.body
-        mentions = [loads(s) | stores(s) for s in body]
-        drop = set()
-        for i, stmt in enumerate(body):
-            target = _zero_init(stmt, runtime_name)
-            if target and _absorb(body, mentions, i, target, runtime_name):
-                drop.add(i)
-        body[:] = [s for i, s in enumerate(body) if i not in drop]
-        return bool(drop)
+        return _first_contribution(fdef.body, runtime_name)
     return run
+
+
+def _first_contribution(body, runtime_name, nested=False):
+    """The pass on one statement list, then on the lists inside it. In a
+    nested list a zero nobody mentions later is kept: a loop may read it
+    in its next pass."""
+    changed = False
+    for stmt in body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if inner:
+                changed |= _first_contribution(inner, runtime_name, True)
+    mentions = [loads(s) | stores(s) for s in body]
+    drop = set()
+    for i, stmt in enumerate(body):
+        target = _zero_init(stmt, runtime_name)
+        if target and _absorb(body, mentions, i, target, runtime_name,
+                              drop, unused=not nested):
+            drop.add(i)
+    body[:] = [s for i, s in enumerate(body) if i not in drop]
+    return changed or bool(drop)
 
 
 def _zero_init(stmt, runtime_name):
@@ -66,21 +79,25 @@ def _zero_init(stmt, runtime_name):
     return None
 
 
-def _absorb(body, mentions, i, target, runtime_name):
+def _absorb(body, mentions, i, target, runtime_name, drop, unused=True):
     """Make the first later use of `target` an assignment; True if done
-    (also when nothing uses the zero at all)."""
+    (also when nothing uses the zero at all). A private copy made of the
+    fresh zeros (`b = ad.own(b)`) is dropped instead."""
     for j in range(i + 1, len(body)):
         if target not in mentions[j]:
             continue
         stmt = body[j]
         if not _simple_assign(stmt) or stmt.targets[0].id != target:
             return False
+        if _is_runtime_call(stmt.value, runtime_name, "own"):
+            drop.add(j)
+            return False
         rest = _added_to(stmt.value, target, runtime_name)
         if rest is None or target in loads(rest):
             return False
         stmt.value = rest
         return True
-    return True
+    return unused
 
 
 def _added_to(value, target, runtime_name):

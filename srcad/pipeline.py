@@ -11,7 +11,7 @@ the program as it stands after any stage, for reading and debugging.
 import os
 
 from . import forward as forward_mode
-from . import reverse as reverse_mode
+from . import assemble
 from .analysis import analyse, is_pure
 from .capture import capture
 from .compile import compile_source
@@ -20,6 +20,7 @@ from .errors import UsageError
 from .fence import fence
 from .naming import Namer, names_in
 from .normalize import normalize
+from .structure import structure
 from .optimize import optimize as clean_up
 
 STAGES = ("capture", "normalize", "analyse", "reverse", "optimize", "emit")
@@ -58,7 +59,7 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None):
     trace("capture", [captured.tree])
     fence(captured)
     namer = Namer(names_in(captured.tree))
-    fdef = normalize(captured, namer)
+    fdef = structure(normalize(captured, namer), namer)
     trace("normalize", [fdef])
     params = wrt_params(captured, wrt)
     info = analyse(fdef, captured, params)
@@ -82,7 +83,7 @@ def _differentiate(mode, kind):
     if kind not in KINDS.get(mode, ()):
         raise UsageError(f"no {kind} in mode {mode!r}; modes and their "
                          f"transforms: {KINDS}")
-    return reverse_mode.program if mode == "reverse" else forward_mode.program
+    return assemble.program if mode == "reverse" else forward_mode.program
 
 
 def wrt_params(captured, wrt):

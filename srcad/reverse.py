@@ -1,31 +1,43 @@
-"""Reverse mode: the primal statements, then the adjoint sweep.
+"""Reverse mode: the primal sweep that keeps what it overwrites, then the
+adjoint sweep that runs the statements backwards applying each one's rule.
 
 `reverse(fdef, info, captured, namer, wrt)` returns `Parts`: the primal
-statements, the returned atom, and the adjoint sweep that runs the
-statements backwards applying each one's rule. The adjoint of `x` is `bx`.
-Every active adjoint starts as `ad.zeros_like(x)` and each contribution is
-added (`bx = bx + ...`); the optimizer turns a first contribution into a
-plain assignment, so the naive form is what `optimize=False` shows.
+statements, the returned atom, and the adjoint sweep. The adjoint of `x` is
+`bx`. Every active adjoint starts as `ad.zeros_like(x)` and each
+contribution is added (`bx = bx + ...`); the optimizer turns a first
+contribution into a plain assignment, so the naive form is what
+`optimize=False` shows.
 
-`grad_function` and the split pair `vjp_functions` assemble Parts into
-functions: grad runs the primal and the sweep in one body; vjp has a forward
-function returning `(output, residuals)` and a backward function taking
-`(residuals, cotangent)`.
+Control flow (see structure.py for the shape it is in):
+
+- a name assigned in a loop or branch (`info.overwritten`) whose value the
+  adjoint reads is pushed on the tape before each assignment and popped
+  back after the adjoint of that assignment; `y[i] = v` keeps the old
+  `y[i]`; only values the adjoint sweep reads are kept;
+- an `if` pushes which branch ran (at every exit of the branch, so a
+  trailing `break` cannot skip it) and the sweep pops it to pick a branch;
+- a `for` over a range is reversed as `for k in reversed(r)` (cut to the
+  trip count if it can break); a `while` pushes its trip count;
+- the adjoint of a value assigned in a loop restarts from zero after its
+  assignment is reversed, since the earlier value is a different one.
+
+Adjoints written in place (`bx[i] += g` for a read `x[i]`, `by[i] = 0` for
+a write `y[i] = v`) are first made private copies with `ad.own`, once,
+before the outermost loop or branch that writes them.
 """
-import copy
 import math
 
 import gast
 import numpy as np
 
 from . import build, runtime
-from .build import assign, attr, call, const, name
+from .build import assign, attr, call, clone, const, name
 from .template import expand
 
 
 class Parts:
-    def __init__(self, primal, returned, cotangent, adjoint, grads,
-                 modules):
+    def __init__(self, primal, returned, cotangent, adjoint, grads, modules,
+                 tape):
         self.primal = primal          # statements
         self.returned = returned      # the primal's return statement
         self.output = returned.value  # the atom it returns
@@ -33,6 +45,7 @@ class Parts:
         self.adjoint = adjoint        # statements
         self.grads = grads            # one adjoint name per wrt parameter
         self.modules = modules        # template module -> generated name
+        self.tape = tape              # the tape's name, or None if unused
         self.surely_scalar = False    # the output is known to be scalar
 
 
@@ -49,12 +62,24 @@ class Modules(dict):
         self.namer = namer
 
     def __missing__(self, key):
-        obj = {"np": np, "ad": runtime, "math": math}[key]
+        obj = {"np": np, "ad": runtime, "math": math, "range": range,
+               "reversed": reversed, "slice": slice}[key]
         self[key] = self.captured.bind_module(obj, key, self.namer)
         return self[key]
 
     def get(self, key, default=None):
         return self[key]
+
+
+def mark(stmt, *what):
+    """Tag a statement for the tape pass: ("save", y), ("restore", y),
+    ("zero",) for a zero adjoint, ("inplace", by) for an in-place write."""
+    stmt.srcad_mark = what
+    return stmt
+
+
+def marked(stmt):
+    return getattr(stmt, "srcad_mark", None)
 
 
 class Reverse:
@@ -63,6 +88,11 @@ class Reverse:
         self.captured = captured
         self.namer = namer
         self.modules = Modules(captured, namer)
+        self.tape = None
+        self.depth = 0            # how many loops and branches we are in
+        self.assigned = set()     # names assigned so far, in program order
+        self.local = set()        # names living within one loop iteration
+        self.block_locals = {}    # id(statement list) -> its local names
 
     def adj(self, id_):
         return self.namer.adjoint(id_)
@@ -70,45 +100,76 @@ class Reverse:
     def helper(self, fn_name):
         return attr(self.modules["ad"], fn_name)
 
-    # -- the sweep ---------------------------------------------------------
+    def tape_name(self):
+        if self.tape is None:
+            self.tape = self.namer.reserve("tape")
+        return self.tape
+
+    def push(self, value):
+        call_ = call(attr(self.tape_name(), "append"), [value])
+        return gast.Expr(value=call_)
+
+    def pop(self):
+        return call(attr(self.tape_name(), "pop"), [])
+
+    # -- the whole function ------------------------------------------------
 
     def parts(self, fdef, wrt):
         primal, returned = split_return(fdef)
         output = returned.value
-        active = self.info.active
-        out_active = isinstance(output, gast.Name) and output.id in active
-        cotangent = self.namer.reserve("bout")
+        self.block_locals = _block_locals(primal)
+        self.local = set().union(*self.block_locals.values())
         sweep = self.initial_zeros(fdef, primal, wrt)
-        if out_active:
-            sweep.append(self.contribute(output.id, name(cotangent), output))
-        adjoints = []
-        for stmt in reversed(primal):
-            op = self.info.op(stmt)
-            if set(op.targets) & active:
-                for adjoint in getattr(self, "adjoint_" + op.kind)(op):
-                    adjoints.append(build.located(adjoint, stmt))
-        sweep.extend(commented(adjoints, self.captured, "grad of: "))
-        grads = [self.adj(p) for p in wrt]
-        parts = Parts(primal, returned, cotangent, sweep, grads, self.modules)
+        forward, backward = self.block(primal)
+        cotangent = self.namer.reserve("bout")
+        if isinstance(output, gast.Name) and output.id in self.info.active:
+            sweep.append(self.contribute(output.id, name(cotangent),
+                                         returned))
+        sweep += backward
+        needed = _reads(sweep) & self.info.overwritten
+        forward = comment_all(self.resolve(forward, needed), self.captured)
+        sweep = _own_before_writes(self.resolve(sweep, needed),
+                                   self.helper("own"))
+        if self.tape and not _uses(forward + sweep, self.tape):
+            self.tape = None
+        primal = self.preamble(fdef, needed) + forward
+        parts = Parts(primal, returned, cotangent, sweep,
+                      [self.adj(p) for p in wrt], self.modules, self.tape)
         parts.surely_scalar = build.is_number(output) or (
             isinstance(output, gast.Name) and
             self.info.shapes.is_scalar(output.id))
         return parts
 
+    def preamble(self, fdef, needed):
+        """A fresh tape, and None for names the tape or the zero adjoints
+        may read before the primal assigns them (a loop that never ran)."""
+        out = []
+        if self.tape is not None:
+            out.append(assign(self.tape, gast.List(elts=[], ctx=gast.Load()),
+                              fdef))
+        early = (self.info.overwritten & (needed | self.info.active)) - \
+            set(self.captured.params)
+        for id_ in sorted(early):
+            out.append(assign(id_, const(None), fdef))
+        return out
+
     def initial_zeros(self, fdef, primal, wrt):
         order = list(wrt)
-        for stmt in primal:
+        for stmt in _walk_statements(primal):
             order.extend(self.info.op(stmt).targets)
         inits = []
         seen = set()
         for id_ in order:
-            if id_ in seen or (id_ not in self.info.active and
-                               id_ not in wrt):
+            if id_ in seen or id_ in self.local or (
+                    id_ not in self.info.active and id_ not in wrt):
                 continue
             seen.add(id_)
-            zero = call(self.helper("zeros_like"), [name(id_)])
-            inits.append(assign(self.adj(id_), zero, fdef))
+            inits.append(mark(self.zero(id_), "zero"))
         return inits
+
+    def zero(self, id_):
+        return assign(self.adj(id_), call(self.helper("zeros_like"),
+                                          [name(id_)]))
 
     def contribute(self, id_, expr, like):
         total = self.adj(id_)
@@ -117,6 +178,160 @@ class Reverse:
         else:
             value = gast.BinOp(left=name(total), op=gast.Add(), right=expr)
         return assign(total, value, like)
+
+    # -- blocks --------------------------------------------------------------
+
+    def nested(self, stmts):
+        self.depth += 1
+        try:
+            return self.block(stmts)
+        finally:
+            self.depth -= 1
+
+    def block(self, stmts):
+        """(primal statements with saves, adjoint statements) of a block."""
+        forward, backward = [], []
+        local = self.block_locals.get(id(stmts), set()) & self.info.active
+        for stmt in stmts:
+            fwd, bwd = getattr(self, "block_" + type(stmt).__name__,
+                               self.simple)(stmt)
+            forward += fwd
+            backward[:0] = bwd
+        backward = commented(backward, self.captured, "grad of: ")
+        if backward:  # each pass over the block starts its locals at zero
+            backward[:0] = [mark(self.zero(t), "zero") for t in sorted(local)]
+        return forward, backward
+
+    def block_If(self, stmt):
+        body_f, body_b = self.nested(stmt.body)
+        else_f, else_b = self.nested(stmt.orelse)
+        if not body_b and not else_b:
+            return [stmt], []
+        stmt.body = _at_exits(body_f, lambda: self.push(const(True)))
+        stmt.orelse = _at_exits(else_f, lambda: self.push(const(False)))
+        back = gast.If(test=self.pop(), body=body_b or [gast.Pass()],
+                       orelse=else_b)
+        return [stmt], [build.located(back, stmt)]
+
+    def block_For(self, stmt):
+        body_f, body_b = self.nested(stmt.body)
+        stmt.body = body_f
+        if not body_b:
+            return [stmt], []
+        steps = stmt.iter
+        forward = [stmt]
+        backward = []
+        if _breaks(stmt.body):
+            trips = self.namer.fresh("trips")
+            stmt.body = [assign(trips, _plus_one(trips))] + stmt.body
+            forward = [assign(trips, const(0)), stmt,
+                       self.push(name(trips))]
+            backward = [assign(trips, self.pop())]
+            steps = gast.Subscript(value=steps, slice=gast.Slice(
+                lower=None, upper=name(trips), step=None), ctx=gast.Load())
+        back = gast.For(target=clone(stmt.target),
+                        iter=call(name(self.modules["reversed"]),
+                                  [clone(steps)]),
+                        body=body_b, orelse=[], type_comment=None)
+        return forward, backward + [build.located(back, stmt)]
+
+    def block_While(self, stmt):
+        body_f, body_b = self.nested(stmt.body)
+        stmt.body = body_f
+        if not body_b:
+            return [stmt], []
+        trips = self.namer.fresh("trips")
+        stmt.body = [assign(trips, _plus_one(trips))] + stmt.body
+        forward = [assign(trips, const(0)), stmt, self.push(name(trips))]
+        again = gast.For(target=name(self.namer.fresh("_"), store=True),
+                         iter=call(name(self.modules["range"]),
+                                   [name(trips)]),
+                         body=body_b, orelse=[], type_comment=None)
+        return forward, [assign(trips, self.pop()),
+                         build.located(again, stmt)]
+
+    def block_Break(self, stmt):
+        return [stmt], []
+
+    block_Continue = block_Break
+
+    def block_Pass(self, stmt):
+        return [], []
+
+    def simple(self, stmt):
+        """A statement that is not compound: saves, adjoint, restores."""
+        op = self.info.op(stmt)
+        first = self.depth == 0 and not set(op.targets) & self.assigned
+        self.assigned |= set(op.targets)
+        overwritten = [t for t in op.targets
+                       if t in self.info.overwritten and op.kind != "append"
+                       and not (first and t not in self.captured.params)]
+        def note(*what):
+            return build.located(mark(gast.Expr(value=const(None)), *what),
+                                 stmt)
+        if op.kind == "setitem":
+            forward = [mark(stmt, "save_item")]  # saves y[i], then writes
+        else:
+            forward = [note("save", t) for t in overwritten] + [stmt]
+        backward = []
+        if set(op.targets) & self.info.active:
+            backward += [build.located(s, stmt) for s in
+                         getattr(self, "adjoint_" + op.kind)(op)]
+        if op.kind == "setitem":
+            backward.append(note("restore_item", stmt))
+        elif op.kind == "append":
+            backward.append(note("restore_append", op.targets[0]))
+        else:
+            for t in overwritten:
+                backward.append(note("restore", t))
+                if t in self.info.active and t not in self.local:
+                    backward.append(build.located(mark(self.zero(t), "zero"),
+                                                  stmt))
+        return forward, backward
+
+    # -- the tape: only what the sweep reads -------------------------------------
+
+    def resolve(self, stmts, needed):
+        """Turn save and restore marks into tape operations for the names
+        in `needed`, and drop the others."""
+        out = []
+        for stmt in stmts:
+            for field in ("body", "orelse"):
+                if hasattr(stmt, field):
+                    setattr(stmt, field, self.resolve(getattr(stmt, field),
+                                                      needed))
+            mark_ = marked(stmt)
+            kind = mark_[0] if mark_ else None
+            if kind in ("save", "restore", "restore_append"):
+                if mark_[1] in needed:
+                    out.append(build.located(self.tape_op(kind, mark_[1]),
+                                             stmt))
+                continue
+            if kind in ("save_item", "restore_item"):
+                item = mark_[1] if kind == "restore_item" else stmt
+                owner = item.targets[0].value.id
+                if owner in needed:
+                    out.append(build.located(self.item_op(kind, item), item))
+                if kind == "restore_item":
+                    continue
+            if hasattr(stmt, "body") and not stmt.body:
+                stmt.body = [gast.Pass()]
+            out.append(stmt)
+        return out
+
+    def tape_op(self, kind, id_):
+        if kind == "save":
+            return self.push(name(id_))
+        if kind == "restore":
+            return assign(id_, self.pop())
+        return gast.Expr(value=call(attr(id_, "pop"), []))
+
+    def item_op(self, kind, stmt):
+        place = clone(stmt.targets[0])
+        if kind == "save_item":
+            place.ctx = gast.Load()
+            return self.push(call(self.helper("copy"), [place]))
+        return assign(place, self.pop())
 
     # -- one statement each ------------------------------------------------
 
@@ -144,20 +359,54 @@ class Reverse:
             return name(names[0])
         return call(self.helper("Like"), [name(n) for n in names])
 
+    def adjoint_nondiff(self, op):
+        return ()  # s = 0.0 where s is active elsewhere: nothing flows back
+
     def adjoint_copy(self, op):
         for _, node in self.active_sources(op):
             yield self.contribute(node.id, name(self.adj(op.targets[0])),
                                   op.stmt)
 
     def adjoint_subscript(self, op):
-        value = op.stmt.value
-        index = gast.Subscript(value=attr(self.modules["np"], "s_"),
-                               slice=copy.deepcopy(value.slice),
-                               ctx=gast.Load())
+        index = op.stmt.value.slice
+        g = name(self.adj(op.targets[0]))
         for _, node in self.active_sources(op):
-            g = name(self.adj(op.targets[0]))
-            expr = call(self.helper("unindex"), [g, name(node.id), index])
-            yield self.contribute(node.id, expr, op.stmt)
+            yield mark(self.add_into(self.adj(node.id), index, g),
+                       "inplace", self.adj(node.id))
+
+    def add_into(self, total, index, g):
+        """`total[index] += g`, or ad.add_at where the index may repeat
+        elements (integer arrays)."""
+        if _basic_index(index, self.info.ints):
+            place = gast.Subscript(value=name(total), slice=clone(index),
+                                   ctx=gast.Store())
+            return gast.AugAssign(target=place, op=gast.Add(), value=g)
+        return gast.Expr(value=call(self.helper("add_at"), [
+            name(total), _as_value(index, self.modules["slice"]), g]))
+
+    def adjoint_setitem(self, op):
+        place = op.stmt.targets[0]
+        y = place.value.id
+        read = gast.Subscript(value=name(self.adj(y)),
+                              slice=clone(place.slice), ctx=gast.Load())
+        for param, node in self.active_sources(op):
+            if param == "v":
+                yield self.contribute(node.id, call(
+                    self.helper("unbroadcast"),
+                    [read, self.shape_of(node.id)]), op.stmt)
+        cleared = gast.Subscript(value=name(self.adj(y)),
+                                 slice=clone(place.slice), ctx=gast.Store())
+        yield mark(assign(cleared, const(0.0)), "inplace", self.adj(y))
+
+    def adjoint_append(self, op):
+        owner = op.targets[0]
+        taken = call(attr(self.adj(owner), "pop"), [])
+        value = op.stmt.value.args[0]
+        if isinstance(value, gast.Name) and value.id in self.info.active:
+            stmt = self.contribute(value.id, taken, op.stmt)
+        else:
+            stmt = gast.Expr(value=taken)
+        yield mark(stmt, "inplace", self.adj(owner))
 
     def adjoint_pack(self, op):
         g = name(self.adj(op.targets[0]))
@@ -184,52 +433,6 @@ def split_return(fdef):
     return list(fdef.body), build.located(build.ret(const(None)), fdef)
 
 
-# -- assembling functions ------------------------------------------------------
-
-def grad_function(fn_name, params, parts, wrt, captured, namer,
-                  with_value=False, as_tuple=False):
-    """One function: primal, a scalar check, the sweep, the gradients."""
-    ad = parts.modules["ad"]
-    site = captured.bind_module(return_site(captured, parts.returned),
-                                "return_site", namer)
-    check = call(attr(ad, "check_scalar"),
-                 [copy.deepcopy(parts.output), name(site)])
-    body = commented(parts.primal, captured)
-    if not parts.surely_scalar:
-        body.append(build.located(gast.Expr(value=check), parts.returned))
-    body.append(assign(parts.cotangent, const(1.0)))
-    body.extend(parts.adjoint)
-    grads = _results(parts, wrt, as_tuple)
-    if with_value:
-        grads = build.tuple_([copy.deepcopy(parts.output), grads])
-    body.append(build.ret(grads))
-    return build.function(fn_name, params, body)
-
-
-def _results(parts, wrt, always_tuple=False):
-    ad = parts.modules["ad"]
-    results = [call(attr(ad, "result"), [name(g), name(p)])
-               for g, p in zip(parts.grads, wrt)]
-    if len(results) == 1 and not always_tuple:
-        return results[0]
-    return build.tuple_(results)
-
-
-def vjp_functions(fn_name, params, parts, wrt, namer, captured):
-    """The split pair: forward -> (output, residuals); backward."""
-    fwd_body = commented(parts.primal, captured)
-    fwd_body.append(build.ret(build.tuple_(
-        [copy.deepcopy(parts.output), build.tuple_([])])))
-    fwd = build.function(namer.reserve(fn_name + "_fwd"), params, fwd_body)
-    residuals = namer.reserve("residuals")
-    bwd_body = [assign(build.tuple_([], store=True), name(residuals))]
-    bwd_body.extend(parts.adjoint)
-    bwd_body.append(build.ret(_results(parts, wrt, always_tuple=True)))
-    bwd = build.function(namer.reserve(fn_name + "_bwd"),
-                         [residuals, parts.cotangent], bwd_body)
-    return fwd, bwd
-
-
 def commented(statements, captured, prefix=""):
     """`statements` with a comment naming the user's line above each group
     of statements that comes from one line."""
@@ -239,7 +442,9 @@ def commented(statements, captured, prefix=""):
     last = None
     for stmt in statements:
         line = getattr(stmt, "lineno", None)
-        if line is not None and line != last:
+        compound = isinstance(stmt, (gast.If, gast.For, gast.While))
+        if line is not None and line != last and not compound and \
+                not marked(stmt) and not build.is_comment(stmt):
             text = captured.line_text(line).strip()
             out.append(build.comment(prefix + text, stmt))
             last = line
@@ -247,65 +452,171 @@ def commented(statements, captured, prefix=""):
     return out
 
 
-def set_residuals(fwd, bwd, defined):
-    """Pass from fwd to bwd exactly the primal names bwd reads."""
-    rest = build.function("f", [], bwd.body[1:])
-    needed = sorted((build.loads(rest) - build.stores(rest)) & defined)
-    fwd.body[-1].value.elts[1].elts = [name(n) for n in needed]
-    residuals = bwd.args.args[0].id
-    if needed:
-        targets = build.tuple_([name(n, store=True) for n in needed],
-                               store=True)
-        bwd.body[0] = assign(targets, name(residuals))
-    else:
-        bwd.body[0] = build.comment("nothing was saved by the forward pass")
+def comment_all(statements, captured):
+    """commented(), inside loops and branches too."""
+    for stmt in statements:
+        for field in ("body", "orelse"):
+            if getattr(stmt, field, None):
+                setattr(stmt, field,
+                        comment_all(getattr(stmt, field), captured))
+    return commented(statements, captured)
 
 
-def return_site(captured, node):
-    """A callable making an error located at `node`, the return."""
-    from .errors import located
+# -- helpers -----------------------------------------------------------------------
 
-    def where(kind, message):
-        return located(kind, message, node, captured)
-    return where
-
-
-class Program:
-    """The generated functions of one transform, before emitting."""
-
-    def __init__(self, functions, entry, runtime_name, residuals=None):
-        self.functions = functions
-        self.entry = entry
-        self.runtime_name = runtime_name
-        self.residuals = residuals  # for vjp: (fwd, bwd, primal names)
-
-    def optimize(self, clean_up):
-        if self.residuals is None:
-            self.functions = [clean_up(f) for f in self.functions]
-            return
-        fwd, bwd, defined = self.residuals
-        clean_up(bwd)
-        set_residuals(fwd, bwd, defined)
-        clean_up(fwd)
+def _walk_statements(stmts):
+    for stmt in stmts:
+        yield stmt
+        for field in ("body", "orelse"):
+            yield from _walk_statements(getattr(stmt, field, []))
 
 
-def program(fdef, info, captured, namer, wrt, kind, as_tuple):
-    """Reverse-mode functions for transform `kind` of `fdef`."""
-    parts = reverse(fdef, info, captured, namer, wrt)
-    params = captured.params
-    runtime_name = parts.modules["ad"]
-    if kind in ("grad", "value_and_grad"):
-        fn_name = namer.reserve(f"{fdef.name}_{kind}")
-        fn = grad_function(fn_name, params, parts, wrt, captured, namer,
-                           kind == "value_and_grad", as_tuple)
-        _copy_defaults(fn, fdef)
-        return Program([fn], fn_name, runtime_name)
-    fwd, bwd = vjp_functions(fdef.name, params, parts, wrt, namer, captured)
-    _copy_defaults(fwd, fdef)
-    defined = set(params) | build.stores(build.function("f", [], parts.primal))
-    set_residuals(fwd, bwd, defined)
-    return Program([fwd, bwd], fwd.name, runtime_name, (fwd, bwd, defined))
+def _reads(stmts):
+    """Names the sweep reads, zero adjoints and tape marks left out."""
+    found = set()
+    for stmt in stmts:
+        if marked(stmt) and marked(stmt)[0] != "inplace":
+            continue
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            found |= build.loads(stmt.test if isinstance(stmt, gast.If)
+                                 else getattr(stmt, "iter", const(None)))
+            found |= _reads(stmt.body) | _reads(stmt.orelse)
+        else:
+            found |= build.loads(stmt)
+    return found
 
 
-def _copy_defaults(fn, fdef):
-    fn.args.defaults = copy.deepcopy(fdef.args.defaults)
+def _is_compound(stmt):
+    return isinstance(stmt, (gast.If, gast.For, gast.While))
+
+
+def _block_locals(body):
+    """For each statement list inside a loop, the names that live within
+    it: assigned first directly in the list, and mentioned nowhere else in
+    the function than later in that list. No value of such a name crosses
+    an iteration, so its adjoint can start from zero in each reversed pass
+    over the list. Keyed by id() of the list."""
+    mentions = {}
+    for stmt in _walk_statements(body):
+        if not _is_compound(stmt):
+            for id_ in build.loads(stmt) | build.stores(stmt):
+                mentions[id_] = mentions.get(id_, 0) + 1
+        elif isinstance(stmt, gast.For):
+            mentions[stmt.target.id] = mentions.get(stmt.target.id, 0) + 1
+    found = {}
+    for block in _loop_blocks(body):
+        seen = {}
+        for i, stmt in enumerate(block):
+            for inner in _walk_statements([stmt]):
+                names = build.loads(inner) | build.stores(inner) \
+                    if not _is_compound(inner) else set()
+                for id_ in names:
+                    seen[id_] = seen.get(id_, 0) + 1
+        for stmt in block:
+            if _is_compound(stmt) or not isinstance(stmt, gast.Assign) or \
+                    isinstance(stmt.targets[0], gast.Subscript):
+                continue
+            for id_ in build.stores(stmt) - build.loads(stmt):
+                if seen.get(id_) == mentions.get(id_) and \
+                        _first_mention(block, id_) is stmt:
+                    found.setdefault(id(block), set()).add(id_)
+    return found
+
+
+def _loop_blocks(body, in_loop=False):
+    for stmt in body:
+        if isinstance(stmt, (gast.For, gast.While)):
+            yield stmt.body
+            yield from _loop_blocks(stmt.body, True)
+        elif isinstance(stmt, gast.If):
+            for branch in (stmt.body, stmt.orelse):
+                if in_loop:
+                    yield branch
+                yield from _loop_blocks(branch, in_loop)
+
+
+def _first_mention(block, id_):
+    for stmt in _walk_statements(block):
+        if not _is_compound(stmt) and \
+                id_ in build.loads(stmt) | build.stores(stmt):
+            return stmt
+    return None
+
+
+def _uses(stmts, id_):
+    return any(id_ in build.loads(s) for s in stmts)
+
+
+def _at_exits(stmts, make):
+    """`stmts` with `make()` run last on every path through them (before a
+    trailing break or continue, inside the branches of a trailing if that
+    may jump)."""
+    if stmts and isinstance(stmts[-1], (gast.Break, gast.Continue)):
+        return stmts[:-1] + [make(), stmts[-1]]
+    if stmts and isinstance(stmts[-1], gast.If) and _jumps(stmts[-1]):
+        last = stmts[-1]
+        last.body = _at_exits(last.body, make)
+        last.orelse = _at_exits(last.orelse, make)
+        return stmts
+    return stmts + [make()]
+
+
+def _jumps(stmt):
+    return any(isinstance(s, (gast.Break, gast.Continue))
+               for s in _walk_statements([stmt])
+               if not isinstance(s, (gast.For, gast.While)))
+
+
+def _breaks(stmts):
+    """Whether `stmts` may break out of the loop they are the body of."""
+    for stmt in stmts:
+        if isinstance(stmt, gast.Break):
+            return True
+        if isinstance(stmt, gast.If) and \
+                (_breaks(stmt.body) or _breaks(stmt.orelse)):
+            return True
+    return False
+
+
+def _plus_one(id_):
+    return gast.BinOp(left=name(id_), op=gast.Add(), right=const(1))
+
+
+def _basic_index(index, ints):
+    """Whether indexing with `index` picks each element at most once."""
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    for part in parts:
+        if isinstance(part, gast.Slice):
+            continue
+        if isinstance(part, gast.Constant):
+            if part.value is None or part.value is Ellipsis or \
+                    type(part.value) is int:
+                continue
+            return False
+        if not (isinstance(part, gast.Name) and part.id in ints):
+            return False
+    return True
+
+
+def _as_value(index, slice_name):
+    """An index as an expression (slices spelled `slice(...)`)."""
+    if isinstance(index, gast.Slice):
+        return call(name(slice_name), [
+            clone(p) if p is not None else const(None)
+            for p in (index.lower, index.upper, index.step)])
+    if isinstance(index, gast.Tuple):
+        return build.tuple_([_as_value(e, slice_name) for e in index.elts])
+    return clone(index)
+
+
+def _own_before_writes(sweep, own):
+    """Insert `by = ad.own(by)` before each top-level statement that writes
+    into adjoint `by` in place (at any depth inside it)."""
+    out = []
+    for stmt in sweep:
+        written = sorted({marked(s)[1] for s in _walk_statements([stmt])
+                          if marked(s) and marked(s)[0] == "inplace"})
+        for id_ in written:
+            out.append(assign(id_, call(clone(own), [name(id_)]), stmt))
+        out.append(stmt)
+    return out

@@ -109,10 +109,30 @@ def _float_dtype(x):
     return np.float64
 
 
+def own(g):
+    """A private, writeable copy of adjoint `g`, for writing into in
+    place: a float array for an array, a list for a list or tuple."""
+    if isinstance(g, (list, tuple)):
+        return [own(v) if isinstance(v, (list, tuple)) else v for v in g]
+    return np.array(g, dtype=_float_dtype(g))
+
+
+def copy(value):
+    """`value` kept for later: arrays are copied, other values are not."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    return value
+
+
+def add_at(total, index, g):
+    """total[index] += g, adding repeatedly for indices that repeat."""
+    np.add.at(total, index, g)
+
+
 def add(a, b):
-    """a + b, elementwise for tuples of adjoints too."""
-    if isinstance(a, tuple):
-        return tuple(add(u, v) for u, v in zip(a, b))
+    """a + b, elementwise for tuples and lists of adjoints too."""
+    if isinstance(a, (tuple, list)):
+        return type(a)(add(u, v) for u, v in zip(a, b))
     return a + b
 
 
@@ -224,6 +244,8 @@ def result(g, x):
         return np.array(np.broadcast_to(g, x.shape), dtype=_float_dtype(x))
     if isinstance(x, (float, int)):
         return float(g)
+    if isinstance(x, (tuple, list)) and isinstance(g, (tuple, list)):
+        return type(x)(result(v, e) for v, e in zip(g, x))
     return g
 
 

@@ -10,7 +10,8 @@ import test_corpus
 from srcad.capture import capture
 from srcad.emit import emit
 from srcad.naming import Namer, names_in
-from srcad.normalize import normalize, verify
+from srcad.normalize import normalize
+from srcad.verify import verify
 
 
 def normalized(fn):

@@ -1,0 +1,131 @@
+"""Assemble: reverse-mode Parts -> the functions of a transform.
+
+`program(fdef, info, captured, namer, wrt, kind, as_tuple)` returns a
+`Program`: for grad (and value_and_grad) one function that runs the primal
+and the adjoint sweep in one body; for vjp the split pair, a forward
+function returning `(output, residuals)` and a backward function taking
+`(residuals, cotangent)`. Residuals are exactly the primal names the
+backward function reads, worked out again after optimization.
+"""
+import gast
+
+from . import build
+from .build import assign, attr, call, clone, const, name
+from .reverse import reverse
+
+
+class Program:
+    """The generated functions of one transform, before emitting."""
+
+    def __init__(self, functions, entry, runtime_name, residuals=None):
+        self.functions = functions
+        self.entry = entry
+        self.runtime_name = runtime_name
+        self.residuals = residuals  # for vjp: (fwd, bwd, primal names)
+
+    def optimize(self, clean_up):
+        if self.residuals is None:
+            self.functions = [clean_up(f) for f in self.functions]
+            return
+        fwd, bwd, defined = self.residuals
+        clean_up(bwd)
+        set_residuals(fwd, bwd, defined)
+        clean_up(fwd)
+
+
+def program(fdef, info, captured, namer, wrt, kind, as_tuple):
+    """Reverse-mode functions for transform `kind` of `fdef`."""
+    parts = reverse(fdef, info, captured, namer, wrt)
+    params = captured.params
+    runtime_name = parts.modules["ad"]
+    if kind in ("grad", "value_and_grad"):
+        fn_name = namer.reserve(f"{fdef.name}_{kind}")
+        fn = grad_function(fn_name, params, parts, wrt, captured, namer,
+                           kind == "value_and_grad", as_tuple)
+        fn.args.defaults = clone(fdef.args.defaults)
+        return Program([fn], fn_name, runtime_name)
+    fwd, bwd = vjp_functions(fdef.name, params, parts, wrt, namer)
+    fwd.args.defaults = clone(fdef.args.defaults)
+    defined = set(params) | build.stores(build.function("f", [], parts.primal))
+    set_residuals(fwd, bwd, defined)
+    return Program([fwd, bwd], fwd.name, runtime_name, (fwd, bwd, defined))
+
+
+def grad_function(fn_name, params, parts, wrt, captured, namer,
+                  with_value=False, as_tuple=False):
+    """One function: primal, a scalar check, the sweep, the gradients."""
+    ad = parts.modules["ad"]
+    site = captured.bind_module(return_site(captured, parts.returned),
+                                "return_site", namer)
+    body = list(parts.primal)
+    if not parts.surely_scalar:
+        check = call(attr(ad, "check_scalar"),
+                     [clone(parts.output), name(site)])
+        body.append(build.located(gast.Expr(value=check), parts.returned))
+    body.append(assign(parts.cotangent, const(1.0)))
+    body.extend(parts.adjoint)
+    grads = _results(parts, wrt, as_tuple)
+    if with_value:
+        grads = build.tuple_([clone(parts.output), grads])
+    body.append(build.ret(grads))
+    return build.function(fn_name, params, body)
+
+
+def _results(parts, wrt, always_tuple=False):
+    ad = parts.modules["ad"]
+    results = [call(attr(ad, "result"), [name(g), name(p)])
+               for g, p in zip(parts.grads, wrt)]
+    if len(results) == 1 and not always_tuple:
+        return results[0]
+    return build.tuple_(results)
+
+
+def vjp_functions(fn_name, params, parts, wrt, namer):
+    """The split pair: forward -> (output, residuals); backward."""
+    fwd_body = list(parts.primal)
+    fwd_body.append(build.ret(build.tuple_(
+        [clone(parts.output), build.tuple_([])])))
+    fwd = build.function(namer.reserve(fn_name + "_fwd"), params, fwd_body)
+    residuals = namer.reserve("residuals")
+    bwd_body = [assign(build.tuple_([], store=True), name(residuals))]
+    if parts.tape:
+        # the pullback may be called many times: each call pops its own copy
+        bwd_body.append(assign(parts.tape,
+                               call(attr(parts.tape, "copy"), [])))
+    bwd_body.extend(parts.adjoint)
+    bwd_body.append(build.ret(_results(parts, wrt, always_tuple=True)))
+    bwd = build.function(namer.reserve(fn_name + "_bwd"),
+                         [residuals, parts.cotangent], bwd_body)
+    return fwd, bwd
+
+
+def set_residuals(fwd, bwd, defined):
+    """Pass from fwd to bwd exactly the primal names bwd reads."""
+    needed = sorted(_free_names(bwd.body[1:]) & defined)
+    fwd.body[-1].value.elts[1].elts = [name(n) for n in needed]
+    residuals = bwd.args.args[0].id
+    if needed:
+        targets = build.tuple_([name(n, store=True) for n in needed],
+                               store=True)
+        bwd.body[0] = assign(targets, name(residuals))
+    else:
+        bwd.body[0] = build.comment("nothing was saved by the forward pass")
+
+
+def _free_names(statements):
+    """Names read before anything assigns them (a compound statement
+    counts as reading everything it mentions first)."""
+    free, bound = set(), set()
+    for stmt in statements:
+        free |= build.loads(stmt) - bound
+        bound |= build.stores(stmt)
+    return free
+
+
+def return_site(captured, node):
+    """A callable making an error located at `node`, the return."""
+    from .errors import located
+
+    def where(kind, message):
+        return located(kind, message, node, captured)
+    return where
