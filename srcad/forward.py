@@ -23,7 +23,8 @@ from . import build
 from .build import assign, attr, call, name
 from .errors import NoDerivativeRule, located
 from .assemble import Program, return_site
-from .reverse import Modules, commented, split_return
+from .reverse import (Modules, own_before_writes, comment_all, mark,
+                      split_return)
 from .rules.registry import LINEAR
 from .template import expand
 
@@ -63,19 +64,13 @@ class Forward:
 
     def jvp_function(self, fdef, wrt):
         primal, returned = split_return(fdef)
-        body = []
-        for stmt in primal:
-            body.append(stmt)
-            op = self.info.op(stmt)
-            if set(op.targets) & self.info.active:
-                for tangent in getattr(self, "tangent_" + op.kind)(op):
-                    body.append(build.located(tangent, stmt))
+        body = own_before_writes(self.block(primal), self.helper("own"))
         output = returned.value
         if isinstance(output, gast.Name) and output.id in self.info.active:
             dout = name(self.tan(output.id))
         else:
             dout = call(self.helper("zeros_like"), [copy.deepcopy(output)])
-        body = commented(body, self.captured)
+        body = comment_all(body, self.captured)
         body.append(build.located(
             build.ret(build.tuple_([copy.deepcopy(output), dout])),
             returned))
@@ -83,6 +78,21 @@ class Forward:
         fn = build.function(self.namer.reserve(fdef.name + "_jvp"), params,
                             body, fdef)
         return fn
+
+    def block(self, stmts):
+        """`stmts` with the tangent statements beside them."""
+        out = []
+        for stmt in stmts:
+            out.append(stmt)
+            if isinstance(stmt, (gast.If, gast.For, gast.While)):
+                stmt.body = self.block(stmt.body)
+                stmt.orelse = self.block(stmt.orelse)
+                continue
+            op = self.info.op(stmt)
+            if set(op.targets) & self.info.active:
+                for tangent in getattr(self, "tangent_" + op.kind)(op):
+                    out.append(build.located(tangent, stmt))
+        return out
 
     def active_sources(self, op):
         return [(p, n) for p, n in op.sources if n.id in self.info.active]
@@ -126,6 +136,34 @@ class Forward:
                               self.captured)
             terms.append(term)
         yield assign(self.tan(y), self.total(y, terms))
+
+    def tangent_nondiff(self, op):
+        for t in op.targets:
+            yield assign(self.tan(t), call(self.helper("zeros_like"),
+                                           [name(t)]))
+
+    def tangent_setitem(self, op):
+        place = op.stmt.targets[0]
+        y = place.value.id
+        value = op.stmt.value
+        if isinstance(value, gast.Name) and value.id in self.info.active:
+            dvalue = name(self.tan(value.id))
+        else:
+            dvalue = build.const(0.0)
+        target = gast.Subscript(value=name(self.tan(y)),
+                                slice=copy.deepcopy(place.slice),
+                                ctx=gast.Store())
+        yield mark(assign(target, dvalue), "inplace", self.tan(y))
+
+    def tangent_append(self, op):
+        y = op.targets[0]
+        value = op.stmt.value.args[0]
+        if isinstance(value, gast.Name) and value.id in self.info.active:
+            dvalue = name(self.tan(value.id))
+        else:
+            dvalue = call(self.helper("zeros_like"), [copy.deepcopy(value)])
+        grow = call(attr(self.tan(y), "append"), [dvalue])
+        yield mark(gast.Expr(value=grow), "inplace", self.tan(y))
 
     def tangent_copy(self, op):
         (_, node), = op.sources

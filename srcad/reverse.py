@@ -128,7 +128,7 @@ class Reverse:
         sweep += backward
         needed = _reads(sweep) & self.info.overwritten
         forward = comment_all(self.resolve(forward, needed), self.captured)
-        sweep = _own_before_writes(self.resolve(sweep, needed),
+        sweep = own_before_writes(self.resolve(sweep, needed),
                                    self.helper("own"))
         if self.tape and not _uses(forward + sweep, self.tape):
             self.tape = None
@@ -609,7 +609,7 @@ def _as_value(index, slice_name):
     return clone(index)
 
 
-def _own_before_writes(sweep, own):
+def own_before_writes(sweep, own):
     """Insert `by = ad.own(by)` before each top-level statement that writes
     into adjoint `by` in place (at any depth inside it)."""
     out = []
