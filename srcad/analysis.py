@@ -186,8 +186,9 @@ def analyse(fdef, captured, wrt):
     tuples |= {n.id for op in order if op.kind == "unpack"
                for _, n in op.sources}
     _check_writes(order, captured)
-    return Analysis(ops, active, Shapes(order, captured), tuples,
-                    _overwritten(fdef, order), _ints(order, captured))
+    overwritten = _overwritten(fdef, order)
+    return Analysis(ops, active, Shapes(order, captured, overwritten),
+                    tuples, overwritten, _ints(order, captured))
 
 
 def _overwritten(fdef, order):

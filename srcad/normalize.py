@@ -444,7 +444,7 @@ class Loop:
             self.range = normalizer.atom(iterable)
             self.index = normalizer.new_name(stmt.target.id)
         elif kind in (zip, enumerate):
-            self.over_builtin(kind, iterable)
+            self.over_builtin(kind, iterable, stmt.target)
         else:
             self.over_sequences([normalizer.atom(iterable)], stmt.target)
 
@@ -456,17 +456,20 @@ class Loop:
                 return found
         return None
 
-    def over_builtin(self, kind, call):
-        sequences = [self.n.atom(a) for a in call.args]
-        target = self.stmt.target
+    def over_builtin(self, kind, call, target):
         if kind is enumerate:
-            if len(sequences) != 1 or not isinstance(target, gast.Tuple) or \
+            if len(call.args) != 1 or not isinstance(target, gast.Tuple) or \
                     len(target.elts) != 2:
                 self.n.fail("srcad supports 'for i, x in enumerate(xs)'",
                             self.stmt)
-            self.over_sequences(sequences, target.elts[1])
+            inner = call.args[0]
+            if self.builtin(inner) is zip:  # enumerate(zip(xs, ys))
+                self.over_builtin(zip, inner, target.elts[1])
+            else:
+                self.over_sequences([self.n.atom(inner)], target.elts[1])
             self.binds.insert(0, (target.elts[0], name(self.index)))
             return
+        sequences = [self.n.atom(a) for a in call.args]
         self.over_sequences(sequences, target, unpack=True)
 
     def over_sequences(self, sequences, target, unpack=False):

@@ -6,6 +6,8 @@
   becomes `bx = e`;
 - `propagate`: a name assigned once from another name or a constant is
   replaced by that name or constant where it is read, folding as it goes;
+- `constants`: the same for constants assigned once inside loops and
+  branches (also run on the primal before differentiating);
 - `fold`: arithmetic on constants, `-(-e)`;
 - `likes`: a shape stand-in `ad.Like(a, b)` becomes a value of that shape
   that is computed anyway;
@@ -29,7 +31,8 @@ ZERO_INIT = "zeros_like"
 
 
 def optimize(fdef, is_pure, runtime_name, info=None):
-    passes = [first_contribution(runtime_name), propagate]  # folds too
+    passes = [first_contribution(runtime_name), propagate,  # folds too
+              constants]
     if info is not None:
         passes += [ones(runtime_name, info), likes(runtime_name, info)]
     passes.append(dead_code(is_pure))
@@ -45,11 +48,30 @@ def optimize(fdef, is_pure, runtime_name, info=None):
 
 def first_contribution(runtime_name):
     def run(fdef):
-        return _first_contribution(fdef.body, runtime_name)
+        return _first_contribution(fdef.body, runtime_name,
+                                   written=_written_in_place(fdef))
     return run
 
 
-def _first_contribution(body, runtime_name, nested=False):
+def _written_in_place(fdef):
+    """Names whose value is changed in place (x[i] = v, x[i] += v,
+    x.pop()): their zeros stay, so they never share memory with another
+    value."""
+    names = set()
+    for node in walk(fdef):
+        if isinstance(node, gast.Subscript) and \
+                isinstance(node.ctx, gast.Store) and \
+                isinstance(node.value, gast.Name):
+            names.add(node.value.id)
+        elif isinstance(node, gast.Call) and \
+                isinstance(node.func, gast.Attribute) and \
+                node.func.attr == "pop" and \
+                isinstance(node.func.value, gast.Name):
+            names.add(node.func.value.id)
+    return names
+
+
+def _first_contribution(body, runtime_name, nested=False, written=()):
     """The pass on one statement list, then on the lists inside it. In a
     nested list a zero nobody mentions later is kept: a loop may read it
     in its next pass."""
@@ -58,11 +80,14 @@ def _first_contribution(body, runtime_name, nested=False):
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if inner:
-                changed |= _first_contribution(inner, runtime_name, True)
+                changed |= _first_contribution(inner, runtime_name, True,
+                                               written)
     mentions = [loads(s) | stores(s) for s in body]
     drop = set()
     for i, stmt in enumerate(body):
         target = _zero_init(stmt, runtime_name)
+        if target in written:
+            continue
         if target and _absorb(body, mentions, i, target, runtime_name,
                               drop, unused=not nested):
             drop.add(i)
@@ -279,6 +304,45 @@ def propagate(fdef):
     changed = len(keep) != len(fdef.body)
     fdef.body[:] = keep
     return changed
+
+
+def constants(fdef):
+    """Names assigned a constant once, anywhere (in a loop too: the value is
+    the same every time), replaced by that constant, folding as it goes;
+    until nothing changes. Returns whether anything did."""
+    changed = False
+    while True:
+        counts = _assignment_counts(fdef)
+        values = {}
+        for stmt in _all_statements(fdef.body):
+            if _simple_assign(stmt) and \
+                    isinstance(stmt.value, gast.Constant) and \
+                    counts.get(stmt.targets[0].id) == 1:
+                values[stmt.targets[0].id] = stmt.value
+        if not values:
+            return changed
+        changed = True
+        _drop_assignments(fdef.body, values)
+        _Replace(values).visit(fdef)
+
+
+def _all_statements(stmts):
+    for stmt in stmts:
+        yield stmt
+        for field in ("body", "orelse"):
+            yield from _all_statements(getattr(stmt, field, []))
+
+
+def _drop_assignments(stmts, values):
+    stmts[:] = [s for s in stmts if not (
+        _simple_assign(s) and s.targets[0].id in values)]
+    for stmt in stmts:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if inner is not None:
+                _drop_assignments(inner, values)
+                if not inner and field == "body":
+                    inner.append(gast.Pass())
 
 
 def _assignment_counts(fdef):

@@ -21,7 +21,7 @@ from .fence import fence
 from .naming import Namer, names_in
 from .normalize import normalize
 from .structure import structure
-from .optimize import optimize as clean_up
+from .optimize import constants, optimize as clean_up
 
 STAGES = ("capture", "normalize", "analyse", "reverse", "optimize", "emit")
 KINDS = {"reverse": ("grad", "value_and_grad", "vjp"),
@@ -60,6 +60,7 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None):
     fence(captured)
     namer = Namer(names_in(captured.tree))
     fdef = structure(normalize(captured, namer), namer)
+    constants(fdef)
     trace("normalize", [fdef])
     params = wrt_params(captured, wrt)
     info = analyse(fdef, captured, params)

@@ -93,6 +93,10 @@ class Reverse:
         self.assigned = set()     # names assigned so far, in program order
         self.local = set()        # names living within one loop iteration
         self.block_locals = {}    # id(statement list) -> its local names
+        self.loop_targets = []    # indices of the loops we are in
+        self.recomputed = set()   # locals recomputed instead of taped
+        self.bound_at_top = set(captured.params)  # surely bound names
+        self.maybe_unbound = set()  # names saved where they may be unbound
 
     def adj(self, id_):
         return self.namer.adjoint(id_)
@@ -126,7 +130,7 @@ class Reverse:
             sweep.append(self.contribute(output.id, name(cotangent),
                                          returned))
         sweep += backward
-        needed = _reads(sweep) & self.info.overwritten
+        needed = _needed(sweep, self.info.overwritten)
         forward = comment_all(self.resolve(forward, needed), self.captured)
         sweep = own_before_writes(self.resolve(sweep, needed),
                                    self.helper("own"))
@@ -147,8 +151,9 @@ class Reverse:
         if self.tape is not None:
             out.append(assign(self.tape, gast.List(elts=[], ctx=gast.Load()),
                               fdef))
-        early = (self.info.overwritten & (needed | self.info.active)) - \
-            set(self.captured.params)
+        zeros = self.info.active - self.local
+        early = ((self.maybe_unbound & needed) | zeros) & \
+            self.info.overwritten - self.bound_at_top
         for id_ in sorted(early):
             out.append(assign(id_, const(None), fdef))
         return out
@@ -191,7 +196,9 @@ class Reverse:
     def block(self, stmts):
         """(primal statements with saves, adjoint statements) of a block."""
         forward, backward = [], []
-        local = self.block_locals.get(id(stmts), set()) & self.info.active
+        locals_ = self.block_locals.get(id(stmts), set())
+        again = self.recomputable(stmts, locals_)
+        local = locals_ & self.info.active
         for stmt in stmts:
             fwd, bwd = getattr(self, "block_" + type(stmt).__name__,
                                self.simple)(stmt)
@@ -199,8 +206,35 @@ class Reverse:
             backward[:0] = bwd
         backward = commented(backward, self.captured, "grad of: ")
         if backward:  # each pass over the block starts its locals at zero
-            backward[:0] = [mark(self.zero(t), "zero") for t in sorted(local)]
+            backward[:0] = [mark(self.zero(t), "zero", self.adj(t))
+                            for t in sorted(local)]
+            if again:
+                backward.insert(0, mark(gast.Pass(), "recompute", again))
         return forward, backward
+
+    def recomputable(self, stmts, locals_):
+        """Statements of this block that the sweep can run again, rather
+        than keep their values on the tape: they assign a local of the block
+        from values that do not change meanwhile (arguments, names assigned
+        once, the indices of the loops we are in, locals recomputed
+        earlier)."""
+        found = []
+        stable = set(self.loop_targets)
+        for stmt in stmts:
+            if not isinstance(stmt, gast.Assign) or \
+                    not isinstance(stmt.targets[0], gast.Name) or \
+                    stmt.targets[0].id not in locals_:
+                continue
+            op = self.info.op(stmt)
+            if op.kind not in ("rule", "subscript", "copy", "nondiff"):
+                continue
+            reads = build.loads(stmt.value)
+            if all(n in stable or n not in self.info.overwritten
+                   for n in reads):
+                found.append(stmt)
+                stable.add(stmt.targets[0].id)
+                self.recomputed.add(stmt.targets[0].id)
+        return found
 
     def block_If(self, stmt):
         body_f, body_b = self.nested(stmt.body)
@@ -214,7 +248,9 @@ class Reverse:
         return [stmt], [build.located(back, stmt)]
 
     def block_For(self, stmt):
+        self.loop_targets.append(stmt.target.id)
         body_f, body_b = self.nested(stmt.body)
+        self.loop_targets.pop()
         stmt.body = body_f
         if not body_b:
             return [stmt], []
@@ -263,8 +299,12 @@ class Reverse:
         op = self.info.op(stmt)
         first = self.depth == 0 and not set(op.targets) & self.assigned
         self.assigned |= set(op.targets)
+        self.maybe_unbound |= set(op.targets) - self.bound_at_top
+        if self.depth == 0:
+            self.bound_at_top |= set(op.targets)
         overwritten = [t for t in op.targets
                        if t in self.info.overwritten and op.kind != "append"
+                       and t not in self.recomputed
                        and not (first and t not in self.captured.params)]
         def note(*what):
             return build.located(mark(gast.Expr(value=const(None)), *what),
@@ -302,6 +342,10 @@ class Reverse:
                                                       needed))
             mark_ = marked(stmt)
             kind = mark_[0] if mark_ else None
+            if kind == "recompute":
+                reads = set().union(*(build.loads(s) for s in stmts))
+                out += _needed_recomputations(mark_[1], reads)
+                continue
             if kind in ("save", "restore", "restore_append"):
                 if mark_[1] in needed:
                     out.append(build.located(self.tape_op(kind, mark_[1]),
@@ -464,6 +508,18 @@ def comment_all(statements, captured):
 
 # -- helpers -----------------------------------------------------------------------
 
+def _needed_recomputations(stmts, needed):
+    """Of the statements a block may run again, those whose values the
+    sweep reads, with what they read in turn."""
+    keep = []
+    wanted = set(needed)
+    for stmt in reversed(stmts):
+        if stmt.targets[0].id in wanted:
+            keep.insert(0, build.located(clone(stmt), stmt))
+            wanted |= build.loads(stmt.value)
+    return keep
+
+
 def _walk_statements(stmts):
     for stmt in stmts:
         yield stmt
@@ -471,19 +527,52 @@ def _walk_statements(stmts):
             yield from _walk_statements(getattr(stmt, field, []))
 
 
-def _reads(stmts):
-    """Names the sweep reads, zero adjoints and tape marks left out."""
-    found = set()
+def _needed(sweep, overwritten):
+    """The overwritten names whose earlier values the sweep reads: read at
+    a point that comes after the restore of one of its assignments (in a
+    loop, a restore anywhere in the loop comes before the next pass)."""
+    needed = set()
+    _scan(sweep, set(), overwritten, needed)
+    return needed
+
+
+def _scan(stmts, restored, overwritten, needed):
+    """Walk the sweep in order; `restored` holds the names a restore mark
+    has been passed for. Returns the names restored by `stmts`."""
+    restored = set(restored)
     for stmt in stmts:
-        if marked(stmt) and marked(stmt)[0] != "inplace":
+        mark_ = marked(stmt)
+        kind = mark_[0] if mark_ else None
+        if kind in ("restore", "restore_append"):
+            restored.add(mark_[1])
             continue
-        if isinstance(stmt, (gast.If, gast.For, gast.While)):
-            found |= build.loads(stmt.test if isinstance(stmt, gast.If)
-                                 else getattr(stmt, "iter", const(None)))
-            found |= _reads(stmt.body) | _reads(stmt.orelse)
+        if kind == "restore_item":
+            restored.add(mark_[1].targets[0].value.id)
+            continue
+        if kind in ("zero", "save", "save_item", "recompute"):
+            continue
+        if isinstance(stmt, (gast.For, gast.While)):
+            inside = _restores(stmt.body) | restored
+            needed |= build.loads(stmt.iter) & restored & overwritten
+            restored |= _scan(stmt.body, inside, overwritten, needed)
+        elif isinstance(stmt, gast.If):
+            needed |= build.loads(stmt.test) & restored & overwritten
+            restored |= _scan(stmt.body, restored, overwritten, needed)
+            restored |= _scan(stmt.orelse, restored, overwritten, needed)
         else:
-            found |= build.loads(stmt)
-    return found
+            needed |= build.loads(stmt) & restored & overwritten
+    return restored
+
+
+def _restores(stmts):
+    names = set()
+    for stmt in _walk_statements(stmts):
+        mark_ = marked(stmt)
+        if mark_ and mark_[0] in ("restore", "restore_append"):
+            names.add(mark_[1])
+        elif mark_ and mark_[0] == "restore_item":
+            names.add(mark_[1].targets[0].value.id)
+    return names
 
 
 def _is_compound(stmt):
@@ -496,13 +585,16 @@ def _block_locals(body):
     the function than later in that list. No value of such a name crosses
     an iteration, so its adjoint can start from zero in each reversed pass
     over the list. Keyed by id() of the list."""
-    mentions = {}
+    mentions, assignments = {}, {}
     for stmt in _walk_statements(body):
         if not _is_compound(stmt):
             for id_ in build.loads(stmt) | build.stores(stmt):
                 mentions[id_] = mentions.get(id_, 0) + 1
+            for id_ in build.stores(stmt):
+                assignments[id_] = assignments.get(id_, 0) + 1
         elif isinstance(stmt, gast.For):
             mentions[stmt.target.id] = mentions.get(stmt.target.id, 0) + 1
+            assignments[stmt.target.id] = 2
     found = {}
     for block in _loop_blocks(body):
         seen = {}
@@ -517,7 +609,8 @@ def _block_locals(body):
                     isinstance(stmt.targets[0], gast.Subscript):
                 continue
             for id_ in build.stores(stmt) - build.loads(stmt):
-                if seen.get(id_) == mentions.get(id_) and \
+                if assignments.get(id_) == 1 and \
+                        seen.get(id_) == mentions.get(id_) and \
                         _first_mention(block, id_) is stmt:
                     found.setdefault(id(block), set()).add(id_)
     return found
@@ -611,11 +704,13 @@ def _as_value(index, slice_name):
 
 def own_before_writes(sweep, own):
     """Insert `by = ad.own(by)` before each top-level statement that writes
-    into adjoint `by` in place (at any depth inside it)."""
+    into adjoint `by` in place (at any depth inside it), unless `by` is
+    made afresh inside it (the zero of a block's local)."""
     out = []
     for stmt in sweep:
-        written = sorted({marked(s)[1] for s in _walk_statements([stmt])
-                          if marked(s) and marked(s)[0] == "inplace"})
+        inner = [marked(s) for s in _walk_statements([stmt]) if marked(s)]
+        fresh = {m[2] for m in inner if m[0] == "zero" and len(m) > 2}
+        written = sorted({m[1] for m in inner if m[0] == "inplace"} - fresh)
         for id_ in written:
             out.append(assign(id_, call(clone(own), [name(id_)]), stmt))
         out.append(stmt)

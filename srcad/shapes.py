@@ -25,7 +25,8 @@ MATH_TABLE = "srcad.rules.math"
 
 
 class Shapes:
-    def __init__(self, ops, captured):
+    def __init__(self, ops, captured, overwritten=()):
+        self.overwritten = set(overwritten)
         counts = {}
         self.order = list(captured.params)
         for op in ops:
@@ -55,8 +56,10 @@ class Shapes:
         return frozenset(b for b in self._raw(name_) if b not in self.scalar)
 
     def names_with(self, bases):
-        """Names whose bases are `bases`, earliest first."""
-        return [n for n in self.order if self.bases(n) == bases]
+        """Names whose bases are `bases` and whose value never changes,
+        earliest first."""
+        return [n for n in self.order if self.bases(n) == bases and
+                n not in self.overwritten]
 
     def same(self, a, b):
         return self.bases(a) == self.bases(b)
@@ -68,6 +71,9 @@ class Shapes:
         """Names whose broadcast shape is `name_`'s, chosen among values
         computed anyway: one name, or one per base."""
         bases = self.bases(name_)
+        if bases & self.overwritten or name_ in self.overwritten:
+            # values that change may not have this shape when it is read
+            return [name_]
         if len(bases) <= 1:
             return [self.first.get(bases, name_)]
         return [self.first.get(frozenset([b]), b)
