@@ -24,12 +24,15 @@ error, since the derivative would have to follow the other name too.
 Calls are resolved here, so a call with an active argument and no rule is
 reported (with its location) before any code is generated.
 """
+import inspect
+import types
+
 import gast
 import numpy as np
 
-from . import rules
-from .capture import MISSING
-from .errors import NoDerivativeRule, UnsupportedSyntax, located
+from . import build, rules
+from .capture import MISSING, capture
+from .errors import NoDerivativeRule, SrcadError, UnsupportedSyntax, located
 from .shapes import Shapes
 
 SHAPE_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
@@ -106,13 +109,18 @@ def _describe_value(stmt, targets, value, captured):
     if isinstance(value, gast.Call):
         func = resolve(value.func, captured)
         keywords = [(k.arg, k.value) for k in value.keywords]
-        return _with_rule(stmt, targets, func, value.args, keywords, value)
+        local = isinstance(value.func, gast.Name) and \
+            value.func.id in captured.locals
+        return _with_rule(stmt, targets, func, value.args, keywords, value,
+                          local)
     raise AssertionError(f"not in normal form: {gast.dump(value)}")
 
 
-def _with_rule(stmt, targets, func, args, keywords, node):
+def _with_rule(stmt, targets, func, args, keywords, node, local=False):
     rule = rules.lookup(func) if func is not MISSING else None
     operands = [("arg", a) for a in args] + list(keywords)
+    if rule is None and (local or _has_source(func)):
+        return _call(stmt, targets, func, args, keywords, local)
     if rule is None:
         return Op(stmt, "unknown", targets, sources=_names(operands),
                   func=func if func is not MISSING else node)
@@ -125,6 +133,34 @@ def _with_rule(stmt, targets, func, args, keywords, node):
     sources = _names([(p, bound[p]) for p in rule.reverse])
     return Op(stmt, "rule", targets, rule=rule, bound=bound, sources=sources,
               func=func)
+
+
+def _has_source(func):
+    return isinstance(func, types.FunctionType) or \
+        hasattr(func, "_srcad_function")
+
+
+def _call(stmt, targets, func, args, keywords, local):
+    """A call to a Python function srcad differentiates in turn (its own
+    derivative, compiled and cached), or to a function held in a local
+    name, whose derivative is found when the call runs."""
+    if local:
+        bound = {i: a for i, a in enumerate(args)}
+        bound.update(keywords)
+    else:
+        try:
+            target = func._srcad_function() \
+                if hasattr(func, "_srcad_function") else func
+            capture(target)  # fails now, at the call, if it has no source
+            signature = inspect.signature(target)
+            bound = dict(signature.bind(*args, **dict(keywords)).arguments)
+        except (TypeError, SrcadError):
+            return Op(stmt, "unknown", targets, func=func,
+                      sources=_names([("arg", a) for a in args] + keywords))
+    op = Op(stmt, "call", targets, bound=bound,
+            sources=_names(list(bound.items())), func=func)
+    op.dynamic = local
+    return op
 
 
 def _is_append(stmt):
@@ -169,6 +205,7 @@ class Analysis:
 
 
 def analyse(fdef, captured, wrt):
+    captured.locals = set(captured.params) | build.stores(fdef)
     ops = {}
     order = []
     for stmt in statements(fdef.body):
@@ -308,7 +345,8 @@ def _fixpoint(order, seeds, forward):
         changed = False
         for op in order:
             flows = op.kind in ("rule", "copy", "subscript", "pack", "unpack",
-                                "unknown", "return", "setitem", "append")
+                                "unknown", "return", "setitem", "append",
+                                "call")
             if not flows:
                 continue
             sources = {n.id for _, n in op.sources}

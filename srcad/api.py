@@ -99,17 +99,12 @@ def vjp(f, *primals, optimize=True):
     wrt = tuple(range(len(primals)))
     generated = pipeline.cached(f, "vjp", wrt, "reverse", optimize)
     fwd = generated.entry
-    bwd = generated.functions[_bwd_name(generated)]
+    bwd = generated.backward
     out, residuals = fwd(*primals)
 
     def pullback(cotangent):
         return bwd(residuals, cotangent)
     return out, pullback
-
-
-def _bwd_name(generated):
-    return [n for n in generated.functions if n != generated.entry.__name__
-            and n.endswith("_bwd")][0]
 
 
 def source(f, mode="reverse", wrt=0, optimize=True, kind="grad"):

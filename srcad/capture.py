@@ -43,12 +43,10 @@ class Captured:
         self.extras[bound] = obj
         return bound
 
-    def namespace(self):
-        """The globals generated code runs in."""
-        ns = dict(self.globals)
-        ns.update(self.closure)
-        ns.update(self.extras)
-        return ns
+    def cells(self):
+        """The names generated code reaches beside the user's globals: the
+        user function's closure values and what srcad adds."""
+        return {**self.closure, **self.extras}
 
     def line_text(self, lineno):
         return linecache.getline(self.filename, lineno).rstrip("\n")

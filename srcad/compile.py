@@ -1,24 +1,37 @@
 """Compile: generated source -> Python function objects.
 
-`compile_source(source, filename, namespace)` executes the source in
-`namespace` and registers it with `linecache` under `filename`, so
-tracebacks, pdb and `inspect` show the generated lines. Each function it
-defines carries its module source in `__srcad_source__`, which lets srcad
-capture generated code again (grad of grad).
+`compile_source(source, filename, globals_, cells)` runs the generated
+functions with the user's module globals as theirs, so every global name
+(data, constants, helper functions) is looked up when the derivative runs,
+just as the user's own function looks it up: rebinding `X = new_data`
+between calls is seen by both. The names srcad adds (`ad`, module aliases,
+the user function's closure values) are closure cells of the generated
+functions, made by a small factory around the source, so nothing is
+written into the user's module.
+
+The text compiled is registered with `linecache` under `filename`, so
+tracebacks, pdb and `inspect` show the generated lines; each function
+carries it in `__srcad_source__`, which lets srcad capture generated code
+again (grad of grad).
 """
 import linecache
-import types
+import re
+import textwrap
+
+FACTORY = "srcad_factory"
 
 
-def compile_source(source, filename, namespace):
-    linecache.cache[filename] = (len(source), None,
-                                 source.splitlines(True), filename)
-    code = compile(source, filename, "exec")
-    exec(code, namespace)
-    functions = {}
-    for key, value in namespace.items():
-        if isinstance(value, types.FunctionType) and \
-                value.__code__.co_filename == filename:
-            value.__srcad_source__ = source
-            functions[key] = value
+def compile_source(source, filename, globals_, cells):
+    names = sorted(cells)
+    defined = re.findall(r"^def (\w+)\(", source, flags=re.M)
+    text = (f"def {FACTORY}({', '.join(names)}):\n"
+            + textwrap.indent(source, "    ")
+            + f"    return {{{', '.join(f'{d!r}: {d}' for d in defined)}}}\n")
+    linecache.cache[filename] = (len(text), None, text.splitlines(True),
+                                 filename)
+    scope = {}
+    exec(compile(text, filename, "exec"), globals_, scope)
+    functions = scope[FACTORY](**cells)
+    for fn in functions.values():
+        fn.__srcad_source__ = text
     return functions

@@ -77,6 +77,9 @@ class Forward:
         params = list(self.captured.params) + [self.tan(p) for p in wrt]
         fn = build.function(self.namer.reserve(fdef.name + "_jvp"), params,
                             body, fdef)
+        if fdef.args.defaults:  # tangents follow: they need defaults too
+            fn.args.defaults = copy.deepcopy(fdef.args.defaults) + \
+                [build.const(None) for _ in wrt]
         return fn
 
     def block(self, stmts):
@@ -90,9 +93,26 @@ class Forward:
                 continue
             op = self.info.op(stmt)
             if set(op.targets) & self.info.active:
+                if op.kind == "call":  # the jvp computes the value too
+                    out.pop()
                 for tangent in getattr(self, "tangent_" + op.kind)(op):
                     out.append(build.located(tangent, stmt))
         return out
+
+    def tangent_call(self, op):
+        """`y = h(a, b)` becomes `y, dy = ad.call_jvp(h, wrt, (da, db), a,
+        b)`: h's own forward-mode derivative."""
+        y = op.targets[0]
+        sources = self.active_sources(op)
+        wrt = build.tuple_([build.const(p) for p, n in sources])
+        tangents = build.tuple_([name(self.tan(n.id)) for _, n in sources])
+        value = copy.deepcopy(op.stmt.value)
+        jvp = call(self.helper("call_jvp"),
+                   [value.func, wrt, tangents] + value.args)
+        jvp.keywords = value.keywords
+        yield assign(build.tuple_([name(y, store=True),
+                                   name(self.tan(y), store=True)],
+                                  store=True), jvp)
 
     def active_sources(self, op):
         return [(p, n) for p, n in op.sources if n.id in self.info.active]

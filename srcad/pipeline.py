@@ -37,6 +37,12 @@ class Generated:
         self.functions = functions
         self.entry = entry        # the function a transform calls
         self.params = params      # the wrt parameter names
+        # vjp: the backward function; jvp: the names of the tangent params
+        self.backward = next((f for n, f in functions.items()
+                              if f is not entry and n.endswith("_bwd")), None)
+        code = entry.__code__
+        self.tangents = code.co_varnames[code.co_argcount - len(params):
+                                         code.co_argcount]
 
 
 def cached(fn, kind, wrt=0, mode="reverse", optimize=True):
@@ -76,7 +82,7 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None):
     trace("emit", source)
     stats["compiles"] += 1
     functions = compile_source(source, _filename(captured, kind, params),
-                               captured.namespace())
+                               captured.globals, captured.cells())
     return Generated(source, functions, functions[program.entry], params)
 
 

@@ -136,7 +136,7 @@ class Reverse:
                                    self.helper("own"))
         if self.tape and not _uses(forward + sweep, self.tape):
             self.tape = None
-        primal = self.preamble(fdef, needed) + forward
+        primal = self.preamble(fdef, needed, sweep) + forward
         parts = Parts(primal, returned, cotangent, sweep,
                       [self.adj(p) for p in wrt], self.modules, self.tape)
         parts.surely_scalar = build.is_number(output) or (
@@ -144,16 +144,18 @@ class Reverse:
             self.info.shapes.is_scalar(output.id))
         return parts
 
-    def preamble(self, fdef, needed):
-        """A fresh tape, and None for names the tape or the zero adjoints
-        may read before the primal assigns them (a loop that never ran)."""
+    def preamble(self, fdef, needed, sweep):
+        """A fresh tape, and None for names that the tape, the sweep or the
+        backward function may read where the primal never assigned them
+        (a loop that did not run, a branch not taken)."""
         out = []
         if self.tape is not None:
             out.append(assign(self.tape, gast.List(elts=[], ctx=gast.Load()),
                               fdef))
+        reads = set().union(*(build.loads(s) for s in sweep))
         zeros = self.info.active - self.local
-        early = ((self.maybe_unbound & needed) | zeros) & \
-            self.info.overwritten - self.bound_at_top
+        early = (self.info.overwritten & (needed | reads | zeros)) - \
+            self.bound_at_top
         for id_ in sorted(early):
             out.append(assign(id_, const(None), fdef))
         return out
@@ -309,6 +311,11 @@ class Reverse:
         def note(*what):
             return build.located(mark(gast.Expr(value=const(None)), *what),
                                  stmt)
+        if op.kind == "call" and set(op.targets) & self.info.active:
+            stmt, saved = self.call_forward(op)
+            if self.depth:
+                self.info.overwritten.add(saved)
+                overwritten.append(saved)
         if op.kind == "setitem":
             forward = [mark(stmt, "save_item")]  # saves y[i], then writes
         else:
@@ -322,7 +329,7 @@ class Reverse:
         elif op.kind == "append":
             backward.append(note("restore_append", op.targets[0]))
         else:
-            for t in overwritten:
+            for t in reversed(overwritten):  # the tape is last in, first out
                 backward.append(note("restore", t))
                 if t in self.info.active and t not in self.local:
                     backward.append(build.located(mark(self.zero(t), "zero"),
@@ -402,6 +409,34 @@ class Reverse:
         if len(names) == 1:
             return name(names[0])
         return call(self.helper("Like"), [name(n) for n in names])
+
+    def call_forward(self, op):
+        """`y = h(a, b)` becomes `y, saved = ad.call_forward(h, wrt, a, b)`:
+        h's own derivative runs its forward half and keeps what its
+        backward half needs."""
+        y = op.targets[0]
+        saved = self.namer.reserve(y + "_saved")
+        op.saved = saved
+        value = clone(op.stmt.value)
+        wrt = build.tuple_([const(p) for p, n in self.active_sources(op)])
+        forward = call(self.helper("call_forward"),
+                       [value.func, wrt] + value.args)
+        forward.keywords = value.keywords
+        targets = build.tuple_([name(y, store=True), name(saved, store=True)],
+                               store=True)
+        return build.located(assign(targets, forward), op.stmt), saved
+
+    def adjoint_call(self, op):
+        sources = self.active_sources(op)
+        wrt = build.tuple_([const(p) for p, n in sources])
+        parts = [self.namer.fresh(self.adj(n.id)) for _, n in sources]
+        back = call(self.helper("call_backward"), [
+            clone(op.stmt.value.func), wrt, name(op.saved),
+            name(self.adj(op.targets[0]))])
+        yield assign(build.tuple_([name(p, store=True) for p in parts],
+                                  store=True), back)
+        for part, (_, node) in zip(parts, sources):
+            yield self.contribute(node.id, name(part), op.stmt)
 
     def adjoint_nondiff(self, op):
         return ()  # s = 0.0 where s is active elsewhere: nothing flows back

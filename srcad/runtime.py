@@ -7,6 +7,7 @@ helper has a derivative rule of its own (rules/runtime.py), so generated
 code can be differentiated again.
 """
 import math
+import types
 
 import numpy as np
 
@@ -312,6 +313,48 @@ def extreme_mask(x, y, axis=None, keepdims=False):
 def stop_gradient(x):
     """`x`, treated as a constant by differentiation."""
     return x
+
+
+def call_forward(fn, wrt, *args, **kwargs):
+    """The forward half of `fn`'s derivative: (fn(*args), saved)."""
+    return _derivative(fn, "vjp", wrt, len(args)).entry(*args, **kwargs)
+
+
+def call_backward(fn, wrt, saved, g):
+    """The backward half: the cotangents of the `wrt` arguments of `fn`."""
+    return _derivative(fn, "vjp", wrt, None).backward(saved, g)
+
+
+def call_jvp(fn, wrt, tangents, *args, **kwargs):
+    """(fn(*args), its tangent), for `tangents` of the `wrt` arguments."""
+    generated = _derivative(fn, "jvp", wrt, len(args))
+    kwargs.update(zip(generated.tangents, tangents))
+    return generated.entry(*args, **kwargs)
+
+
+_WRAPPED = {}
+
+
+def _derivative(fn, kind, wrt, nargs):
+    from . import pipeline
+    target = _WRAPPED.get(fn, fn)
+    if target is fn and nargs is not None and not (
+            isinstance(fn, types.FunctionType) or
+            hasattr(fn, "_srcad_function")):
+        # a function passed as a value, with a rule but no source (np.sin):
+        # differentiate a one-line function that calls it
+        target = _WRAPPED[fn] = _calling(fn, nargs)
+    mode = "forward" if kind == "jvp" else "reverse"
+    return pipeline.cached(target, kind, wrt, mode)
+
+
+def _calling(fn, nargs):
+    from .compile import compile_source
+    params = ", ".join(f"a{i}" for i in range(nargs))
+    source = f"def apply({params}):\n    return fn({params})\n"
+    label = getattr(fn, "__name__", type(fn).__name__)
+    return compile_source(source, f"<srcad call of {label}>",
+                          {"__builtins__": __builtins__}, {"fn": fn})["apply"]
 
 
 # Helpers of the NumPy and linear algebra rules live in their own modules;

@@ -39,7 +39,7 @@ def expand(text, bindings, modules=None):
     `modules` maps a template module name (`np`) to the name generated code
     uses for it; names missing from both are a bug in the rule.
     """
-    modules = modules or {}
+    modules = {} if modules is None else modules
 
     def substitute(node):
         if type(node) is not gast.Name:
