@@ -10,7 +10,7 @@ can flow through. `analyse(fdef, captured, wrt)` returns an `Analysis`:
 - `same_shape(a, b)`: True when a and b surely have one shape at run time
   (elementwise results share their operands' shape class), so the
   framework can leave out `unbroadcast` between them;
-- `tuples`: names that hold a tuple or list of values;
+- `tuples`: names that may hold a tuple or list of values;
 - `overwritten`: names whose value changes while the function runs
   (assigned in a loop or branch, more than once, or written in place);
   the reverse sweep restores their earlier values from the tape;
@@ -30,7 +30,7 @@ import types
 import gast
 import numpy as np
 
-from . import build, rules
+from . import build, rules, runtime
 from .capture import MISSING, capture
 from .errors import NoDerivativeRule, SrcadError, UnsupportedSyntax, located
 from .shapes import Shapes
@@ -44,7 +44,8 @@ class Op:
     kind is one of: "rule" (a call or operator with a rule), "copy",
     "subscript", "pack" (tuple or list display), "unpack", "nondiff",
     "unknown" (a call with no rule), "setitem" (y[i] = v), "append"
-    (ys.append(v)), "return", "effect" (no value: if, while, print...).
+    (ys.append(v)), "pop" (v = ys.pop()), "call" (a function srcad
+    differentiates in turn), "return", "effect" (no value: if, while...).
     """
 
     def __init__(self, stmt, kind, targets=(), rule=None, bound=None,
@@ -79,6 +80,9 @@ def describe(stmt, captured):
     if isinstance(target, gast.Tuple):
         names = [t.id for t in target.elts]
         return Op(stmt, "unpack", names, sources=_names([("value", value)]))
+    if _is_method(value, "pop", 0):
+        return Op(stmt, "pop", [target.id],
+                  sources=_names([("y", value.func.value)]))
     return _describe_value(stmt, [target.id], value, captured)
 
 
@@ -109,6 +113,8 @@ def _describe_value(stmt, targets, value, captured):
     if isinstance(value, gast.Call):
         func = resolve(value.func, captured)
         keywords = [(k.arg, k.value) for k in value.keywords]
+        if func in (runtime.call_forward, runtime.call_backward):
+            return _derivative_call(stmt, targets, func, value, captured)
         local = isinstance(value.func, gast.Name) and \
             value.func.id in captured.locals
         return _with_rule(stmt, targets, func, value.args, keywords, value,
@@ -136,6 +142,10 @@ def _with_rule(stmt, targets, func, args, keywords, node, local=False):
 
 
 def _has_source(func):
+    """A function srcad reads and differentiates itself (its runtime
+    helpers excepted: those have rules or are not differentiable)."""
+    if getattr(func, "__module__", None) == runtime.__name__:
+        return False
     return isinstance(func, types.FunctionType) or \
         hasattr(func, "_srcad_function")
 
@@ -163,13 +173,39 @@ def _call(stmt, targets, func, args, keywords, local):
     return op
 
 
+def _derivative_call(stmt, targets, func, value, captured):
+    """`ad.call_forward(h, wrt, ...)` in generated code being differentiated
+    again: a call to the generated forward (or backward) function of h."""
+    from . import pipeline
+    callee = resolve(value.args[0], captured)
+    wrt = value.args[1]
+    if callee is MISSING or not isinstance(wrt, gast.Name) and \
+            not isinstance(wrt, gast.Constant):
+        return Op(stmt, "unknown", targets, func=func,
+                  sources=_names([("arg", a) for a in value.args]))
+    wrt = captured.resolve(wrt.id) if isinstance(wrt, gast.Name) \
+        else wrt.value
+    generated = pipeline.cached(callee, "vjp", wrt)
+    target = generated.entry if func is runtime.call_forward \
+        else generated.backward
+    args = value.args[2:]
+    keywords = [(k.arg, k.value) for k in value.keywords]
+    op = _with_rule(stmt, targets, target, args, keywords, value)
+    op.call_args = (args, value.keywords)
+    return op
+
+
 def _is_append(stmt):
-    return isinstance(stmt, gast.Expr) and \
-        isinstance(stmt.value, gast.Call) and \
-        isinstance(stmt.value.func, gast.Attribute) and \
-        stmt.value.func.attr == "append" and \
-        isinstance(stmt.value.func.value, gast.Name) and \
-        len(stmt.value.args) == 1 and not stmt.value.keywords
+    return isinstance(stmt, gast.Expr) and _is_method(stmt.value, "append", 1)
+
+
+def _is_method(value, method, nargs):
+    """`value` is `name.method(...)` with `nargs` plain arguments."""
+    return isinstance(value, gast.Call) and \
+        isinstance(value.func, gast.Attribute) and \
+        value.func.attr == method and \
+        isinstance(value.func.value, gast.Name) and \
+        len(value.args) == nargs and not value.keywords
 
 
 def _names(pairs):
@@ -200,6 +236,14 @@ class Analysis:
     def op(self, stmt):
         return self.ops[id(stmt)]
 
+    def differentiates(self, op):
+        """Whether statement `op` needs derivative code: it assigns an
+        active value, or takes from an active list (whose derivative
+        list must take in step, whatever it took)."""
+        if set(op.targets) & self.active:
+            return True
+        return op.kind == "pop" and op.sources[0][1].id in self.active
+
     def same_shape(self, a, b):
         return self.shapes.same(a, b)
 
@@ -218,14 +262,31 @@ def analyse(fdef, captured, wrt):
     for op in order:
         if op.kind == "unknown" and set(op.targets) & active:
             raise _no_rule(op, captured)
-    tuples = {t for op in order if op.kind in ("pack", "append")
-              for t in op.targets}
-    tuples |= {n.id for op in order if op.kind == "unpack"
-               for _, n in op.sources}
+    tuples = _sequences(order)
     _check_writes(order, captured)
     overwritten = _overwritten(fdef, order)
     return Analysis(ops, active, Shapes(order, captured, overwritten),
                     tuples, overwritten, _ints(order, captured))
+
+
+def _sequences(order):
+    """Names that may hold a tuple or list, whose derivatives are added
+    element by element (ad.add) rather than with `+`."""
+    names = {t for op in order if op.kind in ("pack", "append", "unpack",
+                                              "call", "pop")
+             for t in op.targets}
+    names |= {n.id for op in order if op.kind == "unpack"
+              for _, n in op.sources}
+    changed = True
+    while changed:
+        changed = False
+        for op in order:
+            if op.kind in ("copy", "subscript") and \
+                    op.sources[0][1].id in names and \
+                    not set(op.targets) <= names:
+                names |= set(op.targets)
+                changed = True
+    return names
 
 
 def _overwritten(fdef, order):
@@ -236,6 +297,8 @@ def _overwritten(fdef, order):
     names = {t for t, n in counts.items() if n > 1}
     names |= {t for op in order if op.kind in ("setitem", "append")
               for t in op.targets}
+    names |= {n.id for op in order if op.kind == "pop"
+              for _, n in op.sources}
     for stmt in statements(fdef.body):
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
             for inner in statements(stmt.body + stmt.orelse):
@@ -346,7 +409,7 @@ def _fixpoint(order, seeds, forward):
         for op in order:
             flows = op.kind in ("rule", "copy", "subscript", "pack", "unpack",
                                 "unknown", "return", "setitem", "append",
-                                "call")
+                                "call", "pop")
             if not flows:
                 continue
             sources = {n.id for _, n in op.sources}
@@ -393,8 +456,6 @@ def _spelled(node):
 
 def is_pure(captured):
     """A predicate: may a call in generated code be dropped if unused?"""
-    from . import runtime
-
     def pure(call):
         func = call.func
         if isinstance(func, gast.Attribute) and \

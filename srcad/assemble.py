@@ -90,8 +90,8 @@ def vjp_functions(fn_name, params, parts, wrt, namer):
     bwd_body = [assign(build.tuple_([], store=True), name(residuals))]
     if parts.tape:
         # the pullback may be called many times: each call pops its own copy
-        bwd_body.append(assign(parts.tape,
-                               call(attr(parts.tape, "copy"), [])))
+        bwd_body.append(assign(parts.tape, call(name("list"),
+                                                [name(parts.tape)])))
     bwd_body.extend(parts.adjoint)
     bwd_body.append(build.ret(_results(parts, wrt, always_tuple=True)))
     bwd = build.function(namer.reserve(fn_name + "_bwd"),

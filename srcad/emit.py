@@ -53,16 +53,25 @@ def _arg(name):
     return None if name is None else ast.arg(arg=name.id, annotation=None)
 
 
-def _drop_empty_comments(fdef):
-    body = fdef.body
-    keep = []
-    for i, stmt in enumerate(body):
-        if is_comment(stmt):
-            nxt = body[i + 1] if i + 1 < len(body) else None
-            if nxt is None or is_comment(nxt) or isinstance(nxt, gast.Return):
-                continue
-        keep.append(stmt)
-    body[:] = keep
+def _drop_empty_comments(node):
+    """Comments with nothing under them go; a block left empty gets
+    `pass`. Inside nested blocks too."""
+    for field in ("body", "orelse"):
+        body = getattr(node, field, None)
+        if body is None:
+            continue
+        keep = []
+        for i, stmt in enumerate(body):
+            _drop_empty_comments(stmt)
+            if is_comment(stmt):
+                nxt = body[i + 1] if i + 1 < len(body) else None
+                if nxt is None or is_comment(nxt) or \
+                        isinstance(nxt, gast.Return):
+                    continue
+            keep.append(stmt)
+        if not keep and (field == "body" or body):
+            keep = [gast.Pass()]
+        body[:] = keep
 
 
 def _comments(source):

@@ -23,7 +23,7 @@ from . import build
 from .build import assign, attr, call, name
 from .errors import NoDerivativeRule, located
 from .assemble import Program, return_site
-from .reverse import (Modules, own_before_writes, comment_all, mark,
+from .reverse import (Modules, callee, comment_all, mark, own_before_writes,
                       split_return)
 from .rules.registry import LINEAR
 from .template import expand
@@ -92,7 +92,7 @@ class Forward:
                 stmt.orelse = self.block(stmt.orelse)
                 continue
             op = self.info.op(stmt)
-            if set(op.targets) & self.info.active:
+            if self.info.differentiates(op):
                 if op.kind == "call":  # the jvp computes the value too
                     out.pop()
                 for tangent in getattr(self, "tangent_" + op.kind)(op):
@@ -104,12 +104,11 @@ class Forward:
         b)`: h's own forward-mode derivative."""
         y = op.targets[0]
         sources = self.active_sources(op)
-        wrt = build.tuple_([build.const(p) for p, n in sources])
+        wrt = build.const(tuple(p for p, n in sources))
         tangents = build.tuple_([name(self.tan(n.id)) for _, n in sources])
-        value = copy.deepcopy(op.stmt.value)
-        jvp = call(self.helper("call_jvp"),
-                   [value.func, wrt, tangents] + value.args)
-        jvp.keywords = value.keywords
+        func, args, keywords = callee(op, self.captured, self.namer)
+        jvp = call(self.helper("call_jvp"), [func, wrt, tangents] + args)
+        jvp.keywords = keywords
         yield assign(build.tuple_([name(y, store=True),
                                    name(self.tan(y), store=True)],
                                   store=True), jvp)
@@ -185,6 +184,15 @@ class Forward:
         grow = call(attr(self.tan(y), "append"), [dvalue])
         yield mark(gast.Expr(value=grow), "inplace", self.tan(y))
 
+    def tangent_pop(self, op):
+        (_, owner), = op.sources
+        took = call(attr(self.tan(owner.id), "pop"), [])
+        if op.targets[0] in self.info.active:
+            stmt = assign(self.tan(op.targets[0]), took)
+        else:  # the derivative list keeps in step
+            stmt = gast.Expr(value=took)
+        yield mark(stmt, "inplace", self.tan(owner.id))
+
     def tangent_copy(self, op):
         (_, node), = op.sources
         yield assign(self.tan(op.targets[0]), name(self.tan(node.id)))
@@ -203,7 +211,8 @@ class Forward:
             else:
                 elts.append(call(self.helper("zeros_like"),
                                  [copy.deepcopy(elt)]))
-        yield assign(self.tan(op.targets[0]), build.tuple_(elts))
+        display = type(op.stmt.value)(elts=elts, ctx=gast.Load())
+        yield assign(self.tan(op.targets[0]), display)
 
     def tangent_unpack(self, op):
         (_, node), = op.sources

@@ -148,10 +148,11 @@ class Normalizer:
             self.fail("'while ... else' is not supported; set a flag before "
                       "'break' and test it after the loop", stmt)
         saved, self.out = self.out, []
-        test = self.atom(stmt.test)
-        stop = self.atom_of(gast.UnaryOp(op=gast.Not(), operand=test),
-                            stmt.test)
-        self.emit(gast.If(test=stop, body=[gast.Break()], orelse=[]))
+        if not (isinstance(stmt.test, gast.Constant) and stmt.test.value):
+            test = self.atom(stmt.test)
+            stop = self.atom_of(gast.UnaryOp(op=gast.Not(), operand=test),
+                                stmt.test)
+            self.emit(gast.If(test=stop, body=[gast.Break()], orelse=[]))
         head, self.out = self.out, saved
         body = head + self.block(stmt.body)
         self.emit(gast.While(test=const(True), body=body, orelse=[]))
@@ -332,8 +333,10 @@ class Normalizer:
         return body
 
     def expr_Tuple(self, node):
-        return gast.Tuple(elts=[self.atom(e) for e in node.elts],
-                          ctx=gast.Load())
+        elts = [self.atom(e) for e in node.elts]
+        if all(isinstance(e, gast.Constant) for e in elts):
+            return const(tuple(e.value for e in elts))  # an atom
+        return gast.Tuple(elts=elts, ctx=gast.Load())
 
     def expr_List(self, node):
         return gast.List(elts=[self.atom(e) for e in node.elts],
@@ -445,6 +448,13 @@ class Loop:
             self.index = normalizer.new_name(stmt.target.id)
         elif kind in (zip, enumerate):
             self.over_builtin(kind, iterable, stmt.target)
+        elif kind is reversed and len(iterable.args) == 1:
+            backwards = gast.Subscript(
+                value=normalizer.atom(iterable.args[0]),
+                slice=gast.Slice(lower=None, upper=None, step=const(-1)),
+                ctx=gast.Load())
+            self.over_sequences([normalizer.atom_of(backwards, iterable)],
+                                stmt.target)
         else:
             self.over_sequences([normalizer.atom(iterable)], stmt.target)
 
@@ -452,7 +462,7 @@ class Loop:
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
                 and node.func.id not in self.n.current and not node.keywords:
             found = self.n.captured.resolve(node.func.id)
-            if found in (range, zip, enumerate):
+            if found in (range, zip, enumerate, reversed):
                 return found
         return None
 

@@ -321,7 +321,7 @@ class Reverse:
         else:
             forward = [note("save", t) for t in overwritten] + [stmt]
         backward = []
-        if set(op.targets) & self.info.active:
+        if self.info.differentiates(op):
             backward += [build.located(s, stmt) for s in
                          getattr(self, "adjoint_" + op.kind)(op)]
         if op.kind == "setitem":
@@ -329,6 +329,9 @@ class Reverse:
         elif op.kind == "append":
             backward.append(note("restore_append", op.targets[0]))
         else:
+            if op.kind == "pop":
+                backward.append(note("restore_pop", op.sources[0][1].id,
+                                     op.targets[0]))
             for t in reversed(overwritten):  # the tape is last in, first out
                 backward.append(note("restore", t))
                 if t in self.info.active and t not in self.local:
@@ -353,10 +356,9 @@ class Reverse:
                 reads = set().union(*(build.loads(s) for s in stmts))
                 out += _needed_recomputations(mark_[1], reads)
                 continue
-            if kind in ("save", "restore", "restore_append"):
+            if kind in ("save", "restore", "restore_append", "restore_pop"):
                 if mark_[1] in needed:
-                    out.append(build.located(self.tape_op(kind, mark_[1]),
-                                             stmt))
+                    out.append(build.located(self.tape_op(*mark_), stmt))
                 continue
             if kind in ("save_item", "restore_item"):
                 item = mark_[1] if kind == "restore_item" else stmt
@@ -370,11 +372,13 @@ class Reverse:
             out.append(stmt)
         return out
 
-    def tape_op(self, kind, id_):
+    def tape_op(self, kind, id_, value=None):
         if kind == "save":
             return self.push(name(id_))
         if kind == "restore":
             return assign(id_, self.pop())
+        if kind == "restore_pop":  # put back what v = ys.pop() took
+            return gast.Expr(value=call(attr(id_, "append"), [name(value)]))
         return gast.Expr(value=call(attr(id_, "pop"), []))
 
     def item_op(self, kind, stmt):
@@ -417,22 +421,21 @@ class Reverse:
         y = op.targets[0]
         saved = self.namer.reserve(y + "_saved")
         op.saved = saved
-        value = clone(op.stmt.value)
-        wrt = build.tuple_([const(p) for p, n in self.active_sources(op)])
-        forward = call(self.helper("call_forward"),
-                       [value.func, wrt] + value.args)
-        forward.keywords = value.keywords
+        func, args, keywords = callee(op, self.captured, self.namer)
+        wrt = const(tuple(p for p, n in self.active_sources(op)))
+        forward = call(self.helper("call_forward"), [func, wrt] + args)
+        forward.keywords = keywords
         targets = build.tuple_([name(y, store=True), name(saved, store=True)],
                                store=True)
         return build.located(assign(targets, forward), op.stmt), saved
 
     def adjoint_call(self, op):
         sources = self.active_sources(op)
-        wrt = build.tuple_([const(p) for p, n in sources])
+        wrt = const(tuple(p for p, n in sources))
         parts = [self.namer.fresh(self.adj(n.id)) for _, n in sources]
+        func = callee(op, self.captured, self.namer)[0]
         back = call(self.helper("call_backward"), [
-            clone(op.stmt.value.func), wrt, name(op.saved),
-            name(self.adj(op.targets[0]))])
+            func, wrt, name(op.saved), name(self.adj(op.targets[0]))])
         yield assign(build.tuple_([name(p, store=True) for p in parts],
                                   store=True), back)
         for part, (_, node) in zip(parts, sources):
@@ -487,6 +490,15 @@ class Reverse:
             stmt = gast.Expr(value=taken)
         yield mark(stmt, "inplace", self.adj(owner))
 
+    def adjoint_pop(self, op):
+        """v = ys.pop(): the adjoint of v goes back on the adjoint of ys."""
+        (_, owner), = op.sources
+        v = op.targets[0]
+        g = name(self.adj(v)) if v in self.info.active else \
+            call(self.helper("zeros_like"), [name(v)])
+        grow = call(attr(self.adj(owner.id), "append"), [g])
+        yield mark(gast.Expr(value=grow), "inplace", self.adj(owner.id))
+
     def adjoint_pack(self, op):
         g = name(self.adj(op.targets[0]))
         for i, node in self.active_sources(op):
@@ -502,6 +514,19 @@ class Reverse:
                 parts.append(call(self.helper("zeros_like"), [name(t)]))
         for _, node in self.active_sources(op):
             yield self.contribute(node.id, build.tuple_(parts), op.stmt)
+
+
+def callee(op, captured, namer):
+    """(function, args, keywords) of a call op, as nodes to emit: the
+    user's own spelling, or for a call into generated code being
+    differentiated again, a name bound to that generated function."""
+    call_args = getattr(op, "call_args", None)
+    if call_args is None:
+        value = clone(op.stmt.value)
+        return value.func, value.args, value.keywords
+    args, keywords = call_args
+    bound = captured.bind_module(op.func, op.func.__name__, namer)
+    return name(bound), clone(args), clone(keywords)
 
 
 def split_return(fdef):
@@ -578,7 +603,7 @@ def _scan(stmts, restored, overwritten, needed):
     for stmt in stmts:
         mark_ = marked(stmt)
         kind = mark_[0] if mark_ else None
-        if kind in ("restore", "restore_append"):
+        if kind in ("restore", "restore_append", "restore_pop"):
             restored.add(mark_[1])
             continue
         if kind == "restore_item":
@@ -603,7 +628,7 @@ def _restores(stmts):
     names = set()
     for stmt in _walk_statements(stmts):
         mark_ = marked(stmt)
-        if mark_ and mark_[0] in ("restore", "restore_append"):
+        if mark_ and mark_[0] in ("restore", "restore_append", "restore_pop"):
             names.add(mark_[1])
         elif mark_ and mark_[0] == "restore_item":
             names.add(mark_[1].targets[0].value.id)

@@ -1,14 +1,16 @@
 """Derivative rules for Python builtins."""
 import builtins
 
-from .registry import elementwise, nondiff
+from .registry import elementwise, linear, nondiff
 
 T = __name__
 
 elementwise(builtins.abs, "abs(x)", T, x="g * np.sign(x)")
 elementwise(builtins.float, "float(x)", T, x="g")
+linear(builtins.list, "list(a)", T, a="list(g)")
 
 for fn in (builtins.len, builtins.range, builtins.int, builtins.bool,
            builtins.round, builtins.isinstance, builtins.print,
-           builtins.type, builtins.str, builtins.repr):
+           builtins.type, builtins.str, builtins.repr, builtins.reversed,
+           builtins.slice, builtins.zip, builtins.enumerate):
     nondiff(fn, owner=T)
