@@ -64,6 +64,13 @@ def _direct_class(entry):
     return cls
 
 
+def forget_compiled():
+    """Send every Transformed back through the cache on its next call."""
+    for cls in _DIRECT.values():
+        del cls.__call__
+    _DIRECT.clear()
+
+
 def _freeze(wrt):
     return tuple(wrt) if isinstance(wrt, list) else wrt
 

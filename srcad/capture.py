@@ -37,6 +37,8 @@ class Captured:
         for bound, value in self.extras.items():
             if value is obj:
                 return bound
+        if not preferred.isidentifier():  # "<lambda>"
+            preferred = "function"
         if self.resolve(preferred) is obj:
             return preferred
         bound = namer.reserve(preferred)

@@ -23,8 +23,8 @@ from . import build
 from .build import assign, attr, call, name
 from .errors import NoDerivativeRule, located
 from .assemble import Program, return_site
-from .reverse import (Modules, callee, comment_all, mark, own_before_writes,
-                      split_return)
+from .reverse import (Modules, Reverse, callee, comment_all, mark,
+                      own_before_writes, split_return)
 from .rules.registry import LINEAR
 from .template import expand
 
@@ -132,11 +132,14 @@ class Forward:
     def tangent_rule(self, op):
         y = op.targets[0]
         rule = op.rule
+        if rule.kind == "function":
+            yield self.tangent_function(op)
+            return
         terms = []
         for param, node in self.active_sources(op):
             dnode = name(self.tan(node.id))
             if rule.elementwise:
-                bindings = dict(op.bound, y=name(y), g=dnode)
+                bindings = dict(self.bindings(op), g=dnode)
                 term = expand(rule.reverse[param], bindings, self.modules)
                 if not self.info.same_shape(node.id, y):
                     term = call(self.helper("broadcast_like"),
@@ -144,7 +147,7 @@ class Forward:
             elif rule.forward.get(param) == LINEAR:
                 term = _replace_operand(op.stmt.value, op.bound[param], dnode)
             elif param in rule.forward:
-                bindings = dict(op.bound, y=name(y))
+                bindings = self.bindings(op)
                 bindings.update({"d" + p: name(self.tan(n.id))
                                  for p, n in self.active_sources(op)})
                 term = expand(rule.forward[param], bindings, self.modules)
@@ -155,6 +158,31 @@ class Forward:
                               self.captured)
             terms.append(term)
         yield assign(self.tan(y), self.total(y, terms))
+
+    bindings = Reverse.bindings
+
+    def tangent_function(self, op):
+        """A rule given as Python functions: dy = jvp(args, tangents)."""
+        rule = op.rule
+        if rule.jvp is None:
+            raise located(NoDerivativeRule, (
+                f"{rule.name} is a srcad primitive with no forward-mode "
+                f"derivative; give one with @{rule.name}.defjvp or "
+                f"srcad.defvjp({rule.name}, jvp=...)"), op.stmt,
+                self.captured)
+        jvp = self.captured.bind_module(rule.jvp, rule.jvp.__name__,
+                                        self.namer)
+        args, tangents = [], []
+        for param in rule.reverse:
+            node = op.bound[param]
+            args.append(copy.deepcopy(node))
+            if isinstance(node, gast.Name) and node.id in self.info.active:
+                tangents.append(name(self.tan(node.id)))
+            else:
+                tangents.append(call(self.helper("zeros_like"),
+                                     [copy.deepcopy(node)]))
+        return assign(self.tan(op.targets[0]), call(
+            name(jvp), [build.tuple_(args), build.tuple_(tangents)]))
 
     def tangent_nondiff(self, op):
         for t in op.targets:

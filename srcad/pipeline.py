@@ -56,7 +56,11 @@ def cached(fn, kind, wrt=0, mode="reverse", optimize=True):
 
 
 def clear_cache():
+    """Forget every compiled derivative: the next call builds afresh (after
+    redefining a function srcad resolved when it built a derivative)."""
+    from . import api
     _cache.clear()
+    api.forget_compiled()
 
 
 def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None):

@@ -32,6 +32,7 @@ import numpy as np
 
 from . import build, runtime
 from .build import assign, attr, call, clone, const, name
+from .errors import NoDerivativeRule, located
 from .template import expand
 
 
@@ -393,9 +394,22 @@ class Reverse:
     def active_sources(self, op):
         return [(p, n) for p, n in op.sources if n.id in self.info.active]
 
-    def adjoint_rule(self, op):
+    def bindings(self, op):
+        """Template bindings of a rule: its arguments, `y`, and the objects
+        a user rule names."""
         y = op.targets[0]
-        bindings = dict(op.bound, y=name(y), g=name(self.adj(y)))
+        bindings = dict(op.bound, y=name(y))
+        for key, obj in op.rule.objects.items():
+            bindings[key] = name(self.captured.bind_module(obj, key,
+                                                           self.namer))
+        return bindings
+
+    def adjoint_rule(self, op):
+        if op.rule.kind == "function":
+            yield from self.adjoint_function(op)
+            return
+        y = op.targets[0]
+        bindings = dict(self.bindings(op), g=name(self.adj(y)))
         for param in op.rule.shape_only:
             if isinstance(bindings[param], gast.Name):
                 bindings[param] = self.shape_of(bindings[param].id)
@@ -405,6 +419,34 @@ class Reverse:
                 expr = call(self.helper("unbroadcast"),
                             [expr, self.shape_of(node.id)])
             yield self.contribute(node.id, expr, op.stmt)
+
+    def adjoint_function(self, op):
+        """A rule given as Python functions: `cotangents = vjp(g, y,
+        *args)`, one per argument (a bare value for one argument)."""
+        rule = op.rule
+        if rule.vjp is None:
+            raise located(NoDerivativeRule, (
+                f"{rule.name} is a srcad primitive with no reverse-mode "
+                f"derivative; give one with @{rule.name}.defvjp or "
+                f"srcad.defvjp({rule.name}, vjp=...)"), op.stmt,
+                self.captured)
+        y = op.targets[0]
+        vjp = self.captured.bind_module(rule.vjp, rule.vjp.__name__,
+                                        self.namer)
+        args = [clone(op.bound[p]) for p in rule.reverse]
+        result = self.namer.fresh("b" + y)
+        yield assign(result, call(name(vjp), [name(self.adj(y)), name(y)]
+                                  + args))
+        several = len(rule.reverse) > 1
+        for i, param in enumerate(rule.reverse):
+            node = op.bound[param]
+            if isinstance(node, gast.Name) and node.id in self.info.active:
+                part = gast.Subscript(value=name(result), slice=const(i),
+                                      ctx=gast.Load()) if several \
+                    else name(result)
+                yield self.contribute(node.id, call(
+                    self.helper("unbroadcast"),
+                    [part, self.shape_of(node.id)]), op.stmt)
 
     def shape_of(self, id_):
         """Something with the shape of `id_`, made of values computed

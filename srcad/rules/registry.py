@@ -22,6 +22,9 @@ of rule, as in JAX:
   templates use `dx` for the tangent of parameter `x`.
 - `nondiff(fn, ...)`: the result carries no derivative (floor, sign, shape,
   constructors, comparisons).
+- kind "function" (made by srcad.defvjp / srcad.primitive): Python
+  functions `vjp(g, y, *args)` and `jvp(args, tangents)` give the
+  derivative; see extend.py.
 """
 import gast
 
@@ -43,6 +46,11 @@ class Rule:
         self.owner = owner  # the table module that defined the rule
         # parameters the reverse templates read only the shape of
         self.shape_only = set(shape_only)
+        self.objects = {}   # template names for objects (user rules)
+        self.vjp = self.jvp = None  # Python functions ("function" rules)
+        if kind == "function":  # every argument may carry a derivative
+            self.reverse = {p: None for p, d in self.params
+                            if d is REQUIRED}
 
     @property
     def elementwise(self):
@@ -96,25 +104,25 @@ def lookup(fn):
         return None
 
 
-def _register(fn, rule):
+def register(fn, rule):
     RULES[fn] = rule
     return rule
 
 
 def elementwise(fn, signature, owner=None, **templates):
-    return _register(fn, Rule(fn, signature, reverse=templates,
+    return register(fn, Rule(fn, signature, reverse=templates,
                               kind="elementwise", owner=owner))
 
 
 def linear(fn, signature, owner=None, shape_only=(), **transposes):
     forward = {p: LINEAR for p in transposes}
-    return _register(fn, Rule(fn, signature, reverse=transposes,
+    return register(fn, Rule(fn, signature, reverse=transposes,
                               forward=forward, kind="linear", owner=owner,
                               shape_only=shape_only))
 
 
 def define(fn, signature, reverse, forward=None, owner=None):
-    return _register(fn, Rule(fn, signature, reverse=reverse,
+    return register(fn, Rule(fn, signature, reverse=reverse,
                               forward=forward, owner=owner))
 
 
@@ -123,4 +131,4 @@ def nondiff(fn, signature=None, owner=None):
     rule = Rule(fn, "f()", kind="nondiff", owner=owner)
     rule.name = name
     rule.signature = name
-    return _register(fn, rule)
+    return register(fn, rule)
