@@ -41,11 +41,14 @@ from .errors import UnsupportedSyntax, located
 # array as first argument.
 NUMPY_METHODS = {
     "sum", "mean", "prod", "max", "min", "std", "var", "dot", "reshape",
-    "transpose", "ravel", "flatten", "cumsum", "cumprod", "squeeze",
-    "swapaxes", "clip", "trace", "diagonal", "round", "argmax", "argmin",
-    "all", "any", "copy", "repeat", "take", "nonzero", "conj", "sort",
-    "argsort", "ptp", "astype",
+    "transpose", "ravel", "cumsum", "cumprod", "squeeze", "swapaxes",
+    "clip", "trace", "diagonal", "round", "argmax", "argmin", "all", "any",
+    "copy", "repeat", "take", "nonzero", "conj", "argsort", "ptp",
 }
+# Methods with no NumPy function of the same meaning: called as the
+# unbound ndarray method, which has a rule of its own (rules/methods.py).
+# (x.sort() sorts in place and stays a method call.)
+ARRAY_METHODS = {"flatten", "astype"}
 # Methods whose NumPy function takes the shape as one tuple argument.
 VARARG_METHODS = {"reshape": "newshape", "transpose": "axes"}
 
@@ -398,6 +401,11 @@ class Normalizer:
         args = [self.atom(a) for a in node.args]
         keywords = [gast.keyword(arg=kw.arg, value=self.atom(kw.value))
                     for kw in node.keywords]
+        if method in ARRAY_METHODS:
+            ndarray = gast.Attribute(value=self.module_attr("ndarray"),
+                                     attr=method, ctx=gast.Load())
+            return gast.Call(func=ndarray, args=[obj] + args,
+                             keywords=keywords)
         if method not in NUMPY_METHODS:
             func = gast.Attribute(value=obj, attr=method, ctx=gast.Load())
             return gast.Call(func=func, args=args, keywords=keywords)
@@ -405,10 +413,6 @@ class Normalizer:
             # x.reshape(2, 3) means np.reshape(x, (2, 3))
             args = [self.atom_of(gast.Tuple(elts=args, ctx=gast.Load()),
                                  node)]
-        if method == "astype":
-            return gast.Call(func=self.module_attr("asarray"),
-                             args=[obj], keywords=[
-                                 gast.keyword(arg="dtype", value=args[0])])
         return self.numpy_call(method, [obj] + args, keywords)
 
     def numpy_call(self, fn_name, args, keywords):

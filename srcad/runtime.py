@@ -361,3 +361,11 @@ def _calling(fn, nargs):
 # generated code reaches them as `ad.` like every other helper.
 from .runtime_linalg import *  # noqa: E402,F401,F403
 from .runtime_numpy import *  # noqa: E402,F401,F403
+
+
+def cast_like(g, x):
+    """The adjoint `g` of `x.astype(...)`, in `x`'s float type."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is not None and np.issubdtype(dtype, np.inexact):
+        return np.asarray(g, dtype=dtype)
+    return g

@@ -3,5 +3,6 @@
 Importing this package loads every table. `lookup(obj)` finds the rule for a
 callable or an operator class.
 """
-from . import builtins, linalg, math, numpy, operators, runtime  # noqa: F401
+from . import (builtins, linalg, math, methods, numpy, operators,  # noqa
+               runtime)
 from .registry import RULES, Rule, lookup  # noqa: F401

@@ -28,6 +28,7 @@ linear(ad.dot_grad_a, "dot_grad_a(v, a, b)", T,
 linear(ad.dot_grad_b, "dot_grad_b(v, a, b)", T,
        v="ad.reshape_like(np.dot(a, g), v)", a="ad.dot_grad_a(v, a, g)")
 linear(ad.own, "own(v)", T, v="g")
+linear(ad.cast_like, "cast_like(v, x)", T, v="g")
 linear(ad.copy, "copy(v)", T, v="g")
 linear(ad.reshape_like, "reshape_like(v, like)", T,
        v="ad.reshape_like(g, v)")
