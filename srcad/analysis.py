@@ -142,9 +142,10 @@ def _with_rule(stmt, targets, func, args, keywords, node, local=False):
 
 
 def _has_source(func):
-    """A function srcad reads and differentiates itself (its runtime
-    helpers excepted: those have rules or are not differentiable)."""
-    if getattr(func, "__module__", None) == runtime.__name__:
+    """A function srcad reads and differentiates itself (srcad's own
+    functions excepted: they have rules or are not differentiable)."""
+    module = getattr(func, "__module__", None) or ""
+    if module.startswith("srcad.") or module == "srcad":
         return False
     return isinstance(func, types.FunctionType) or \
         hasattr(func, "_srcad_function")

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import pipeline
 from .errors import UsageError
+from .rules.registry import nondiff
 
 
 class Transformed:
@@ -210,3 +211,9 @@ def _positions(f, wrt, nargs):
         else:
             out.append(w % nargs)
     return out
+
+
+# Building a transform inside a differentiated function carries no
+# derivative; calling the transform it returns is differentiated in turn.
+for _builder in (grad, value_and_grad, jacobian, hessian):
+    nondiff(_builder, owner="srcad.api")
