@@ -226,8 +226,10 @@ def resolve(func, captured):
 
 
 class Analysis:
-    def __init__(self, ops, active, shapes, tuples, overwritten, ints):
+    def __init__(self, ops, active, shapes, tuples, overwritten, ints,
+                 views=None):
         self.ops = ops
+        self.views = views or {}  # name -> the written array it may view
         self.active = active
         self.shapes = shapes
         self.tuples = tuples
@@ -267,7 +269,8 @@ def analyse(fdef, captured, wrt):
     _check_writes(order, captured)
     overwritten = _overwritten(fdef, order)
     return Analysis(ops, active, Shapes(order, captured, overwritten),
-                    tuples, overwritten, _ints(order, captured))
+                    tuples, overwritten, _ints(order, captured),
+                    _views(order))
 
 
 def _sequences(order):
@@ -288,6 +291,25 @@ def _sequences(order):
                 names |= set(op.targets)
                 changed = True
     return names
+
+
+def _views(order):
+    """Names that may share memory with an array written in place (a slice
+    of it, another name for it): reading one reads that array."""
+    views = {t: t for op in order if op.kind == "setitem"
+             for t in op.targets}
+    changed = True
+    while changed:
+        changed = False
+        for op in order:
+            if op.kind in ("copy", "subscript") or \
+                    (op.kind == "rule" and op.rule.fn in VIEWS):
+                for _, source in op.sources[:1]:
+                    for t in op.targets:
+                        if source.id in views and t not in views:
+                            views[t] = views[source.id]
+                            changed = True
+    return {t: base for t, base in views.items() if t != base}
 
 
 def _overwritten(fdef, order):

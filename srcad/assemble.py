@@ -96,11 +96,15 @@ def vjp_functions(fn_name, params, parts, wrt, namer):
     bwd_body.append(build.ret(_results(parts, wrt, always_tuple=True)))
     bwd = build.function(namer.reserve(fn_name + "_bwd"),
                          [residuals, parts.cotangent], bwd_body)
+    bwd.srcad_runtime = parts.modules["ad"]
     return fwd, bwd
 
 
 def set_residuals(fwd, bwd, defined):
-    """Pass from fwd to bwd exactly the primal names bwd reads."""
+    """Pass from fwd to bwd exactly the primal names bwd reads. An array
+    bwd writes back into (restoring y[i]) is copied first: the pullback
+    may run again, and the array may be the output the caller holds."""
+    bwd.body[:] = [s for s in bwd.body if not getattr(s, "srcad_copy", 0)]
     needed = sorted(_free_names(bwd.body[1:]) & defined)
     fwd.body[-1].value.elts[1].elts = [name(n) for n in needed]
     residuals = bwd.args.args[0].id
@@ -110,6 +114,23 @@ def set_residuals(fwd, bwd, defined):
         bwd.body[0] = assign(targets, name(residuals))
     else:
         bwd.body[0] = build.comment("nothing was saved by the forward pass")
+    for id_ in sorted(_written_items(bwd.body[1:]) & set(needed)):
+        copy = assign(id_, call(attr(bwd.srcad_runtime, "copy"),
+                                [name(id_)]))
+        copy.srcad_copy = True
+        bwd.body.insert(1, copy)
+
+
+def _written_items(statements):
+    """Names written into by item (y[i] = v) in `statements`."""
+    names = set()
+    for stmt in statements:
+        for node in build.walk(stmt):
+            if isinstance(node, gast.Subscript) and \
+                    isinstance(node.ctx, gast.Store) and \
+                    isinstance(node.value, gast.Name):
+                names.add(node.value.id)
+    return names
 
 
 def _free_names(statements):

@@ -125,6 +125,14 @@ def _find_def(module, fn):
     for node in gast.walk(module):
         if isinstance(node, gast.FunctionDef) and node.name == fn.__name__:
             return node
+        if isinstance(node, gast.AsyncFunctionDef) and \
+                node.name == fn.__name__:
+            line = linecache.getline(code.co_filename, node.lineno)
+            raise UnsupportedSyntax(
+                "async functions are not supported; differentiate a plain "
+                "def that the async code calls", filename=code.co_filename,
+                lineno=node.lineno, col=node.col_offset, line=line,
+                function=fn.__name__)
     for node in gast.walk(module):
         if isinstance(node, gast.Lambda) and _arg_names(node.args) == want:
             return _lambda_as_def(node)

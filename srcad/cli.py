@@ -6,8 +6,9 @@
 ``show`` loads the module from its file (with the file's directory put first
 on ``sys.path`` so its own imports work), looks the function up and prints
 ``srcad.source(func, ...)``; with ``--dump-after STAGE`` it prints the
-program after that pipeline stage instead
-(``srcad.pipeline.source_after``).
+program after that pipeline stage instead (``srcad.pipeline.source_after``).
+Stdout holds only the generated source: whatever the module prints while it
+is imported goes to stderr.
 
 Every problem with the input is reported as one short paragraph on stderr,
 never as a traceback. Exit status: 0 on success, 2 for usage errors (bad
@@ -16,6 +17,7 @@ imported or srcad cannot compile the function.
 """
 
 import argparse
+import contextlib
 import importlib.util
 import os
 import sys
@@ -191,7 +193,9 @@ def _load_module(path):
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
+        # Whatever the module prints goes to stderr: stdout is the source.
+        with contextlib.redirect_stdout(sys.stderr):
+            spec.loader.exec_module(module)
     except SyntaxError as err:
         sys.modules.pop(name, None)
         line = f", line {err.lineno}" if err.lineno else ""

@@ -221,15 +221,24 @@ class Forward:
             stmt = gast.Expr(value=took)
         yield mark(stmt, "inplace", self.tan(owner.id))
 
+    def inactive(self, op):
+        """The tangent of a target all of whose sources are constant."""
+        return [assign(self.tan(t), call(self.helper("zeros_like"),
+                                         [name(t)])) for t in op.targets]
+
     def tangent_copy(self, op):
+        if not self.active_sources(op):
+            return self.inactive(op)
         (_, node), = op.sources
-        yield assign(self.tan(op.targets[0]), name(self.tan(node.id)))
+        return [assign(self.tan(op.targets[0]), name(self.tan(node.id)))]
 
     def tangent_subscript(self, op):
+        if not self.active_sources(op):
+            return self.inactive(op)
         (_, node), = op.sources
         value = _replace_operand(op.stmt.value, op.stmt.value.value,
                                  name(self.tan(node.id)))
-        yield assign(self.tan(op.targets[0]), value)
+        return [assign(self.tan(op.targets[0]), value)]
 
     def tangent_pack(self, op):
         elts = []
@@ -243,10 +252,12 @@ class Forward:
         yield assign(self.tan(op.targets[0]), display)
 
     def tangent_unpack(self, op):
+        if not self.active_sources(op):
+            return self.inactive(op)
         (_, node), = op.sources
         targets = [name(self.tan(t), store=True) for t in op.targets]
-        yield assign(build.tuple_(targets, store=True),
-                     name(self.tan(node.id)))
+        return [assign(build.tuple_(targets, store=True),
+                       name(self.tan(node.id)))]
 
 
 def _replace_operand(value, operand, replacement):

@@ -131,7 +131,7 @@ class Reverse:
             sweep.append(self.contribute(output.id, name(cotangent),
                                          returned))
         sweep += backward
-        needed = _needed(sweep, self.info.overwritten)
+        needed = _needed(sweep, self.info.overwritten, self.info.views)
         forward = comment_all(self.resolve(forward, needed), self.captured)
         sweep = own_before_writes(self.resolve(sweep, needed),
                                    self.helper("own"))
@@ -513,6 +513,12 @@ class Reverse:
         y = place.value.id
         read = gast.Subscript(value=name(self.adj(y)),
                               slice=clone(place.slice), ctx=gast.Load())
+        if not _basic_index(place.slice, self.info.ints):
+            # y[idx] = v with idx an integer array: a position written twice
+            # keeps only its last value
+            read = call(self.helper("written"), [
+                name(self.adj(y)), _as_value(place.slice,
+                                             self.modules["slice"])])
         for param, node in self.active_sources(op):
             if param == "v":
                 yield self.contribute(node.id, call(
@@ -629,16 +635,17 @@ def _walk_statements(stmts):
             yield from _walk_statements(getattr(stmt, field, []))
 
 
-def _needed(sweep, overwritten):
+def _needed(sweep, overwritten, views):
     """The overwritten names whose earlier values the sweep reads: read at
     a point that comes after the restore of one of its assignments (in a
-    loop, a restore anywhere in the loop comes before the next pass)."""
+    loop, a restore anywhere in the loop comes before the next pass).
+    Reading a view of an array written in place reads that array."""
     needed = set()
-    _scan(sweep, set(), overwritten, needed)
+    _scan(sweep, set(), overwritten, needed, views)
     return needed
 
 
-def _scan(stmts, restored, overwritten, needed):
+def _scan(stmts, restored, overwritten, needed, views):
     """Walk the sweep in order; `restored` holds the names a restore mark
     has been passed for. Returns the names restored by `stmts`."""
     restored = set(restored)
@@ -655,14 +662,17 @@ def _scan(stmts, restored, overwritten, needed):
             continue
         if isinstance(stmt, (gast.For, gast.While)):
             inside = _restores(stmt.body) | restored
-            needed |= build.loads(stmt.iter) & restored & overwritten
-            restored |= _scan(stmt.body, inside, overwritten, needed)
+            reads = build.loads(stmt.iter)
+            restored |= _scan(stmt.body, inside, overwritten, needed, views)
         elif isinstance(stmt, gast.If):
-            needed |= build.loads(stmt.test) & restored & overwritten
-            restored |= _scan(stmt.body, restored, overwritten, needed)
-            restored |= _scan(stmt.orelse, restored, overwritten, needed)
+            reads = build.loads(stmt.test)
+            restored |= _scan(stmt.body, restored, overwritten, needed, views)
+            restored |= _scan(stmt.orelse, restored, overwritten, needed,
+                              views)
         else:
-            needed |= build.loads(stmt) & restored & overwritten
+            reads = build.loads(stmt)
+        reads |= {views[n] for n in reads if n in views}
+        needed |= reads & restored & overwritten
     return restored
 
 
@@ -811,7 +821,7 @@ def own_before_writes(sweep, own):
     out = []
     for stmt in sweep:
         inner = [marked(s) for s in _walk_statements([stmt]) if marked(s)]
-        fresh = {m[2] for m in inner if m[0] == "zero" and len(m) > 2}
+        fresh = {m[1] for m in inner if m[0] == "zero" and len(m) > 1}
         written = sorted({m[1] for m in inner if m[0] == "inplace"} - fresh)
         for id_ in written:
             out.append(assign(id_, call(clone(own), [name(id_)]), stmt))

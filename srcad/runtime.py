@@ -369,3 +369,41 @@ def cast_like(g, x):
     if dtype is not None and np.issubdtype(dtype, np.inexact):
         return np.asarray(g, dtype=dtype)
     return g
+
+
+def spread_over(g, items):
+    """Adjoint of builtins.sum(items): `g` for each item, in its shape."""
+    if isinstance(items, np.ndarray):
+        return np.broadcast_to(g, items.shape)
+    return [unbroadcast(g, item) for item in items]
+
+
+def written(g, index):
+    """The adjoint of `v` in `y[index] = v`: g[index], except where an
+    integer index repeats a position, which only its last write keeps."""
+    part = np.array(g[index], dtype=_float_dtype(g))
+    positions = np.arange(np.size(g)).reshape(np.shape(g))[index]
+    flat = np.ravel(positions)
+    if flat.size == len(set(flat.tolist())):
+        return part
+    last = {p: i for i, p in enumerate(flat.tolist())}
+    keep = np.zeros(flat.size, dtype=bool)
+    keep[list(last.values())] = True
+    return part * keep.reshape(np.shape(positions))
+
+
+def sum_like(gs, v):
+    """Transpose of spread_over: the items' adjoints summed into v's shape."""
+    if isinstance(gs, np.ndarray):
+        return unbroadcast(gs, v)
+    total = zeros_like(v)
+    for g in gs:
+        total = total + broadcast_like(g, v)
+    return total
+
+
+def place(h, g, index):
+    """Transpose of written: `h` put at `index` in zeros shaped like `g`."""
+    out = np.zeros(np.shape(g), dtype=np.result_type(_float_dtype(g), h))
+    out[index] = h
+    return out

@@ -8,6 +8,14 @@ T = __name__
 elementwise(builtins.abs, "abs(x)", T, x="g * np.sign(x)")
 elementwise(builtins.float, "float(x)", T, x="g")
 linear(builtins.list, "list(a)", T, a="list(g)")
+linear(builtins.sum, "sum(a, start=0)", T, a="ad.spread_over(g, a)",
+       start="ad.unbroadcast(g, start)")
+elementwise(builtins.max, "max(a, b)", T,
+            a="g * ((a > b) + 0.5 * (a == b))",
+            b="g * ((b > a) + 0.5 * (a == b))")
+elementwise(builtins.min, "min(a, b)", T,
+            a="g * ((a < b) + 0.5 * (a == b))",
+            b="g * ((b < a) + 0.5 * (a == b))")
 
 for fn in (builtins.len, builtins.range, builtins.int, builtins.bool,
            builtins.round, builtins.isinstance, builtins.print,

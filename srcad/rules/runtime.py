@@ -28,6 +28,10 @@ linear(ad.dot_grad_a, "dot_grad_a(v, a, b)", T,
 linear(ad.dot_grad_b, "dot_grad_b(v, a, b)", T,
        v="ad.reshape_like(np.dot(a, g), v)", a="ad.dot_grad_a(v, a, g)")
 linear(ad.own, "own(v)", T, v="g")
+linear(ad.spread_over, "spread_over(v, items)", T, v="ad.sum_like(g, v)")
+linear(ad.written, "written(v, index)", T, v="ad.place(g, v, index)")
+linear(ad.sum_like, "sum_like(v, like)", T, v="ad.spread_over(g, v)")
+linear(ad.place, "place(v, like, index)", T, v="ad.written(g, index)")
 linear(ad.cast_like, "cast_like(v, x)", T, v="g")
 linear(ad.copy, "copy(v)", T, v="g")
 linear(ad.reshape_like, "reshape_like(v, like)", T,

@@ -1,0 +1,125 @@
+"""Golden tests: the reverse-mode source srcad generates for two small loops.
+
+What to look for when one of these changes: the primal loop runs first and
+pushes on `tape` only what the adjoint sweep reads back (the old value of an
+overwritten variable, the branch a while loop took, its trip count); the
+sweep then runs the loop backwards (`reversed(range)` for a `for`, the
+popped trip count for a `while`), popping in the opposite order, with each
+block under a `# grad of: <user line>` comment.
+"""
+import textwrap
+
+import numpy as np
+
+import srcad
+
+
+def body(source):
+    """The generated source without its header comment line."""
+    first, rest = source.split("\n", 1)
+    assert first.startswith("# srcad grad of "), first
+    return rest
+
+
+def same(actual, expected):
+    assert body(actual) == textwrap.dedent(expected).lstrip()
+
+
+def sum_of_squares(x):
+    s = 0.0
+    for i in range(len(x)):
+        s = s + x[i] ** 2
+    return s
+
+
+def test_for_loop_over_range_len():
+    # s is overwritten each pass and the sweep reads it, so the old s is
+    # pushed before `s = t5` and popped in the reversed loop; x[i] and its
+    # square are recomputed there rather than kept.
+    same(srcad.source(sum_of_squares), """
+        def sum_of_squares_grad(x):
+            tape = []
+            t3 = None
+            t4 = None
+            t5 = None
+            # s = 0.0
+            s = 0.0
+            # for i in range(len(x)):
+            t1 = len(x)
+            t2 = range(t1)
+            for i in t2:
+                # s = s + x[i] ** 2
+                t3 = x[i]
+                t4 = t3 ** 2
+                t5 = s + t4
+                tape.append(s)
+                s = t5
+            ad.check_scalar(s, return_site)
+            bx = ad.zeros_like(x)
+            bs = 1.0
+            bx = ad.own(bx)
+            for i in reversed(t2):
+                t3 = x[i]
+                t4 = t3 ** 2
+                # grad of: s = s + x[i] ** 2
+                bt5 = bs
+                s = tape.pop()
+                bs = ad.unbroadcast(bt5, s)
+                bt4 = ad.unbroadcast(bt5, t4)
+                bt3 = bt4 * 2 * t3 ** 1
+                bx[i] += bt3
+            return ad.result(bx, x)
+        """)
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(srcad.grad(sum_of_squares)(x), 2 * x)
+    assert srcad.grad(sum_of_squares)(np.zeros(0)).shape == (0,)
+
+
+def shrink(x, rate):
+    while x > 1.0:
+        x = x * rate
+    return x
+
+
+def test_while_loop():
+    # Each pass pushes the old x (the adjoint of rate reads it) and which
+    # branch of the loop test ran; the trip count goes on last, so the
+    # sweep pops it first and runs the body's adjoint that many times.
+    same(srcad.source(shrink, wrt=(0, 1)), """
+        def shrink_grad(x, rate):
+            tape = []
+            t3 = None
+            trips1 = 0
+            while True:
+                trips1 = trips1 + 1
+                # while x > 1.0:
+                t1 = x > 1.0
+                t2 = not t1
+                if t2:
+                    tape.append(True)
+                    break
+                else:
+                    # x = x * rate
+                    t3 = x * rate
+                    tape.append(x)
+                    x = t3
+                    tape.append(False)
+            tape.append(trips1)
+            ad.check_scalar(x, return_site)
+            brate = ad.zeros_like(rate)
+            bx = 1.0
+            trips1 = tape.pop()
+            for _1 in range(trips1):
+                if tape.pop():
+                    pass
+                else:
+                    # grad of: x = x * rate
+                    bt3 = bx
+                    x = tape.pop()
+                    bx = bt3 * rate
+                    brate = brate + ad.unbroadcast(bt3 * x, rate)
+            return ad.result(bx, x), ad.result(brate, rate)
+        """)
+    # 10 -> 5 -> 2.5 -> 1.25 -> 0.625: four passes, so x * rate ** 4
+    assert srcad.grad(shrink, wrt=(0, 1))(10.0, 0.5) == (0.0625, 5.0)
+    assert srcad.grad(shrink, wrt=(0, 1))(0.5, 0.5) == (1.0, 0.0)
