@@ -259,7 +259,8 @@ def analyse(fdef, captured, wrt):
         op = describe(stmt, captured)
         ops[id(stmt)] = op
         order.append(op)
-    varied = _fixpoint(order, set(wrt), forward=True)
+    ints = _ints(order, captured)
+    varied = _fixpoint(order, set(wrt) - ints, forward=True, never=ints)
     useful = _fixpoint(order, set(), forward=False)
     active = varied & useful
     for op in order:
@@ -269,8 +270,7 @@ def analyse(fdef, captured, wrt):
     _check_writes(order, captured)
     overwritten = _overwritten(fdef, order)
     return Analysis(ops, active, Shapes(order, captured, overwritten),
-                    tuples, overwritten, _ints(order, captured),
-                    _views(order))
+                    tuples, overwritten, ints, _views(order))
 
 
 def _sequences(order):
@@ -424,7 +424,9 @@ def statements(body):
             yield from statements(getattr(stmt, field, []))
 
 
-def _fixpoint(order, seeds, forward):
+def _fixpoint(order, seeds, forward, never=frozenset()):
+    """Names reached from `seeds` along the data flow (forward: what they
+    flow into; backward: what flows into them), `never` excepted."""
     marked = set(seeds)
     changed = True
     while changed:
@@ -437,8 +439,9 @@ def _fixpoint(order, seeds, forward):
                 continue
             sources = {n.id for _, n in op.sources}
             targets = set(op.targets) or {"<return>"}
-            if forward and sources & marked and not targets <= marked:
-                marked |= targets
+            if forward and sources & marked and \
+                    not targets - never <= marked:
+                marked |= targets - never
                 changed = True
             if not forward and (targets & marked or op.kind == "return") \
                     and not sources <= marked:

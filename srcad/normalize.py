@@ -71,6 +71,7 @@ class Normalizer:
         self.current = {p: p for p in captured.params}
         self.assigned = set(captured.params)
         self.keep_names = assigned_in_blocks(captured.tree)
+        self.ranges = set()  # names holding a range (for k in r: ...)
 
     # -- the function ----------------------------------------------------
 
@@ -222,6 +223,8 @@ class Normalizer:
 
     def bind(self, user_name, expr, node):
         new = self.new_name(user_name)
+        if Loop.is_range(self, expr) and new not in self.keep_names:
+            self.ranges.add(new)
         if new in self.keep_names and new in build.loads(expr):
             # s = s + x in a loop: the old s and the new one are both
             # needed by the derivative, so the new one is made first
@@ -300,6 +303,8 @@ class Normalizer:
 
     def atom_of(self, expr, node):
         tmp = self.namer.fresh()
+        if Loop.is_range(self, expr):
+            self.ranges.add(tmp)
         self.emit(gast.Assign(targets=[name(tmp, store=True)], value=expr,
                               type_comment=None), node)
         return name(tmp)
@@ -447,20 +452,34 @@ class Loop:
         self.binds = []  # (target node, value expression) for the body head
         iterable = stmt.iter
         kind = self.builtin(iterable)
+        if isinstance(iterable, gast.Name) and \
+                normalizer.current.get(iterable.id) in normalizer.ranges:
+            kind = range  # a name holding a range, as generated code has
         if kind is range and isinstance(stmt.target, gast.Name):
             self.range = normalizer.atom(iterable)
             self.index = normalizer.new_name(stmt.target.id)
         elif kind in (zip, enumerate):
             self.over_builtin(kind, iterable, stmt.target)
         elif kind is reversed and len(iterable.args) == 1:
-            backwards = gast.Subscript(
-                value=normalizer.atom(iterable.args[0]),
+            sequence = normalizer.atom(iterable.args[0])
+            backwards = normalizer.atom_of(gast.Subscript(
+                value=sequence,
                 slice=gast.Slice(lower=None, upper=None, step=const(-1)),
-                ctx=gast.Load())
-            self.over_sequences([normalizer.atom_of(backwards, iterable)],
-                                stmt.target)
+                ctx=gast.Load()), iterable)
+            if isinstance(stmt.target, gast.Name) and \
+                    sequence.id in normalizer.ranges:
+                self.range = backwards  # a reversed range is a range
+                self.index = normalizer.new_name(stmt.target.id)
+            else:
+                self.over_sequences([backwards], stmt.target)
         else:
             self.over_sequences([normalizer.atom(iterable)], stmt.target)
+
+    @staticmethod
+    def is_range(normalizer, expr):
+        return isinstance(expr, gast.Call) and \
+            isinstance(expr.func, gast.Name) and not expr.keywords and \
+            normalizer.captured.resolve(expr.func.id) is range
 
     def builtin(self, node):
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \

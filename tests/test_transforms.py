@@ -1,0 +1,184 @@
+"""jvp, vjp, jacobian, hessian and higher derivatives against closed forms."""
+import math
+
+import numpy as np
+import pytest
+
+import srcad
+from fdcheck import numeric_jacobian
+
+RNG = np.random.default_rng(7)
+A = RNG.normal(size=(4, 3))
+B = RNG.normal(size=4)
+Q = RNG.normal(size=(3, 3))
+Q = Q @ Q.T + np.eye(3)
+
+
+def affine(x):
+    return A @ x + B
+
+
+def elementwise(x):
+    return np.sin(x) * x
+
+
+def softmax(z):
+    e = np.exp(z - np.max(z))
+    return e / np.sum(e)
+
+
+def quadratic(x):
+    return 0.5 * x @ Q @ x + np.sum(x)
+
+
+def rosenbrock(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+
+def logsumexp(x):
+    m = np.max(x)
+    return m + np.log(np.sum(np.exp(x - m)))
+
+
+def matrix_map(W):
+    return np.tanh(W) @ W.T
+
+
+def two_outputs(x, y):
+    return x * y, np.sum(x) + y
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_closed_forms(mode):
+    x = RNG.normal(size=3)
+    np.testing.assert_allclose(srcad.jacobian(affine, mode=mode)(x), A)
+    np.testing.assert_allclose(srcad.jacobian(elementwise, mode=mode)(x),
+                               np.diag(np.cos(x) * x + np.sin(x)))
+    s = softmax(x)
+    np.testing.assert_allclose(srcad.jacobian(softmax, mode=mode)(x),
+                               np.diag(s) - np.outer(s, s), atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_of_matrix_map_has_out_shape_then_in_shape(mode):
+    W = RNG.normal(size=(2, 3))
+    J = srcad.jacobian(matrix_map, mode=mode)(W)
+    assert J.shape == (2, 2, 2, 3)
+    np.testing.assert_allclose(J, numeric_jacobian(matrix_map, [W], 0),
+                               rtol=1e-6, atol=1e-8)
+
+
+def test_jacobian_of_tuple_wrt():
+    x, y = RNG.normal(size=3), RNG.normal(size=3)
+    f = lambda_free_product
+    jx, jy = srcad.jacobian(f, wrt=(0, 1))(x, y)
+    np.testing.assert_allclose(jx, np.diag(y))
+    np.testing.assert_allclose(jy, np.diag(x))
+
+
+def lambda_free_product(x, y):
+    return x * y
+
+
+def test_hessians_closed_forms():
+    x = RNG.normal(size=3)
+    np.testing.assert_allclose(srcad.hessian(quadratic)(x), Q, rtol=1e-12)
+    z = np.array([-1.2, 1.0, 0.5, 0.8])
+    H = srcad.hessian(rosenbrock)(z)
+    expected = np.zeros((4, 4))
+    for i in range(3):
+        expected[i, i] += 1200 * z[i] ** 2 - 400 * z[i + 1] + 2
+        expected[i + 1, i + 1] += 200
+        expected[i, i + 1] -= 400 * z[i]
+        expected[i + 1, i] -= 400 * z[i]
+    np.testing.assert_allclose(H, expected, rtol=1e-10)
+    p = softmax(x)
+    np.testing.assert_allclose(srcad.hessian(logsumexp)(x),
+                               np.diag(p) - np.outer(p, p), atol=1e-12)
+
+
+def test_hessian_reverse_over_reverse_agrees():
+    z = np.array([-1.2, 1.0, 0.5, 0.8])
+    forward_over_reverse = srcad.hessian(rosenbrock)(z)
+    reverse_over_reverse = srcad.jacobian(srcad.grad(rosenbrock))(z)
+    np.testing.assert_allclose(reverse_over_reverse, forward_over_reverse,
+                               rtol=1e-12)
+
+
+def cubic(x):
+    return x ** 3 * math.sin(x)
+
+
+def test_third_derivative():
+    x = 0.7
+    third = srcad.grad(srcad.grad(srcad.grad(cubic)))(x)
+    # d3/dx3 of x^3 sin x
+    expected = (6 * math.sin(x) + 18 * x * math.cos(x)
+                - 9 * x ** 2 * math.sin(x) - x ** 3 * math.cos(x))
+    assert isinstance(third, float)
+    assert math.isclose(third, expected, rel_tol=1e-9)
+
+
+def looped(x):
+    s = 0.0
+    for k in range(1, 4):
+        if x > 0:
+            s = s + math.sin(k * x)
+        else:
+            s = s - x ** k
+    return s
+
+
+@pytest.mark.parametrize("x", [0.6, -0.8])
+def test_second_and_third_derivatives_through_loops_and_branches(x):
+    second = srcad.grad(srcad.grad(looped))(x)
+    third = srcad.grad(srcad.grad(srcad.grad(looped)))(x)
+    if x > 0:
+        want2 = sum(-k * k * math.sin(k * x) for k in range(1, 4))
+        want3 = sum(-k ** 3 * math.cos(k * x) for k in range(1, 4))
+    else:
+        want2 = -(2 + 6 * x)
+        want3 = -6.0
+    assert math.isclose(second, want2, rel_tol=1e-9)
+    assert math.isclose(third, want3, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def test_jvp_and_vjp_of_tuple_outputs():
+    x, y = RNG.normal(size=3), 0.7
+    dx, dy = RNG.normal(size=3), 0.3
+    (p, q), (dp, dq) = srcad.jvp(two_outputs, (x, y), (dx, dy))
+    np.testing.assert_allclose(p, x * y)
+    np.testing.assert_allclose(dp, dx * y + x * dy)
+    assert math.isclose(dq, np.sum(dx) + dy)
+    out, pullback = srcad.vjp(two_outputs, x, y)
+    cp, cq = RNG.normal(size=3), 0.9
+    bx, by = pullback((cp, cq))
+    np.testing.assert_allclose(bx, cp * y + cq)
+    assert math.isclose(by, np.sum(cp * x) + cq)
+
+
+def inner(x):
+    return np.sum(np.cos(x) * x)
+
+
+def calls_grad(x):
+    return np.sum(srcad.grad(inner)(x) ** 2)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_function_that_calls_grad_is_differentiable(mode):
+    x = RNG.normal(size=3)
+    np.testing.assert_allclose(srcad.grad(calls_grad, mode=mode)(x),
+                               numeric_jacobian(calls_grad, [x], 0),
+                               rtol=1e-6, atol=1e-8)
+
+
+def test_forward_grad_of_matrix_equals_reverse():
+    W = RNG.normal(size=(2, 3))
+    f = frobenius_tanh
+    np.testing.assert_allclose(srcad.grad(f, mode="forward")(W),
+                               srcad.grad(f)(W), rtol=1e-12)
+
+
+def frobenius_tanh(W):
+    return np.sum(np.tanh(W) ** 2)
