@@ -95,6 +95,7 @@ class Reverse:
         self.local = set()        # names living within one loop iteration
         self.block_locals = {}    # id(statement list) -> its local names
         self.loop_targets = []    # indices of the loops we are in
+        self.loops = []           # names assigned in each loop we are in
         self.recomputed = set()   # locals recomputed instead of taped
         self.bound_at_top = set(captured.params)  # surely bound names
         self.maybe_unbound = set()  # names saved where they may be unbound
@@ -183,6 +184,12 @@ class Reverse:
         total = self.adj(id_)
         if id_ in self.info.tuples:
             value = call(self.helper("add"), [name(total), expr])
+        elif self.loops and id_ not in self.loops[-1]:
+            # a value from outside the loop collects a contribution each
+            # pass: add in place rather than allocate a new sum
+            step = gast.AugAssign(target=name(total, store=True),
+                                  op=gast.Add(), value=expr)
+            return mark(build.located(step, like), "inplace", total)
         else:
             value = gast.BinOp(left=name(total), op=gast.Add(), right=expr)
         return assign(total, value, like)
@@ -250,9 +257,18 @@ class Reverse:
                        orelse=else_b)
         return [stmt], [build.located(back, stmt)]
 
+    def in_loop(self, stmt):
+        self.loops.append({t for s in _walk_statements(stmt.body)
+                           if not _is_compound(s)
+                           for t in self.info.op(s).targets})
+        try:
+            return self.nested(stmt.body)
+        finally:
+            self.loops.pop()
+
     def block_For(self, stmt):
         self.loop_targets.append(stmt.target.id)
-        body_f, body_b = self.nested(stmt.body)
+        body_f, body_b = self.in_loop(stmt)
         self.loop_targets.pop()
         stmt.body = body_f
         if not body_b:
@@ -275,7 +291,7 @@ class Reverse:
         return forward, backward + [build.located(back, stmt)]
 
     def block_While(self, stmt):
-        body_f, body_b = self.nested(stmt.body)
+        body_f, body_b = self.in_loop(stmt)
         stmt.body = body_f
         if not body_b:
             return [stmt], []
