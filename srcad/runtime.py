@@ -18,7 +18,10 @@ _FLOAT64 = np.float64
 
 
 def shape(x):
-    return getattr(x, "shape", ())
+    found = getattr(x, "shape", None)
+    if found is not None:
+        return found
+    return np.shape(x) if isinstance(x, (list, tuple)) else ()
 
 
 class Like:
@@ -105,8 +108,8 @@ def zeros_like(x):
     """A zero adjoint for `x`: 0.0 for a Python number, else an array."""
     if isinstance(x, (float, int)):
         return 0.0
-    if isinstance(x, (tuple, list)):
-        return type(x)(zeros_like(v) for v in x)
+    if isinstance(x, (tuple, list)):  # a list, so += works in place
+        return [zeros_like(v) for v in x]
     return np.zeros(np.shape(x), dtype=_float_dtype(x))
 
 
@@ -140,7 +143,8 @@ def add_at(total, index, g):
 def add(a, b):
     """a + b, elementwise for tuples and lists of adjoints too."""
     if isinstance(a, (tuple, list)):
-        return type(a)(add(u, v) for u, v in zip(a, b))
+        items = [add(u, v) for u, v in zip(a, b)]
+        return items if isinstance(a, list) else tuple(items)
     return a + b
 
 
@@ -253,7 +257,8 @@ def result(g, x):
     if isinstance(x, (float, int)):
         return float(g)
     if isinstance(x, (tuple, list)) and isinstance(g, (tuple, list)):
-        return type(x)(result(v, e) for v, e in zip(g, x))
+        items = [result(v, e) for v, e in zip(g, x)]
+        return items if isinstance(x, list) else tuple(items)
     return g
 
 
