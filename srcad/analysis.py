@@ -32,7 +32,9 @@ import numpy as np
 
 from . import build, rules, runtime
 from .capture import MISSING, capture
-from .errors import NoDerivativeRule, SrcadError, UnsupportedSyntax, located
+from .fence import fence
+from .errors import (NoDerivativeRule, SourceUnavailable, SrcadError,
+                     UnsupportedSyntax, located)
 from .shapes import Shapes
 
 SHAPE_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
@@ -128,6 +130,8 @@ def _with_rule(stmt, targets, func, args, keywords, node, local=False):
     if rule is None and (local or _has_source(func)):
         return _call(stmt, targets, func, args, keywords, local)
     if rule is None:
+        if isinstance(node.func, gast.Attribute):  # obj.method(...)
+            operands.append(("self", node.func.value))
         return Op(stmt, "unknown", targets, sources=_names(operands),
                   func=func if func is not MISSING else node)
     if not rule.differentiable:
@@ -162,12 +166,17 @@ def _call(stmt, targets, func, args, keywords, local):
         try:
             target = func._srcad_function() \
                 if hasattr(func, "_srcad_function") else func
-            capture(target)  # fails now, at the call, if it has no source
+            fence(capture(target))  # fails now, at the call, if it has
+            # no source or uses what srcad does not differentiate
             signature = inspect.signature(target)
             bound = dict(signature.bind(*args, **dict(keywords)).arguments)
-        except (TypeError, SrcadError):
-            return Op(stmt, "unknown", targets, func=func,
-                      sources=_names([("arg", a) for a in args] + keywords))
+        except (TypeError, SrcadError) as error:
+            op = Op(stmt, "unknown", targets, func=func,
+                    sources=_names([("arg", a) for a in args] + keywords))
+            # the callee's own problem (*args, no source), shown if the
+            # call turns out to need a derivative
+            op.error = error if isinstance(error, SrcadError) else None
+            return op
     op = Op(stmt, "call", targets, bound=bound,
             sources=_names(list(bound.items())), func=func)
     op.dynamic = local
@@ -180,16 +189,20 @@ def _derivative_call(stmt, targets, func, value, captured):
     from . import pipeline
     callee = resolve(value.args[0], captured)
     wrt = value.args[1]
-    if callee is MISSING or not isinstance(wrt, gast.Name) and \
-            not isinstance(wrt, gast.Constant):
+    if not isinstance(wrt, gast.Constant):
         return Op(stmt, "unknown", targets, func=func,
                   sources=_names([("arg", a) for a in value.args]))
-    wrt = captured.resolve(wrt.id) if isinstance(wrt, gast.Name) \
-        else wrt.value
+    wrt = wrt.value
+    args = value.args[2:]
+    if callee is MISSING:  # a function held in a local: found at run time
+        op = _call(stmt, targets, None, args, [(k.arg, k.value) for k in
+                                               value.keywords], True)
+        op.derivative_of = (value.args[0], wrt, func)
+        op.call_args = (args, value.keywords)
+        return op
     generated = pipeline.cached(callee, "vjp", wrt)
     target = generated.entry if func is runtime.call_forward \
         else generated.backward
-    args = value.args[2:]
     keywords = [(k.arg, k.value) for k in value.keywords]
     op = _with_rule(stmt, targets, target, args, keywords, value)
     op.call_args = (args, value.keywords)
@@ -216,6 +229,8 @@ def _names(pairs):
 def resolve(func, captured):
     """The object a callee expression (name or dotted chain) refers to."""
     if isinstance(func, gast.Name):
+        if func.id in getattr(captured, "locals", ()):
+            return MISSING  # a local value: known only when the call runs
         return captured.resolve(func.id)
     if isinstance(func, gast.Attribute):
         owner = resolve(func.value, captured)
@@ -265,7 +280,10 @@ def analyse(fdef, captured, wrt):
     active = varied & useful
     for op in order:
         if op.kind == "unknown" and set(op.targets) & active:
-            raise _no_rule(op, captured)
+            error = getattr(op, "error", None)
+            if isinstance(error, SourceUnavailable) or error is None:
+                raise _no_rule(op, captured)
+            raise error
     tuples = _sequences(order)
     _check_writes(order, captured)
     overwritten = _overwritten(fdef, order)

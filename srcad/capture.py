@@ -57,6 +57,8 @@ class Captured:
         """The object bound to free name `name`, or MISSING."""
         if name in self.closure:
             return self.closure[name]
+        if name in self.extras:
+            return self.extras[name]
         if name in self.globals:
             return self.globals[name]
         return getattr(builtins, name, MISSING)
@@ -67,6 +69,7 @@ def capture(fn):
     fn = inspect.unwrap(fn, stop=lambda f: hasattr(f, "_srcad_function"))
     if hasattr(fn, "_srcad_function"):  # a derivative srcad generated
         fn = fn._srcad_function()
+    fn = _through_rule(fn)
     if not inspect.isfunction(fn):
         raise SourceUnavailable(
             f"srcad can only differentiate Python functions with source; got "
@@ -85,6 +88,19 @@ def capture(fn):
     tree = _find_def(module, fn)
     tree.decorator_list = []
     return Captured(fn, tree, filename)
+
+
+def _through_rule(fn):
+    """For a function with a derivative rule (np.sin, a @srcad.primitive),
+    a one-line function calling it, so the rule is used, not its body."""
+    from . import rules, runtime
+    from .rules.registry import REQUIRED
+    rule = rules.lookup(fn)
+    if rule is None or not rule.differentiable or \
+            getattr(fn, "__module__", "") == runtime.__name__:
+        return fn
+    params = [(p, None if d is REQUIRED else d) for p, d in rule.params]
+    return runtime._calling(fn, params)
 
 
 def _source_lines(fn, filename):

@@ -13,9 +13,11 @@ give `forward={"x": "dx * ..."}` (a tangent `dx` per argument, summed).
     srcad.defvjp(fn, vjp, jvp=None)
 
 a pair of functions: `vjp(g, y, *args)` returns the cotangent of each
-argument (a tuple for several), `jvp(args, tangents)` the tangent of the
-result. Both run as ordinary Python, and srcad differentiates them in turn
-for higher orders.
+argument without a default (a tuple for several, a bare value for one),
+`jvp(args, tangents)` the tangent of the result, with `args` all the
+arguments (options included) and `tangents` theirs (zeros where constant).
+Both run as ordinary Python, and srcad differentiates them in turn for
+higher orders.
 
     @srcad.primitive
     def softplus(x): ...

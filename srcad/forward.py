@@ -65,6 +65,12 @@ class Forward:
     def jvp_function(self, fdef, wrt):
         primal, returned = split_return(fdef)
         body = own_before_writes(self.block(primal), self.helper("own"))
+        # an argument outside wrt that a loop or branch makes active starts
+        # with a zero tangent
+        body[:0] = [assign(self.tan(p), call(self.helper("zeros_like"),
+                                             [name(p)]))
+                    for p in self.captured.params
+                    if p in self.info.active and p not in wrt]
         output = returned.value
         if isinstance(output, gast.Name) and output.id in self.info.active:
             dout = name(self.tan(output.id))
@@ -173,7 +179,7 @@ class Forward:
         jvp = self.captured.bind_module(rule.jvp, rule.jvp.__name__,
                                         self.namer)
         args, tangents = [], []
-        for param in rule.reverse:
+        for param, _ in rule.params:  # options too, with zero tangents
             node = op.bound[param]
             args.append(copy.deepcopy(node))
             if isinstance(node, gast.Name) and node.id in self.info.active:

@@ -45,10 +45,10 @@ NUMPY_METHODS = {
     "clip", "trace", "diagonal", "round", "argmax", "argmin", "all", "any",
     "copy", "repeat", "take", "nonzero", "conj", "argsort", "ptp",
 }
-# Methods with no NumPy function of the same meaning: called as the
-# unbound ndarray method, which has a rule of its own (rules/methods.py).
+# Methods with no NumPy function of the same meaning: srcad's runtime has a
+# function for each (with a rule in rules/methods.py) that calls the method.
 # (x.sort() sorts in place and stays a method call.)
-ARRAY_METHODS = {"flatten", "astype"}
+ARRAY_METHODS = {"flatten", "astype", "item", "tolist"}
 # Methods whose NumPy function takes the shape as one tuple argument.
 VARARG_METHODS = {"reshape": "newshape", "transpose": "axes"}
 
@@ -380,6 +380,8 @@ class Normalizer:
         while isinstance(root, gast.Attribute):
             root = root.value
         if isinstance(root, gast.Name) and root.id not in self.current:
+            if isinstance(self.captured.resolve(root.id), np.ndarray):
+                return None  # A.dot(x) on a global array is a method call
             return node
         return None
 
@@ -407,10 +409,11 @@ class Normalizer:
         keywords = [gast.keyword(arg=kw.arg, value=self.atom(kw.value))
                     for kw in node.keywords]
         if method in ARRAY_METHODS:
-            ndarray = gast.Attribute(value=self.module_attr("ndarray"),
-                                     attr=method, ctx=gast.Load())
-            return gast.Call(func=ndarray, args=[obj] + args,
-                             keywords=keywords)
+            from . import runtime
+            ad = self.captured.bind_module(runtime, "ad", self.namer)
+            return gast.Call(func=gast.Attribute(value=name(ad), attr=method,
+                                                 ctx=gast.Load()),
+                             args=[obj] + args, keywords=keywords)
         if method not in NUMPY_METHODS:
             func = gast.Attribute(value=obj, attr=method, ctx=gast.Load())
             return gast.Call(func=func, args=args, keywords=keywords)

@@ -251,13 +251,14 @@ class _ScaleBy(gast.NodeTransformer):
 def likes(runtime_name, info):
     """`ad.Like(a, b)` stands for a value of the broadcast shape of a and b
     that was never computed; where such a value is computed anyway (read
-    elsewhere), use it instead."""
+    elsewhere, and assigned before this use), use it instead."""
     def run(fdef):
         used = set()
         for node in _outside_likes(fdef, runtime_name):
             if type(node) is gast.Name and type(node.ctx) is gast.Load:
                 used.add(node.id)
         changed = []
+        bound = {a.id for a in fdef.args.args}
 
         def replace(node):
             if not _is_runtime_call(node, runtime_name, "Like") or \
@@ -266,12 +267,14 @@ def likes(runtime_name, info):
             bases = frozenset().union(
                 *(info.shapes.bases(a.id) for a in node.args))
             for candidate in info.shapes.names_with(bases):
-                if candidate in used:
+                if candidate in used and candidate in bound:
                     changed.append(candidate)
                     return gast.Name(id=candidate, ctx=gast.Load(),
                                      annotation=None, type_comment=None)
             return node
-        transform(fdef, replace)
+        for stmt in fdef.body:  # only values computed before the use
+            transform(stmt, replace)
+            bound |= stores(stmt)
         return bool(changed)
     return run
 

@@ -438,7 +438,8 @@ class Reverse:
 
     def adjoint_function(self, op):
         """A rule given as Python functions: `cotangents = vjp(g, y,
-        *args)`, one per argument (a bare value for one argument)."""
+        *args)` (options too), one per argument without a default (a bare
+        value when there is one)."""
         rule = op.rule
         if rule.vjp is None:
             raise located(NoDerivativeRule, (
@@ -449,7 +450,7 @@ class Reverse:
         y = op.targets[0]
         vjp = self.captured.bind_module(rule.vjp, rule.vjp.__name__,
                                         self.namer)
-        args = [clone(op.bound[p]) for p in rule.reverse]
+        args = [clone(op.bound[p]) for p, _ in rule.params]
         result = self.namer.fresh("b" + y)
         yield assign(result, call(name(vjp), [name(self.adj(y)), name(y)]
                                   + args))
@@ -589,6 +590,14 @@ def callee(op, captured, namer):
         value = clone(op.stmt.value)
         return value.func, value.args, value.keywords
     args, keywords = call_args
+    derivative_of = getattr(op, "derivative_of", None)
+    if derivative_of is not None:  # of a function held in a local name
+        held, wrt, half = derivative_of
+        ad = captured.bind_module(runtime, "ad", namer)
+        getter = "forward_of" if half is runtime.call_forward \
+            else "backward_of"
+        return (call(attr(ad, getter), [clone(held), const(wrt)]),
+                clone(args), clone(keywords))
     bound = captured.bind_module(op.func, op.func.__name__, namer)
     return name(bound), clone(args), clone(keywords)
 

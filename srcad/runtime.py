@@ -337,6 +337,16 @@ def call_jvp(fn, wrt, tangents, *args, **kwargs):
     return generated.entry(*args, **kwargs)
 
 
+def forward_of(fn, wrt):
+    """The generated forward half of `fn`'s derivative (a function)."""
+    return _derivative(fn, "vjp", wrt, None).entry
+
+
+def backward_of(fn, wrt):
+    """The generated backward half of `fn`'s derivative (a function)."""
+    return _derivative(fn, "vjp", wrt, None).backward
+
+
 _WRAPPED = {}
 
 
@@ -353,10 +363,16 @@ def _derivative(fn, kind, wrt, nargs):
     return pipeline.cached(target, kind, wrt, mode)
 
 
-def _calling(fn, nargs):
+def _calling(fn, params):
+    """A Python function of `params` (a count, or names with defaults as
+    (name, default) pairs; default None for a required one) that calls
+    `fn`: something srcad can read where `fn` itself has only a rule."""
     from .compile import compile_source
-    params = ", ".join(f"a{i}" for i in range(nargs))
-    source = f"def apply({params}):\n    return fn({params})\n"
+    if isinstance(params, int):
+        params = [(f"a{i}", None) for i in range(params)]
+    heads = [p if d is None else f"{p}={d!r}" for p, d in params]
+    names = ", ".join(p for p, _ in params)
+    source = f"def apply({', '.join(heads)}):\n    return fn({names})\n"
     label = getattr(fn, "__name__", type(fn).__name__)
     return compile_source(source, f"<srcad call of {label}>",
                           {"__builtins__": __builtins__}, {"fn": fn})["apply"]
@@ -412,3 +428,33 @@ def place(h, g, index):
     out = np.zeros(np.shape(g), dtype=np.result_type(_float_dtype(g), h))
     out[index] = h
     return out
+
+
+def log_positive(a):
+    """log(a) where a > 0, else 0: the factor of d(a ** b)/db, which is 0
+    at a = 0 and undefined for a < 0 (where a ** b is defined only for an
+    integer b, whose derivative is then taken to be 0)."""
+    if isinstance(a, (float, int)):
+        return math.log(a) if a > 0 else 0.0
+    a = np.asarray(a)
+    return np.log(np.where(a > 0, a, 1.0))
+
+
+def flatten(a, order="C"):
+    """a.flatten(order): a copy, as one dimension."""
+    return a.flatten(order)
+
+
+def astype(a, dtype):
+    """a.astype(dtype)."""
+    return a.astype(dtype)
+
+
+def item(a):
+    """a.item(): the one element of `a` as a Python number."""
+    return a.item()
+
+
+def tolist(a):
+    """a.tolist()."""
+    return a.tolist()

@@ -117,7 +117,7 @@ def test_while_loop():
                     bt3 = bx
                     x = tape.pop()
                     bx = bt3 * rate
-                    brate = brate + ad.unbroadcast(bt3 * x, rate)
+                    brate += ad.unbroadcast(bt3 * x, rate)
             return ad.result(bx, x), ad.result(brate, rate)
         """)
     # 10 -> 5 -> 2.5 -> 1.25 -> 0.625: four passes, so x * rate ** 4

@@ -27,7 +27,7 @@ elementwise(math.log10, "log10(x)", T, x="g / (x * math.log(10))")
 elementwise(math.log1p, "log1p(x)", T, x="g / (1 + x)")
 elementwise(math.sqrt, "sqrt(x)", T, x="g / (2 * y)")
 elementwise(math.pow, "pow(a, b)", T,
-            a="g * b * math.pow(a, b - 1)", b="g * y * math.log(a)")
+            a="g * b * math.pow(a, b - 1)", b="g * y * ad.log_positive(a)")
 elementwise(math.fabs, "fabs(x)", T, x="g * math.copysign(1.0, x)")
 elementwise(math.hypot, "hypot(a, b)", T, a="g * a / y", b="g * b / y")
 elementwise(math.erf, "erf(x)", T,

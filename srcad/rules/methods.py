@@ -1,11 +1,14 @@
-"""Derivative rules for ndarray methods with no NumPy function of the same
-meaning; the normalizer turns `x.flatten()` into `np.ndarray.flatten(x)`."""
-import numpy as np
-
+"""Derivative rules for array methods with no NumPy function of the same
+meaning: the normalizer turns `x.flatten()` into `ad.flatten(x)`, a runtime
+function that calls the method."""
+from .. import runtime as ad
 from .registry import linear
 
 T = __name__
 
-linear(np.ndarray.flatten, "flatten(a, order='C')", T,
+linear(ad.flatten, "flatten(a, order='C')", T,
        a="np.reshape(g, np.shape(a), order=order)")
-linear(np.ndarray.astype, "astype(a, dtype)", T, a="ad.cast_like(g, a)")
+linear(ad.astype, "astype(a, dtype)", T, a="ad.cast_like(g, a)")
+linear(ad.item, "item(a)", T, a="np.reshape(g, np.shape(a))")
+linear(ad.tolist, "tolist(a)", T,
+       a="np.reshape(np.asarray(g, dtype=np.float64), np.shape(a))")

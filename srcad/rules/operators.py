@@ -10,7 +10,7 @@ elementwise(gast.Sub, "sub(a, b)", T, a="g", b="-g")
 elementwise(gast.Mult, "mul(a, b)", T, a="g * b", b="g * a")
 elementwise(gast.Div, "truediv(a, b)", T, a="g / b", b="-g * y / b")
 elementwise(gast.Pow, "pow(a, b)", T,
-            a="g * b * a ** (b - 1)", b="g * y * np.log(a)")
+            a="g * b * a ** (b - 1)", b="g * y * ad.log_positive(a)")
 linear(gast.USub, "neg(a)", T, a="-g")
 linear(gast.UAdd, "pos(a)", T, a="g")
 linear(gast.MatMult, "matmul(a, b)", T,

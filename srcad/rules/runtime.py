@@ -5,7 +5,7 @@ generated code to be differentiated again (grad of grad, hessian). Most are
 linear in their first argument; the transposes are each other.
 """
 from .. import runtime as ad
-from .registry import define, linear, nondiff
+from .registry import define, elementwise, linear, nondiff
 
 T = __name__
 
@@ -36,9 +36,12 @@ linear(ad.cast_like, "cast_like(v, x)", T, v="g")
 linear(ad.copy, "copy(v)", T, v="g")
 linear(ad.reshape_like, "reshape_like(v, like)", T,
        v="ad.reshape_like(g, v)")
+elementwise(ad.log_positive, "log_positive(a)", T,
+            a="g / np.where(a > 0, a, np.inf)")
 define(ad.add, "add(a, b)", reverse={"a": "g", "b": "g"},
        forward={"a": "da", "b": "db"}, owner=T)
 
 for fn in (ad.zeros_like, ad.check_scalar, ad.reduced_size, ad.inverse_axes,
-           ad.shape, ad.extreme_mask, ad.stop_gradient, ad.Like):
+           ad.shape, ad.extreme_mask, ad.stop_gradient, ad.Like,
+           ad.forward_of, ad.backward_of):
     nondiff(fn, owner=T)

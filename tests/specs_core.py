@@ -1,0 +1,26 @@
+"""Test specs for the builtins, array methods and runtime helpers that the
+control-flow and call machinery relies on (format: see specs.py)."""
+import builtins
+
+import numpy as np
+
+from specs import Spec, binary, unary
+from srcad import runtime as ad
+
+SPECS = [
+    unary(builtins.list, "np.array(list(a))", shapes=[(3,), (2, 3)]),
+    unary(builtins.sum, "sum(a)", shapes=[(3,), (2, 3)]),
+    binary(builtins.max, "max(a, b)", shapes=[((), ())], second_order=False),
+    binary(builtins.min, "min(a, b)", shapes=[((), ())], second_order=False),
+    unary(ad.flatten, "a.flatten()", shapes=[(2, 3)]),
+    unary(ad.astype, "a.astype(float)", shapes=[(3,), (2, 3)]),
+    unary(ad.item, "a[0].item()", shapes=[(2,)]),
+    unary(ad.tolist, "np.array(a.tolist())", shapes=[(3,), (2, 3)]),
+    Spec(ad.spread_over, "ad.spread_over(a, b)", "r r", [((3,), (2, 3))]),
+    unary(ad.written, "ad.written(a, np.array([0, 2, 2]))", shapes=[(4,)]),
+    Spec(ad.sum_like, "ad.sum_like(a, b)", "r r", [((2, 3), (3,))]),
+    unary(ad.place, "ad.place(a, np.zeros(4), np.array([0, 2]))",
+          shapes=[(2,)]),
+    Spec(ad.cast_like, "ad.cast_like(a, b)", "r r", [((3,), (3,))]),
+]
+SPECS.append(unary(ad.log_positive, "ad.log_positive(a)", "p"))
