@@ -141,7 +141,7 @@ def _stage_names():
     try:
         from srcad import pipeline
 
-        return tuple(pipeline.STAGES)
+        return tuple(pipeline.STAGES) + tuple(pipeline.ALIASES)
     except Exception:  # the help text just leaves the list out
         return ()
 

@@ -1,7 +1,8 @@
 """The pipeline, one stage a line, and the cache in front of it.
 
-    capture -> fence -> normalize -> analyse -> reverse -> optimize
-            -> emit -> compile
+    capture -> fence -> normalize -> structure -> analyse
+            -> differentiate (reverse or forward) -> optimize -> emit
+            -> compile
 
 `generate(fn, kind, wrt, mode, optimize)` runs it and returns a `Generated`
 (the source and the compiled functions); `cached(...)` does the same once
@@ -23,7 +24,9 @@ from .normalize import normalize
 from .structure import structure
 from .optimize import constants, optimize as clean_up
 
-STAGES = ("capture", "normalize", "analyse", "reverse", "optimize", "emit")
+STAGES = ("capture", "normalize", "analyse", "differentiate", "optimize",
+          "emit")
+ALIASES = {"reverse": "differentiate", "forward": "differentiate"}
 KINDS = {"reverse": ("grad", "value_and_grad", "vjp"),
          "forward": ("grad", "value_and_grad", "jvp")}
 
@@ -77,7 +80,7 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None):
     trace("analyse", [fdef], info)
     program = _differentiate(mode, kind)(fdef, info, captured, namer,
                                          params, kind, isinstance(wrt, tuple))
-    trace("reverse", program.functions)
+    trace("differentiate", program.functions)
     if optimize:
         program.optimize(lambda f: clean_up(f, is_pure(captured),
                                             program.runtime_name, info))
@@ -144,7 +147,9 @@ def _no_trace(stage, program, info=None):
 
 def source_after(fn, stage, kind="grad", wrt=0, mode="reverse",
                  optimize=True):
-    """The program as text after pipeline stage `stage` (see STAGES)."""
+    """The program as text after pipeline stage `stage` (see STAGES;
+    "reverse" and "forward" name the differentiate stage too)."""
+    stage = ALIASES.get(stage, stage)
     if stage not in STAGES:
         raise UsageError(f"unknown stage {stage!r}; stages are "
                          f"{', '.join(STAGES)}")
