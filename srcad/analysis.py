@@ -71,6 +71,12 @@ def describe(stmt, captured):
         owner = stmt.value.func.value
         return Op(stmt, "append", [owner.id],
                   sources=_names([("v", stmt.value.args[0]), ("y", owner)]))
+    if _changes_in_place(stmt) and \
+            stmt.value.func.value.id in captured.locals:
+        # y.fill(0), y.resize(...) on a local array: not followed
+        owner = stmt.value.func.value
+        return Op(stmt, "unknown", [owner.id], func=stmt.value.func,
+                  sources=_names([("y", owner)]))
     if not isinstance(stmt, gast.Assign):
         return Op(stmt, "effect")
     target = stmt.targets[0]
@@ -213,6 +219,16 @@ def _is_append(stmt):
     return isinstance(stmt, gast.Expr) and _is_method(stmt.value, "append", 1)
 
 
+def _changes_in_place(stmt):
+    """`name.method(...)` as a statement: a method run for what it does to
+    `name` (lists keep append and pop, which srcad follows)."""
+    return isinstance(stmt, gast.Expr) and \
+        isinstance(stmt.value, gast.Call) and \
+        isinstance(stmt.value.func, gast.Attribute) and \
+        isinstance(stmt.value.func.value, gast.Name) and \
+        stmt.value.func.attr not in ("append", "pop")
+
+
 def _is_method(value, method, nargs):
     """`value` is `name.method(...)` with `nargs` plain arguments."""
     return isinstance(value, gast.Call) and \
@@ -296,6 +312,7 @@ def _sequences(order):
     element by element (ad.add) rather than with `+`."""
     names = {t for op in order if op.kind in ("pack", "append", "unpack",
                                               "call", "pop")
+             or op.kind == "rule" and op.rule.fn in rules.registry.SEQUENCES
              for t in op.targets}
     names |= {n.id for op in order if op.kind == "unpack"
               for _, n in op.sources}

@@ -115,6 +115,21 @@ class Normalizer:
     def stmt_Expr(self, stmt):
         if isinstance(stmt.value, gast.Constant):
             return  # a docstring
+        value = stmt.value
+        if isinstance(value, gast.Call) and \
+                isinstance(value.func, gast.Attribute) and \
+                value.func.attr == "sort" and \
+                isinstance(value.func.value, gast.Name) and \
+                value.func.value.id in self.current:
+            # y.sort() sorts in place: the same as y = np.sort(y)
+            target = value.func.value
+            sorted_ = gast.Call(func=self.module_attr("sort"),
+                                args=[build.clone(target)] + value.args,
+                                keywords=value.keywords)
+            self.assign(gast.Name(id=target.id, ctx=gast.Store(),
+                                  annotation=None, type_comment=None),
+                        gast.copy_location(sorted_, value))
+            return
         call = self.op(stmt.value)
         self.emit(gast.Expr(value=call), stmt.value)
 

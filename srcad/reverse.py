@@ -512,15 +512,21 @@ class Reverse:
         index = op.stmt.value.slice
         g = name(self.adj(op.targets[0]))
         for _, node in self.active_sources(op):
-            yield mark(self.add_into(self.adj(node.id), index, g),
+            yield mark(self.add_into(self.adj(node.id), index, g,
+                                     node.id in self.info.tuples),
                        "inplace", self.adj(node.id))
 
-    def add_into(self, total, index, g):
+    def add_into(self, total, index, g, sequence=False):
         """`total[index] += g`, or ad.add_at where the index may repeat
         elements (integer arrays)."""
         if _basic_index(index, self.info.ints):
             place = gast.Subscript(value=name(total), slice=clone(index),
                                    ctx=gast.Store())
+            if sequence:
+                # an item of a list of adjoints: added, not concatenated
+                read = gast.Subscript(value=name(total), slice=clone(index),
+                                      ctx=gast.Load())
+                return assign(place, call(self.helper("add"), [read, g]))
             return gast.AugAssign(target=place, op=gast.Add(), value=g)
         return gast.Expr(value=call(self.helper("add_at"), [
             name(total), _as_value(index, self.modules["slice"]), g]))

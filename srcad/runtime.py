@@ -458,3 +458,24 @@ def item(a):
 def tolist(a):
     """a.tolist()."""
     return a.tolist()
+
+
+def through_cast(v, like, dtype):
+    """The derivative `v` through a cast to `dtype`: none into integers or
+    booleans, else `v` in `like`'s float type."""
+    if np.issubdtype(np.dtype(dtype), np.inexact):
+        return cast_like(v, like)
+    return zeros_like(like)
+
+
+def as_list(v):
+    """list(v): the adjoint (and tangent) of list(items)."""
+    return list(v)
+
+
+def total(items):
+    """builtins.sum(items) of tangents."""
+    result = 0.0
+    for item in items:
+        result = result + item
+    return result

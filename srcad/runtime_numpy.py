@@ -1,2 +1,282 @@
-"""Runtime helpers for the NumPy rules (reached as `ad.`)."""
-import numpy as np  # noqa: F401
+"""Runtime helpers for the NumPy rules (reached as `ad.`).
+
+Most are the transposes of NumPy's linear shape functions (`untile` undoes
+`np.tile`, summing where it copied); each has a rule in rules/numpy.py whose
+transpose is the NumPy function again, so generated code differentiates to
+any order. Parameters named `like` or read "for its shape" may be an
+`ad.Like`, so they are read with `shape`, never `np.shape`.
+"""
+import numpy as np
+
+from .errors import NoDerivativeRule
+from .runtime import shape
+
+__all__ = [
+    "prod_others", "range_mask", "uncumsum", "undiff", "broadcast_weights",
+    "unbroadcast_weights", "untranspose", "unstack", "unconcatenate",
+    "unhstack",
+    "unvstack", "untile", "unrepeat", "pad_mode", "unpad", "undiag",
+    "undiagonal", "untake", "untake_along_axis", "unarray", "cast_tangent",
+]
+
+
+def _axes(axis, ndim):
+    """`axis` (None, an int or a tuple, maybe negative) as a sorted tuple
+    of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    return tuple(sorted(int(a) % ndim for a in axes))
+
+
+# -- reductions ---------------------------------------------------------------
+
+def prod_others(a, axis=None):
+    """For each element of `a`, the product of the others over `axis`:
+    the derivative of np.prod, without dividing, so exact at zeros."""
+    a = np.asarray(a)
+    axes = _axes(axis, a.ndim)
+    last = range(-len(axes), 0)
+    moved = np.moveaxis(a, axes, last)  # reduced axes last, then merged
+    rows = moved.reshape(moved.shape[:a.ndim - len(axes)] + (-1,))
+    if rows.shape[-1] == 0:
+        return np.ones_like(a)
+    ones = np.ones(rows.shape[:-1] + (1,), dtype=rows.dtype)
+    before = np.cumprod(np.concatenate([ones, rows[..., :-1]], -1), -1)
+    after = np.cumprod(np.concatenate([ones, rows[..., :0:-1]], -1), -1)
+    others = before * after[..., ::-1]
+    return np.moveaxis(others.reshape(moved.shape), last, axes)
+
+
+def range_mask(a, axis=None):
+    """The derivative of np.ptp: +1 where `a` attains its max over `axis`,
+    -1 where its min, ties sharing equally."""
+    hits_max = a == np.max(a, axis=axis, keepdims=True)
+    hits_min = a == np.min(a, axis=axis, keepdims=True)
+    return hits_max / np.sum(hits_max, axis=axis, keepdims=True) - \
+        hits_min / np.sum(hits_min, axis=axis, keepdims=True)
+
+
+def uncumsum(g, like, axis=None):
+    """Adjoint of np.cumsum(x, axis): sums of `g` from each position to the
+    end, in the shape of `like` (axis None: cumsum flattened x)."""
+    if axis is None:
+        return np.reshape(np.cumsum(g[::-1])[::-1], shape(like))
+    return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
+
+
+def undiff(g, n=1, axis=-1):
+    """Adjoint of np.diff(x, n, axis)."""
+    for _ in range(n):
+        width = [(0, 0)] * np.ndim(g)
+        width[axis] = (1, 1)
+        g = -np.diff(np.pad(g, width), axis=axis)
+    return g
+
+
+def broadcast_weights(w, like, axis=None):
+    """The weights of np.average(x, axis, weights=w) in the shape of x:
+    ones for None, a 1-d `w` laid along `axis`."""
+    target = shape(like)
+    if w is None:
+        return np.broadcast_to(1.0, target)
+    if np.ndim(w) != len(target):
+        along = [1] * len(target)
+        along[axis] = -1
+        w = np.reshape(w, along)
+    return np.broadcast_to(w, target)
+
+
+def unbroadcast_weights(v, w, axis=None):
+    """Adjoint of broadcast_weights: `v` summed to the shape of `w`
+    (NumPy allows x's shape, or 1-d along `axis`)."""
+    if np.shape(w) == np.shape(v):
+        return v
+    others = tuple(i for i in range(np.ndim(v)) if i != axis % np.ndim(v))
+    return np.sum(v, axis=others)
+
+
+# -- shape --------------------------------------------------------------------
+
+def untranspose(g, axes=None):
+    """Adjoint of np.transpose(x, axes): `g` with the permutation undone."""
+    if axes is None:
+        return np.transpose(g)
+    return np.moveaxis(g, range(np.ndim(g)), axes)
+
+
+def unstack(g, axis=0):
+    """Adjoint of np.stack(arrays, axis): a list of the slices of `g`."""
+    return list(np.moveaxis(g, axis, 0))
+
+
+def _pieces(g, shapes, axis):
+    """`g` cut along `axis` into pieces as long as `shapes` say there;
+    axis None cuts the flattened `g` into pieces of their sizes."""
+    if axis is None:
+        g, axis = np.ravel(g), 0
+        sizes = [int(np.prod(s)) for s in shapes]
+    else:
+        sizes = [s[axis] for s in shapes]
+    return np.split(g, np.cumsum(sizes)[:-1], axis)
+
+
+def unconcatenate(g, arrays, axis=0):
+    """Adjoint of np.concatenate(arrays, axis): a list (as np.split gives)
+    of the piece of `g` each array became."""
+    shapes = [np.shape(a) for a in arrays]
+    cuts = _pieces(g, shapes, axis)
+    return [np.reshape(c, s) for c, s in zip(cuts, shapes)]
+
+
+def unhstack(g, arrays):
+    """Adjoint of np.hstack(arrays)."""
+    shapes = [np.shape(np.atleast_1d(a)) for a in arrays]
+    cuts = _pieces(g, shapes, 0 if len(shapes[0]) == 1 else 1)
+    return [np.reshape(c, np.shape(a)) for c, a in zip(cuts, arrays)]
+
+
+def unvstack(g, arrays):
+    """Adjoint of np.vstack(arrays)."""
+    shapes = [np.shape(np.atleast_2d(a)) for a in arrays]
+    cuts = _pieces(g, shapes, 0)
+    return [np.reshape(c, np.shape(a)) for c, a in zip(cuts, arrays)]
+
+
+def untile(g, like, reps):
+    """Adjoint of np.tile(x, reps): the copies of `g` summed."""
+    target = shape(like)
+    reps = tuple(reps) if np.ndim(reps) else (int(reps),)
+    ndim = max(len(target), len(reps))
+    dims = (1,) * (ndim - len(target)) + tuple(target)
+    reps = (1,) * (ndim - len(reps)) + reps
+    split = np.reshape(g, [n for pair in zip(reps, dims) for n in pair])
+    return np.reshape(np.sum(split, axis=tuple(range(0, 2 * ndim, 2))),
+                      target)
+
+
+def unrepeat(g, like, repeats, axis=None):
+    """Adjoint of np.repeat(x, repeats, axis): each run of copies summed."""
+    target = shape(like)
+    if axis is None:
+        length, axis = int(np.prod(target)), 0
+    else:
+        length = target[axis]
+    counts = np.broadcast_to(repeats, (length,))
+    rows = np.moveaxis(np.asarray(g), axis, 0)
+    out = np.zeros((length,) + rows.shape[1:], dtype=rows.dtype)
+    np.add.at(out, np.repeat(np.arange(length), counts), rows)
+    return np.reshape(np.moveaxis(out, 0, axis), target)
+
+
+LINEAR_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+
+
+def pad_mode(mode):
+    """`mode`, if np.pad under it copies elements (so is linear up to its
+    constant); any other mode has no derivative rule."""
+    if mode not in LINEAR_PAD_MODES:
+        raise NoDerivativeRule(
+            f"srcad differentiates np.pad in modes {LINEAR_PAD_MODES}, "
+            f"not {mode!r}")
+    return mode
+
+
+def unpad(g, like, pad_width, mode="constant"):
+    """Adjoint of np.pad(x, pad_width, mode): every element of `g` added to
+    the element of x it copies (padding constants take nothing)."""
+    target = shape(like)
+    size = int(np.prod(target))
+    index = np.arange(size).reshape(target)
+    if pad_mode(mode) == "constant":
+        source = np.pad(index, pad_width, constant_values=size)
+    else:
+        source = np.pad(index, pad_width, mode=mode)
+    sums = np.bincount(np.ravel(source), weights=np.ravel(g),
+                       minlength=size + 1)
+    return np.reshape(sums[:size], target)
+
+
+def _diagonal_index(length, offset):
+    """Row and column indices of the `offset` diagonal, `length` long."""
+    steps = np.arange(length)
+    return steps + max(-offset, 0), steps + max(offset, 0)
+
+
+def undiag(g, like, k=0):
+    """Adjoint of np.diag(v, k): for a 1-d v, the k-th diagonal of `g`;
+    for a matrix v, `g` placed on its k-th diagonal."""
+    target = shape(like)
+    if len(target) == 1:
+        return np.diagonal(g, k)
+    out = np.zeros(target, dtype=np.result_type(g, float))
+    out[_diagonal_index(np.shape(g)[0], k)] = g
+    return out
+
+
+def undiagonal(g, like, offset=0, axis1=0, axis2=1):
+    """Adjoint of np.diagonal(a, offset, axis1, axis2): `g` placed on the
+    diagonals, zeros elsewhere."""
+    out = np.zeros(shape(like), dtype=np.result_type(g, float))
+    planes = np.moveaxis(out, (axis1, axis2), (-2, -1))  # a view of out
+    rows, cols = _diagonal_index(np.shape(g)[-1], offset)
+    planes[..., rows, cols] = g
+    return out
+
+
+def untake(g, like, indices, axis=None, mode="raise"):
+    """Adjoint of np.take(a, indices, axis, mode): `g` added at the places
+    it was read from."""
+    target = shape(like)
+    flat = axis is None
+    length = int(np.prod(target)) if flat else target[axis]
+    indices = np.asarray(indices)
+    if mode == "wrap":
+        indices = indices % length
+    elif mode == "clip":
+        indices = np.clip(indices, 0, length - 1)
+    out = np.zeros(length if flat else target, dtype=np.result_type(g, float))
+    lead = () if flat else (slice(None),) * (axis % len(target))
+    np.add.at(out, lead + (indices,), g)
+    return np.reshape(out, target)
+
+
+def untake_along_axis(g, like, indices, axis=-1):
+    """Adjoint of np.take_along_axis(a, indices, axis)."""
+    target = shape(like)
+    if axis is None:
+        out = np.zeros(int(np.prod(target)), dtype=np.result_type(g, float))
+        np.add.at(out, indices, g)
+        return np.reshape(out, target)
+    ndim = len(target)
+    axis %= ndim
+    index = [np.arange(n).reshape((-1,) + (1,) * (ndim - 1 - d))
+             for d, n in enumerate(target)]
+    index[axis] = indices
+    out = np.zeros(target, dtype=np.result_type(g, float))
+    np.add.at(out, tuple(index), g)
+    return out
+
+
+# -- conversion ---------------------------------------------------------------
+
+def _differentiable(dtype):
+    return dtype is None or np.issubdtype(dtype, np.inexact)
+
+
+def unarray(g, x, dtype=None):
+    """Adjoint of np.array(x, dtype): `g` in the shape of x, split into a
+    list of one adjoint an item when x is a list or tuple (a nested list's
+    items get arrays); zero when dtype is not a float type, as casting to
+    int has no derivative."""
+    if not _differentiable(dtype):
+        g = np.zeros(np.shape(x))
+    g = np.reshape(g, np.shape(x))
+    return list(g) if isinstance(x, (list, tuple)) else g
+
+
+def cast_tangent(d, dtype=None, ndmin=0):
+    """Tangent of np.array(x, dtype, ndmin=ndmin), `d` the tangent of x."""
+    if not _differentiable(dtype):
+        return np.zeros(np.shape(np.array(d, ndmin=ndmin)))
+    return np.array(d, dtype=dtype, ndmin=ndmin)

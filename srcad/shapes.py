@@ -20,7 +20,9 @@ import numbers
 import gast
 import numpy as np
 
-FULL_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin}
+FULL_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin,
+                   np.prod, np.nansum, np.nanmean, np.var, np.std, np.ptp,
+                   np.average}
 MATH_TABLE = "srcad.rules.math"
 
 

@@ -21,7 +21,26 @@ DOMAINS = {
     "u": (-0.8, 0.8),      # inside (-1, 1)
     "g1": (1.2, 3.0),      # greater than one
     "s": (0.2, 1.5),       # small positive, for powers
+    "lo": (-1.0, -0.1),    # lower bounds, for clip
+    "hi": (0.1, 1.0),      # upper bounds, for clip
 }
+# Domains that plant one special value (at flat index 1) among reals.
+PLANTED = {
+    "z": 0.0,              # a zero, for products
+    "nan": np.nan,         # a missing value, for nansum and nanmean
+}
+
+
+def draw(domain, shape, rng):
+    """Random inputs of `shape` from `domain` (a key of DOMAINS or
+    PLANTED)."""
+    if domain in PLANTED:
+        value = rng.uniform(*DOMAINS["r"], size=shape)
+        if value.size > 1:
+            value.flat[1] = PLANTED[domain]
+        return value
+    return rng.uniform(*DOMAINS[domain], size=shape)
+
 
 SCALAR = [()]
 ELEMENTWISE = [(), (3,), (2, 3)]
@@ -34,14 +53,20 @@ DOTS = [((2, 3), (3, 4)), ((3,), (3, 4)), ((2, 3), (3,)), ((3,), (3,)),
 
 
 class Spec:
+    """`call` may be statements then an expression, split by `;`:
+    `"p, q = np.split(a, 2); p * q"`. `bugs` maps a check ("reverse",
+    "forward", "reverse-unoptimized", "second_order") known to fail to
+    the reason; the sweep expects it to fail until the bug is fixed."""
+
     def __init__(self, fn, call, domains, shapes, second_order=True,
-                 rtol=1e-5):
+                 rtol=1e-5, bugs=None):
         self.fn = fn
         self.call = call
         self.domains = domains.split()
         self.shapes = shapes  # one tuple of argument shapes a case
         self.second_order = second_order
         self.rtol = rtol
+        self.bugs = bugs or {}
 
     @property
     def id(self):
@@ -144,30 +169,217 @@ SPECS = [
     binary(np.copysign, "np.copysign(a, b)", second_order=False),
     binary(np.where, "np.where(a > 0, a, b)", second_order=False),
     unary(np.clip, "np.clip(a, -0.5, 0.7)", second_order=False),
+    unary(np.real, "np.real(a)"),
+    unary(np.conjugate, "np.conj(a)"),
+    unary(np.clip, "np.clip(a, None, 0.5)", second_order=False),
+    unary(np.clip, "np.clip(a, a_min=-0.5, a_max=None)", second_order=False),
+    Spec(np.clip, "np.clip(a, b, c)", "r lo hi",
+         [((), (), ()), ((3,), (3,), (3,)), ((2, 3), (3,), ()),
+          ((2, 3, 2), (3, 1), (2, 1, 1))], second_order=False),
+    Spec(np.clip, "np.clip(a, b, None)", "r lo", [((2, 3), (2, 1))],
+         second_order=False),
     # numpy, reductions
-    unary(np.sum, "np.sum(a)", shapes=[(3,), (2, 3)]),
+    unary(np.sum, "np.sum(a)", shapes=[(), (3,), (2, 3)]),
     unary(np.sum, "np.sum(a, axis=0)", shapes=[(3,), (2, 3)]),
     unary(np.sum, "np.sum(a, axis=-1, keepdims=True)", shapes=[(2, 3)]),
     unary(np.sum, "np.sum(a, axis=(0, 2))", shapes=[(2, 3, 4)]),
-    unary(np.mean, "np.mean(a)", shapes=[(3,), (2, 3)]),
+    unary(np.sum, "np.sum(a, (-1, 0), float, keepdims=True)",
+          shapes=[(2, 3, 2)]),
+    unary(np.sum, "np.sum(a, keepdims=True)", shapes=[(2, 3)]),
+    unary(np.mean, "np.mean(a)", shapes=[(), (3,), (2, 3)]),
     unary(np.mean, "np.mean(a, axis=1)", shapes=[(2, 3)]),
+    unary(np.mean, "np.mean(a, axis=-2)", shapes=[(2, 3, 2)]),
     unary(np.mean, "np.mean(a, axis=(0, 1), keepdims=True)",
           shapes=[(2, 3, 4)]),
-    unary(np.max, "np.max(a)", shapes=[(3,), (2, 3)], second_order=False),
+    unary(np.prod, "np.prod(a)", shapes=[(), (3,), (2, 3)]),
+    unary(np.prod, "np.prod(a, axis=1)", shapes=[(2, 3)]),
+    unary(np.prod, "np.prod(a, axis=(0, -1), keepdims=True)",
+          shapes=[(2, 3, 2)]),
+    # exact where an element is zero; the second derivative divides by it
+    unary(np.prod, "np.prod(a, axis=-1)", "z", shapes=[(4,), (2, 3)],
+          second_order=False),
+    unary(np.nansum, "np.nansum(a)", "nan", shapes=[(), (3,), (2, 3)]),
+    unary(np.nansum, "np.nansum(a, axis=0)", "nan", shapes=[(2, 3)]),
+    unary(np.nansum, "np.nansum(a, axis=(0, -1), keepdims=True)", "nan",
+          shapes=[(2, 3, 2)]),
+    unary(np.nanmean, "np.nanmean(a)", "nan", shapes=[(), (3,), (2, 3)]),
+    unary(np.nanmean, "np.nanmean(a, axis=1)", "nan", shapes=[(2, 3)]),
+    unary(np.nanmean, "np.nanmean(a, axis=(-1, 1), keepdims=True)", "nan",
+          shapes=[(2, 3, 2)]),
+    unary(np.max, "np.max(a)", shapes=[(), (3,), (2, 3)],
+          second_order=False),
     unary(np.max, "np.max(a, axis=0)", shapes=[(2, 3)], second_order=False),
     unary(np.min, "np.min(a, axis=-1, keepdims=True)", shapes=[(2, 3)],
+          second_order=False),
+    unary(np.min, "np.min(a, axis=(-1, 0))", shapes=[(2, 3, 2)],
           second_order=False),
     unary(np.amax, "np.amax(a, axis=(0, 1))", shapes=[(2, 3, 2)],
           second_order=False),
     unary(np.amin, "np.amin(a)", shapes=[(4,)], second_order=False),
+    unary(np.ptp, "np.ptp(a)", shapes=[(3,), (2, 3)], second_order=False),
+    unary(np.ptp, "np.ptp(a, axis=1, keepdims=True)", shapes=[(2, 3)],
+          second_order=False),
+    unary(np.ptp, "np.ptp(a, axis=(0, -1))", shapes=[(2, 3, 2)],
+          second_order=False),
+    unary(np.var, "np.var(a)", shapes=[(3,), (2, 3)]),
+    unary(np.var, "np.var(a, axis=0)", shapes=[(2, 3)]),
+    unary(np.var, "np.var(a, ddof=1)", shapes=[(4,)]),
+    unary(np.var, "np.var(a, axis=(0, -1), ddof=1, keepdims=True)",
+          shapes=[(2, 3, 2)]),
+    unary(np.std, "np.std(a)", shapes=[(3,), (2, 3)]),
+    unary(np.std, "np.std(a, axis=-1, keepdims=True)", shapes=[(2, 3)]),
+    unary(np.std, "np.std(a, ddof=1)", shapes=[(4,)]),
+    unary(np.std, "np.std(a, axis=(0, 2), ddof=1)", shapes=[(2, 3, 2)]),
+    unary(np.average, "np.average(a)", shapes=[(), (3,), (2, 3)]),
+    unary(np.average, "np.average(a, axis=-1, keepdims=True)",
+          shapes=[(2, 3)]),
+    Spec(np.average, "np.average(a, weights=b)", "r p",
+         [((3,), (3,)), ((2, 3), (2, 3))]),
+    Spec(np.average, "np.average(a, axis=1, weights=b)", "r p",
+         [((2, 3), (3,)), ((2, 3, 2), (3,)), ((2, 3), (2, 3))]),
+    Spec(np.average, "np.average(a, -1, b)", "r p", [((2, 3), (3,))]),
+    Spec(np.average, "np.average(a, (0, 2), b, keepdims=True)", "r p",
+         [((2, 3, 2), (2, 3, 2))]),
+    # numpy, cumulative
+    unary(np.cumsum, "np.cumsum(a)", shapes=[(), (3,), (2, 3)]),
+    unary(np.cumsum, "np.cumsum(a, axis=0)", shapes=[(2, 3)]),
+    unary(np.cumsum, "np.cumsum(a, axis=-2)", shapes=[(2, 3, 2)]),
+    unary(np.cumprod, "np.cumprod(a)", shapes=[(), (3,), (2, 3)]),
+    unary(np.cumprod, "np.cumprod(a, axis=1)", shapes=[(2, 3)]),
+    unary(np.cumprod, "np.cumprod(a, axis=-2)", shapes=[(2, 3, 2)]),
+    unary(np.diff, "np.diff(a)", shapes=[(3,), (2, 3)]),
+    unary(np.diff, "np.diff(a, n=2, axis=0)", shapes=[(4, 3)]),
+    unary(np.diff, "np.diff(a, 2, -2)", shapes=[(2, 4, 2)]),
+    unary(np.diff, "np.diff(a, n=0)", shapes=[(3,)]),
     # numpy, linear algebra
     Spec(np.dot, "np.dot(a, b)", "r r", DOTS),
     Spec(np.matmul, "np.matmul(a, b)", "r r", MATRICES),
     # numpy, shape
-    unary(np.transpose, "np.transpose(a)", shapes=[(3,), (2, 3)]),
+    unary(np.transpose, "np.transpose(a)", shapes=[(), (3,), (2, 3)]),
     unary(np.transpose, "np.transpose(a, (1, 2, 0))", shapes=[(2, 3, 4)]),
+    unary(np.transpose, "np.transpose(a, axes=(-1, 0, -2))",
+          shapes=[(2, 3, 4)]),
     unary(np.reshape, "np.reshape(a, (3, 2))", shapes=[(2, 3), (6,)]),
-    unary(np.reshape, "np.reshape(a, -1)", shapes=[(2, 3)]),
+    unary(np.reshape, "np.reshape(a, -1)", shapes=[(), (2, 3)]),
+    unary(np.reshape, "np.reshape(a, (1, 3, 1, 2))", shapes=[(3, 2)]),
+    unary(np.reshape, "np.reshape(a, (2, -1), order='F')",
+          shapes=[(3, 2), (3, 2, 2)]),
+    unary(np.ravel, "np.ravel(a)", shapes=[(), (3,), (2, 3, 2)]),
+    unary(np.ravel, "np.ravel(a, order='F')", shapes=[(2, 3)]),
+    unary(np.swapaxes, "np.swapaxes(a, 0, -1)", shapes=[(2, 3), (2, 3, 4)]),
+    unary(np.moveaxis, "np.moveaxis(a, 0, -1)", shapes=[(2, 3, 4)]),
+    unary(np.moveaxis, "np.moveaxis(a, (0, 1), (-1, 0))",
+          shapes=[(2, 3, 4)]),
+    unary(np.expand_dims, "np.expand_dims(a, 0)", shapes=[(), (3,)]),
+    unary(np.expand_dims, "np.expand_dims(a, (0, -1))", shapes=[(2, 3)]),
+    unary(np.squeeze, "np.squeeze(a)", shapes=[(1, 3, 1), (1, 1)]),
+    unary(np.squeeze, "np.squeeze(a, axis=-1)", shapes=[(2, 1)]),
+    unary(np.squeeze, "np.squeeze(a, axis=(0, 2))", shapes=[(1, 3, 1)]),
+    unary(np.broadcast_to, "np.broadcast_to(a, (2, 3))",
+          shapes=[(), (3,), (2, 1)]),
+    unary(np.broadcast_to, "np.broadcast_to(a, (2, 3, 2))",
+          shapes=[(3, 1)]),
+    unary(np.atleast_1d, "np.atleast_1d(a)", shapes=[(), (3,)]),
+    unary(np.atleast_2d, "np.atleast_2d(a)", shapes=[(), (3,), (2, 3)]),
+    unary(np.atleast_3d, "np.atleast_3d(a)", shapes=[(), (3,), (2, 3)]),
+    unary(np.flip, "np.flip(a)", shapes=[(3,), (2, 3)]),
+    unary(np.flip, "np.flip(a, axis=-1)", shapes=[(2, 3, 2)]),
+    unary(np.flip, "np.flip(a, (0, 2))", shapes=[(2, 3, 2)]),
+    unary(np.fliplr, "np.fliplr(a)", shapes=[(2, 3), (2, 3, 2)]),
+    unary(np.flipud, "np.flipud(a)", shapes=[(3,), (2, 3)]),
+    unary(np.roll, "np.roll(a, 1)", shapes=[(3,), (2, 3)]),
+    unary(np.roll, "np.roll(a, -2, axis=1)", shapes=[(2, 3)]),
+    unary(np.roll, "np.roll(a, (1, 2), axis=(0, -1))", shapes=[(2, 3, 2)]),
+    unary(np.tile, "np.tile(a, 2)", shapes=[(), (3,), (2, 3)]),
+    unary(np.tile, "np.tile(a, (2, 1, 2))", shapes=[(3,), (2, 3)]),
+    unary(np.tile, "np.tile(a, (2, 2))", shapes=[(2, 1, 3)]),
+    unary(np.repeat, "np.repeat(a, 2)", shapes=[(), (3,), (2, 3)]),
+    unary(np.repeat, "np.repeat(a, 2, axis=1)", shapes=[(2, 3)]),
+    unary(np.repeat, "np.repeat(a, [1, 0, 2], axis=-2)", shapes=[(2, 3, 2)]),
+    unary(np.pad, "np.pad(a, 1)", shapes=[(3,), (2, 3)]),
+    unary(np.pad, "np.pad(a, ((1, 0), (0, 2)))", shapes=[(2, 3)]),
+    unary(np.pad, "np.pad(a, ((0, 1), (1, 1), (2, 0)))", shapes=[(2, 3, 2)]),
+    unary(np.pad, "np.pad(a, 1, constant_values=2.0)", shapes=[(3,)]),
+    unary(np.pad, "np.pad(a, 2, mode='reflect')", shapes=[(3,), (3, 4)]),
+    unary(np.pad, "np.pad(a, (1, 2), mode='edge')", shapes=[(3,), (2, 3)]),
+    unary(np.pad, "np.pad(a, 1, 'wrap')", shapes=[(2, 3)]),
+    unary(np.pad, "np.pad(a, (2, 1), mode='symmetric')", shapes=[(2, 3)]),
+    unary(np.diag, "np.diag(a)", shapes=[(3,), (2, 3), (3, 3)]),
+    unary(np.diag, "np.diag(a, 1)", shapes=[(3,), (3, 4)]),
+    unary(np.diag, "np.diag(a, k=-1)", shapes=[(3,), (4, 3)]),
+    unary(np.diagonal, "np.diagonal(a)", shapes=[(3, 3), (2, 3)]),
+    unary(np.diagonal, "np.diagonal(a, 1)", shapes=[(3, 4)]),
+    unary(np.diagonal, "np.diagonal(a, -1, 0, 2)", shapes=[(3, 2, 4)]),
+    unary(np.diagonal, "np.diagonal(a, axis1=-1, axis2=0)",
+          shapes=[(3, 2, 3)]),
+    unary(np.tril, "np.tril(a)", shapes=[(3,), (3, 3), (2, 3, 4)]),
+    unary(np.tril, "np.tril(a, -1)", shapes=[(3, 4)]),
+    unary(np.triu, "np.triu(a, 1)", shapes=[(3, 4)]),
+    unary(np.triu, "np.triu(a, k=-1)", shapes=[(3,), (2, 3, 3)]),
+    # numpy, lists of arrays in or out
+    Spec(np.concatenate, "np.concatenate([a, b])", "r r",
+         [((3,), (2,)), ((2, 3), (1, 3))]),
+    Spec(np.concatenate, "np.concatenate((a, b), axis=-1)", "r r",
+         [((2, 3), (2, 1)), ((2, 1, 2), (2, 1, 3))]),
+    Spec(np.concatenate, "np.concatenate([a, b, a], axis=None)", "r r",
+         [((2, 3), (4,))]),
+    Spec(np.concatenate, "np.concatenate([a, np.ones(2), b])", "r r",
+         [((3,), (1,))]),
+    Spec(np.stack, "np.stack([a, b])", "r r",
+         [((), ()), ((3,), (3,)), ((2, 3), (2, 3))]),
+    Spec(np.stack, "np.stack((a, b), axis=-1)", "r r", [((2, 3), (2, 3))]),
+    Spec(np.stack, "np.stack([a, b, a], 1)", "r r", [((2, 3), (2, 3))]),
+    Spec(np.hstack, "np.hstack([a, b])", "r r",
+         [((), ()), ((3,), (2,)), ((2, 3), (2, 1)), ((2, 3, 2), (2, 1, 2))]),
+    Spec(np.vstack, "np.vstack([a, b])", "r r",
+         [((), ()), ((3,), (3,)), ((2, 3), (3,)), ((2, 3, 2), (1, 3, 2))]),
+    unary(np.split, "np.split(a, 3)[1]", shapes=[(3,), (6, 2)]),
+    unary(np.split, "np.split(a, [1, 3], axis=1)[2]", shapes=[(2, 4)]),
+    unary(np.split, "p, q = np.split(a, 2, axis=-1); p * q",
+          shapes=[(2, 4), (2, 3, 2)]),
+    unary(np.split, "p, q, r = np.split(a, [1, 2]); p + 2 * r",
+          shapes=[(4,)]),
+    unary(np.array_split, "np.array_split(a, 2)[0]", shapes=[(5,)]),
+    unary(np.array_split,
+          "p, q = np.array_split(a, 2, axis=1); np.sum(p) * q",
+          shapes=[(2, 5)]),
+    unary(np.array, "np.array(a)", shapes=[(), (3,), (2, 3)]),
+    unary(np.array, "np.array(a, dtype=float, ndmin=2)", shapes=[(), (3,)]),
+    unary(np.array, "np.array(a, dtype=int) * a", shapes=[(3,)]),
+    Spec(np.array, "np.array([a, b])", "r r",
+         [((), ()), ((3,), (3,)), ((2, 3), (2, 3))]),
+    Spec(np.array, "np.array([[a, b], [b, 1.0]])", "r r", [((), ())]),
+    Spec(np.array, "np.array([[a, b], [b, a]])", "r r", [((2,), (2,))]),
+    unary(np.asarray, "np.asarray(a)", shapes=[(), (3,), (2, 3)]),
+    unary(np.asarray, "np.asarray(a, dtype=int) + a", shapes=[(3,)]),
+    Spec(np.asarray, "np.asarray((a, b, a))", "r r", [((), ()), ((3,), (3,))]),
+    unary(np.asanyarray, "np.asanyarray(a)", shapes=[(), (2, 3)]),
+    unary(np.ascontiguousarray, "np.ascontiguousarray(a)",
+          shapes=[(), (2, 3)]),
+    unary(np.copy, "np.copy(a)"),
+    # numpy, indexing
+    unary(np.take, "np.take(a, 1)", shapes=[(3,), (2, 3)]),
+    unary(np.take, "np.take(a, [0, 2, 2])", shapes=[(3,), (2, 3)]),
+    unary(np.take, "np.take(a, [[0, 1], [2, 2]], axis=1)", shapes=[(2, 3)]),
+    unary(np.take, "np.take(a, [1, 0, 1], axis=-2)", shapes=[(2, 3, 2)]),
+    unary(np.take, "np.take(a, [-1, 3], axis=-1, mode='wrap')",
+          shapes=[(2, 3)]),
+    unary(np.take, "np.take(a, [0, 5, -1], mode='clip')", shapes=[(3,)]),
+    unary(np.take_along_axis,
+          "np.take_along_axis(a, np.array([2, 0, 0]), 0)", shapes=[(3,)]),
+    unary(np.take_along_axis,
+          "np.take_along_axis(a, np.array([[0, 2], [1, 1]]), axis=1)",
+          shapes=[(2, 3)]),
+    unary(np.take_along_axis,
+          "np.take_along_axis(a, np.array([5, 0, 3, 5]), None)",
+          shapes=[(2, 3)]),
+    unary(np.take_along_axis,
+          "np.take_along_axis(a, np.array([[[1], [0], [1]]]), axis=-1)",
+          shapes=[(2, 3, 2)]),
+    unary(np.sort, "np.sort(a)", shapes=[(3,), (2, 3)]),
+    unary(np.sort, "np.sort(a, axis=0)", shapes=[(2, 3)]),
+    unary(np.sort, "np.sort(a, axis=None)", shapes=[(2, 3)]),
+    unary(np.sort, "np.sort(a, axis=-2, kind='stable')", shapes=[(2, 3, 2)]),
     # builtins
     unary(builtins.abs, "abs(a)", second_order=False),
     unary(builtins.float, "float(a)", shapes=SCALAR),
@@ -191,8 +403,47 @@ SPECS = [
          [((4,), (3,))]),
     Spec(ad.reshape_like, "ad.reshape_like(a, b)", "r r", [((6,), (2, 3))]),
     Spec(ad.add, "ad.add(a, b)", "r r", [((3,), (3,))]),
+    unary(ad.own, "ad.own(a)", shapes=[(3,)]),
+    unary(ad.copy, "ad.copy(a)", shapes=[(), (3,)]),
+    # srcad's NumPy helpers
+    unary(ad.prod_others, "ad.prod_others(a)", shapes=[(), (3,), (2, 3)]),
+    unary(ad.prod_others, "ad.prod_others(a, (0, -1))", shapes=[(2, 3, 2)]),
+    unary(ad.uncumsum, "ad.uncumsum(a, np.ones((2, 3)))", shapes=[(6,)]),
+    unary(ad.uncumsum, "ad.uncumsum(a, a, -1)", shapes=[(2, 3)]),
+    unary(ad.undiff, "ad.undiff(a, 2, 0)", shapes=[(2, 3)]),
+    Spec(ad.broadcast_weights, "ad.broadcast_weights(a, b, 1)", "r r",
+         [((3,), (2, 3, 2)), ((2, 3), (2, 3))]),
+    Spec(ad.unbroadcast_weights,
+         "ad.unbroadcast_weights(a, np.ones(b.shape), 1)", "r r",
+         [((2, 3, 2), (3,)), ((2, 3), (2, 3))]),
+    unary(ad.untranspose, "ad.untranspose(a, (2, -3, 1))",
+          shapes=[(2, 3, 4)]),
+    unary(ad.unstack, "ad.unstack(a, -1)[1]", shapes=[(3, 2), (2, 2, 3)]),
+    unary(ad.unconcatenate,
+          "ad.unconcatenate(a, [np.ones(2), np.ones(3)], 0)[1]",
+          shapes=[(5,)]),
+    unary(ad.unhstack, "ad.unhstack(a, [np.ones(2), 1.0])[0]",
+          shapes=[(3,)]),
+    unary(ad.unvstack, "ad.unvstack(a, [np.ones(3), np.ones((2, 3))])[1]",
+          shapes=[(3, 3)]),
+    unary(ad.untile, "ad.untile(a, np.ones(3), (2, 2))", shapes=[(2, 6)]),
+    unary(ad.unrepeat, "ad.unrepeat(a, np.ones((2, 2)), [2, 1], 0)",
+          shapes=[(3, 2)]),
+    unary(ad.unpad, "ad.unpad(a, np.ones(3), 1, 'reflect')", shapes=[(5,)]),
+    unary(ad.undiag, "ad.undiag(a, np.ones((3, 4)), 1)", shapes=[(3,)]),
+    unary(ad.undiagonal, "ad.undiagonal(a, np.ones((2, 3, 3)), 0, 1, 2)",
+          shapes=[(2, 3)]),
+    unary(ad.untake, "ad.untake(a, np.ones((2, 3)), [2, 2], 1)",
+          shapes=[(2, 2)]),
+    unary(ad.untake_along_axis,
+          "ad.untake_along_axis(a, np.ones(3), np.array([1, 1]), 0)",
+          shapes=[(2,)]),
+    Spec(ad.unarray, "ad.unarray(a, [b, b])[1]", "r r", [((2, 3), (3,))]),
+    unary(ad.unarray, "ad.unarray(a, np.ones(3), int)", shapes=[(3,)]),
+    unary(ad.cast_tangent, "ad.cast_tangent(a, None, 2)", shapes=[(3,)]),
 ]
 
+from specs_core import SPECS as CORE  # noqa: E402
 from specs_linalg import SPECS as LINALG  # noqa: E402
 
-SPECS += LINALG
+SPECS += CORE + LINALG

@@ -24,3 +24,9 @@ SPECS = [
     Spec(ad.cast_like, "ad.cast_like(a, b)", "r r", [((3,), (3,))]),
 ]
 SPECS.append(unary(ad.log_positive, "ad.log_positive(a)", "p"))
+SPECS += [
+    unary(ad.as_list, "np.array(ad.as_list(a))", shapes=[(3,)]),
+    unary(ad.total, "ad.total(a)", shapes=[(3,), (2, 3)]),
+    Spec(ad.through_cast, "ad.through_cast(a, b, float)", "r r",
+         [((3,), (3,))]),
+]

@@ -12,7 +12,7 @@ import pytest
 import srcad
 from srcad import rules, runtime
 from fdcheck import numeric_jacobian
-from specs import DOMAINS, SPECS
+from specs import SPECS, draw
 
 NAMESPACE = {"np": np, "math": math, "ad": runtime}
 
@@ -23,8 +23,10 @@ def _module():
              "from srcad import runtime as ad", ""]
     for i, spec in enumerate(SPECS):
         params = ", ".join("abc"[:len(spec.domains)])
+        *statements, result = _parts(spec.call)
         lines.append(f"def f{i}({params}, w):")
-        lines.append(f"    return np.sum(({spec.call}) * w)")
+        lines.extend(f"    {s}" for s in statements)
+        lines.append(f"    return np.sum(({result}) * w)")
         lines.append("")
     folder = Path(tempfile.mkdtemp(prefix="srcad_specs_"))
     (folder / "spec_functions.py").write_text("\n".join(lines))
@@ -32,20 +34,50 @@ def _module():
     return importlib.import_module("spec_functions")
 
 
+def _parts(call):
+    """A spec call `"p, q = np.split(a, 2); p * q"`: its statements, then
+    the expression whose value is tested."""
+    return [part.strip() for part in call.split(";")]
+
+
+def _evaluate(call, names):
+    *statements, result = _parts(call)
+    names = dict(names)
+    for statement in statements:
+        exec(statement, dict(NAMESPACE), names)
+    return eval(result, dict(NAMESPACE), names)
+
+
 FUNCTIONS = _module()
-CASES = [pytest.param(i, shapes, id=f"{spec.call}-{shapes}")
-         for i, spec in enumerate(SPECS) for shapes in spec.shapes]
+# "unoptimized" runs the naive generated code, with the shape stand-ins
+# and zero adjoints the optimizer would otherwise remove.
+MODES = ("reverse", "forward", "reverse-unoptimized")
+
+
+def _cases(checks):
+    """One pytest case a spec, shape set and check; a check a spec lists in
+    `bugs` is expected to fail (strictly, so a fix is noticed)."""
+    cases = []
+    for i, spec in enumerate(SPECS):
+        for shapes in spec.shapes:
+            for check in checks:
+                bug = spec.bugs.get(check)
+                marks = [pytest.mark.xfail(reason=bug, strict=True)] \
+                    if bug else []
+                label = f"{spec.call}-{shapes}" + \
+                    (f"-{check}" if len(checks) > 1 else "")
+                cases.append(pytest.param(i, shapes, check, id=label,
+                                          marks=marks))
+    return cases
 
 
 def _inputs(spec, shapes, seed):
     rng = np.random.default_rng(seed)
     args = []
     for domain, shape in zip(spec.domains, shapes):
-        low, high = DOMAINS[domain]
-        value = rng.uniform(low, high, size=shape)
+        value = draw(domain, shape, rng)
         args.append(float(value) if shape == () else value)
-    names = dict(zip("abc", args))
-    out = eval(spec.call, dict(NAMESPACE), names)
+    out = _evaluate(spec.call, zip("abc", args))
     weight = rng.uniform(0.5, 1.5, size=np.shape(out))
     args.append(float(weight) if np.shape(out) == () else weight)
     return args
@@ -57,13 +89,13 @@ def _close(actual, expected, rtol):
                                rtol=rtol, atol=1e-6)
 
 
-@pytest.mark.parametrize("mode", ["reverse", "forward"])
-@pytest.mark.parametrize("index, shapes", CASES)
+@pytest.mark.parametrize("index, shapes, mode", _cases(MODES))
 def test_first_order(index, shapes, mode):
     spec, f = SPECS[index], getattr(FUNCTIONS, f"f{index}")
     args = _inputs(spec, shapes, index)
     wrt = tuple(range(len(spec.domains)))
-    grads = srcad.grad(f, wrt=wrt, mode=mode)(*args)
+    grads = srcad.grad(f, wrt=wrt, mode=mode.split("-")[0],
+                       optimize=not mode.endswith("unoptimized"))(*args)
     for k in wrt:
         expected = numeric_jacobian(f, args, k)
         assert np.shape(grads[k]) == np.shape(args[k])
@@ -71,8 +103,8 @@ def test_first_order(index, shapes, mode):
         _close(grads[k], expected, spec.rtol)
 
 
-@pytest.mark.parametrize("index, shapes", CASES)
-def test_second_order(index, shapes):
+@pytest.mark.parametrize("index, shapes, check", _cases(["second_order"]))
+def test_second_order(index, shapes, check):
     spec, f = SPECS[index], getattr(FUNCTIONS, f"f{index}")
     if not spec.second_order:
         pytest.skip("not twice differentiable")

@@ -1,15 +1,17 @@
 """Derivative rules for Python builtins."""
 import builtins
 
-from .registry import elementwise, linear, nondiff
+from .registry import define, elementwise, linear, nondiff, returns_sequence
 
 T = __name__
 
 elementwise(builtins.abs, "abs(x)", T, x="g * np.sign(x)")
 elementwise(builtins.float, "float(x)", T, x="g")
-linear(builtins.list, "list(a)", T, a="list(g)")
-linear(builtins.sum, "sum(a, start=0)", T, a="ad.spread_over(g, a)",
-       start="ad.unbroadcast(g, start)")
+linear(builtins.list, "list(a)", T, a="ad.as_list(g)")
+define(builtins.sum, "sum(a, start=0)", owner=T,
+       reverse={"a": "ad.spread_over(g, a)",
+                "start": "ad.unbroadcast(g, start)"},
+       forward={"a": "ad.total(da)", "start": "dstart"})
 elementwise(builtins.max, "max(a, b)", T,
             a="g * ((a > b) + 0.5 * (a == b))",
             b="g * ((b > a) + 0.5 * (a == b))")
@@ -22,3 +24,5 @@ for fn in (builtins.len, builtins.range, builtins.int, builtins.bool,
            builtins.type, builtins.str, builtins.repr, builtins.reversed,
            builtins.slice, builtins.zip, builtins.enumerate):
     nondiff(fn, owner=T)
+
+returns_sequence(builtins.list)

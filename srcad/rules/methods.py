@@ -2,13 +2,17 @@
 meaning: the normalizer turns `x.flatten()` into `ad.flatten(x)`, a runtime
 function that calls the method."""
 from .. import runtime as ad
-from .registry import linear
+from .registry import define, linear, returns_sequence
 
 T = __name__
 
 linear(ad.flatten, "flatten(a, order='C')", T,
        a="np.reshape(g, np.shape(a), order=order)")
-linear(ad.astype, "astype(a, dtype)", T, a="ad.cast_like(g, a)")
+define(ad.astype, "astype(a, dtype)", owner=T,
+       reverse={"a": "ad.through_cast(g, a, dtype)"},
+       forward={"a": "ad.through_cast(da, y, dtype)"})
 linear(ad.item, "item(a)", T, a="np.reshape(g, np.shape(a))")
 linear(ad.tolist, "tolist(a)", T,
        a="np.reshape(np.asarray(g, dtype=np.float64), np.shape(a))")
+
+returns_sequence(ad.tolist, ad.as_list)

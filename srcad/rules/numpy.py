@@ -5,11 +5,13 @@ undoes broadcasting, so no rule here sums over broadcast axes by hand.
 """
 import numpy as np
 
-from .registry import define, elementwise, linear, nondiff
+from .. import runtime as ad
+from .registry import (define, elementwise, linear, nondiff,
+                       returns_sequence)
 
 T = __name__
 
-# -- elementwise, one argument ----------------------------------------------
+# -- elementwise, one argument ------------------------------------------------
 elementwise(np.exp, "exp(x)", T, x="g * y")
 elementwise(np.exp2, "exp2(x)", T, x="g * y * np.log(2)")
 elementwise(np.expm1, "expm1(x)", T, x="g * (y + 1)")
@@ -73,35 +75,198 @@ elementwise(np.copysign, "copysign(a, b)", T,
             a="g * np.sign(a) * np.sign(y)")
 elementwise(np.where, "where(condition, a, b)", T,
             a="np.where(condition, g, 0.0)", b="np.where(condition, 0.0, g)")
-elementwise(np.clip, "clip(a, a_min, a_max)", T,
-            a="g * ((a >= a_min) & (a <= a_max))")
+elementwise(np.clip, "clip(a, a_min=None, a_max=None)", T,
+            a="g * (np.clip(a, a_min, a_max) == a)",
+            a_min="g * (a < a_min)", a_max="g * (a > a_max)")
 
-# -- reductions ----------------------------------------------------------------
-linear(np.sum, "sum(a, axis=None, keepdims=False)", T, shape_only="a",
-       a="ad.unreduce(g, a, axis, keepdims)")
-linear(np.mean, "mean(a, axis=None, keepdims=False)", T, shape_only="a",
+# -- identities for real input ------------------------------------------------
+elementwise(np.real, "real(val)", T, val="g")
+elementwise(np.conjugate, "conjugate(x)", T, x="g")
+elementwise(np.copy, "copy(a)", T, a="g")
+
+# -- reductions ---------------------------------------------------------------
+# Options are NumPy's, in NumPy's order; `out=` and `where=` are refused.
+REDUCE = "(a, axis=None, dtype=None, keepdims=False)"
+SPREAD = "ad.unreduce(g, a, axis, keepdims)"  # g back over the reduced axes
+linear(np.sum, "sum" + REDUCE, T, shape_only=("a",), a=SPREAD)
+linear(np.mean, "mean" + REDUCE, T, shape_only=("a",),
        a="ad.unreduce(g / ad.reduced_size(a, axis), a, axis, keepdims)")
+define(np.prod, "prod" + REDUCE, owner=T,
+       reverse={"a": SPREAD + " * ad.prod_others(a, axis)"},
+       forward={"a": "np.sum(da * ad.prod_others(a, axis), axis=axis,"
+                     " keepdims=keepdims)"})
+
+PRESENT = "~np.isnan(a)"  # the values nansum and nanmean read
+COUNT = f"np.sum({PRESENT}, axis=axis, keepdims=keepdims)"
+define(np.nansum, "nansum" + REDUCE, owner=T,
+       reverse={"a": f"{SPREAD} * {PRESENT}"},
+       forward={"a": f"np.sum(da * {PRESENT}, axis=axis, keepdims=keepdims)"})
+define(np.nanmean, "nanmean" + REDUCE, owner=T,
+       reverse={"a": f"ad.unreduce(g / {COUNT}, a, axis, keepdims)"
+                     f" * {PRESENT}"},
+       forward={"a": f"np.sum(da * {PRESENT}, axis=axis, keepdims=keepdims)"
+                     f" / {COUNT}"})
 
 for fn in (np.max, np.min, np.amax, np.amin):
     define(fn, fn.__name__ + "(a, axis=None, keepdims=False)", owner=T,
-           reverse={"a": "ad.unreduce(g, a, axis, keepdims)"
-                         " * ad.extreme_mask(a, y, axis, keepdims)"},
+           reverse={"a": SPREAD + " * ad.extreme_mask(a, y, axis, keepdims)"},
            forward={"a": "np.sum(da * ad.extreme_mask(a, y, axis, keepdims),"
                          " axis=axis, keepdims=keepdims)"})
+define(np.ptp, "ptp(a, axis=None, keepdims=False)", owner=T,
+       reverse={"a": SPREAD + " * ad.range_mask(a, axis)"},
+       forward={"a": "np.sum(da * ad.range_mask(a, axis), axis=axis,"
+                     " keepdims=keepdims)"})
 
-# -- linear algebra -------------------------------------------------------------
+MOMENTS = "(a, axis=None, dtype=None, ddof=0, keepdims=False)"
+CENTRED = "(a - np.mean(a, axis=axis, keepdims=True))"
+DOF = "(ad.reduced_size(a, axis) - ddof)"
+define(np.var, "var" + MOMENTS, owner=T,
+       reverse={"a": f"ad.unreduce(2 * g / {DOF}, a, axis, keepdims)"
+                     f" * {CENTRED}"},
+       forward={"a": f"2 * np.sum(da * {CENTRED}, axis=axis,"
+                     f" keepdims=keepdims) / {DOF}"})
+define(np.std, "std" + MOMENTS, owner=T,
+       reverse={"a": f"ad.unreduce(g / ({DOF} * y), a, axis, keepdims)"
+                     f" * {CENTRED}"},
+       forward={"a": f"np.sum(da * {CENTRED}, axis=axis, keepdims=keepdims)"
+                     f" / ({DOF} * y)"})
+
+WEIGHTS = "ad.broadcast_weights(weights, a, axis)"  # in the shape of a
+TOTAL = f"np.sum({WEIGHTS}, axis=axis, keepdims=keepdims)"
+SPREAD_MEAN = f"ad.unreduce(g / {TOTAL}, a, axis, keepdims)"
+DEVIATION = "(a - ad.unreduce(y, a, axis, keepdims))"
+define(np.average, "average(a, axis=None, weights=None, keepdims=False)",
+       owner=T,
+       reverse={"a": f"{SPREAD_MEAN} * {WEIGHTS}",
+                "weights": f"ad.unbroadcast_weights({SPREAD_MEAN}"
+                           f" * {DEVIATION}, weights, axis)"},
+       forward={"a": f"np.sum(da * {WEIGHTS}, axis=axis, keepdims=keepdims)"
+                     f" / {TOTAL}",
+                "weights": "np.sum(ad.broadcast_weights(dweights, a, axis)"
+                           f" * {DEVIATION}, axis=axis, keepdims=keepdims)"
+                           f" / {TOTAL}"})
+
+# -- cumulative ---------------------------------------------------------------
+linear(np.cumsum, "cumsum(a, axis=None, dtype=None)", T, shape_only=("a",),
+       a="ad.uncumsum(g, a, axis)")
+define(np.cumprod, "cumprod(a, axis=None, dtype=None)", owner=T,
+       reverse={"a": "ad.uncumsum(g * y, a, axis) / a"},
+       forward={"a": "y * np.cumsum(da / a, axis=axis)"})
+linear(np.diff, "diff(a, n=1, axis=-1)", T, a="ad.undiff(g, n, axis)")
+
+# -- shape --------------------------------------------------------------------
+BACK = "ad.reshape_like(g, a)"  # g in the shape of a
+linear(np.reshape, "reshape(a, shape, order='C')", T, shape_only=("a",),
+       a="np.reshape(g, ad.shape(a), order=order)")
+linear(np.ravel, "ravel(a, order='C')", T, shape_only=("a",),
+       a="np.reshape(g, ad.shape(a), order=order)")
+linear(np.squeeze, "squeeze(a, axis=None)", T, shape_only=("a",), a=BACK)
+linear(np.expand_dims, "expand_dims(a, axis)", T, shape_only=("a",), a=BACK)
+linear(np.atleast_1d, "atleast_1d(a)", T, shape_only=("a",), a=BACK)
+linear(np.atleast_2d, "atleast_2d(a)", T, shape_only=("a",), a=BACK)
+linear(np.atleast_3d, "atleast_3d(a)", T, shape_only=("a",), a=BACK)
+linear(np.transpose, "transpose(a, axes=None)", T,
+       a="ad.untranspose(g, axes)")
+linear(np.swapaxes, "swapaxes(a, axis1, axis2)", T,
+       a="np.swapaxes(g, axis1, axis2)")
+linear(np.moveaxis, "moveaxis(a, source, destination)", T,
+       a="np.moveaxis(g, destination, source)")
+linear(np.broadcast_to, "broadcast_to(array, shape)", T,
+       shape_only=("array",), array="ad.unbroadcast(g, array)")
+linear(np.flip, "flip(m, axis=None)", T, m="np.flip(g, axis)")
+linear(np.fliplr, "fliplr(m)", T, m="np.fliplr(g)")
+linear(np.flipud, "flipud(m)", T, m="np.flipud(g)")
+linear(np.roll, "roll(a, shift, axis=None)", T,
+       a="np.roll(g, np.negative(shift), axis)")
+linear(np.tile, "tile(A, reps)", T, shape_only=("A",),
+       A="ad.untile(g, A, reps)")
+linear(np.repeat, "repeat(a, repeats, axis=None)", T, shape_only=("a",),
+       a="ad.unrepeat(g, a, repeats, axis)")
+define(np.pad, "pad(array, pad_width, mode='constant', constant_values=0)",
+       owner=T, reverse={"array": "ad.unpad(g, array, pad_width, mode)"},
+       forward={"array": "np.pad(darray, pad_width, mode=ad.pad_mode(mode))"})
+linear(np.diag, "diag(v, k=0)", T, shape_only=("v",), v="ad.undiag(g, v, k)")
+linear(np.diagonal, "diagonal(a, offset=0, axis1=0, axis2=1)", T,
+       shape_only=("a",), a="ad.undiagonal(g, a, offset, axis1, axis2)")
+linear(np.tril, "tril(m, k=0)", T, shape_only=("m",),
+       m="ad.unbroadcast(np.tril(g, k), m)")
+linear(np.triu, "triu(m, k=0)", T, shape_only=("m",),
+       m="ad.unbroadcast(np.triu(g, k), m)")
+
+# -- lists of arrays in or out (adjoints of lists are indexed by position) ----
+linear(np.concatenate, "concatenate(arrays, axis=0)", T,
+       arrays="ad.unconcatenate(g, arrays, axis)")
+linear(np.stack, "stack(arrays, axis=0)", T, arrays="ad.unstack(g, axis)")
+linear(np.hstack, "hstack(tup)", T, tup="ad.unhstack(g, tup)")
+linear(np.vstack, "vstack(tup)", T, tup="ad.unvstack(g, tup)")
+linear(np.split, "split(ary, indices_or_sections, axis=0)", T,
+       ary="np.concatenate(g, axis)")
+linear(np.array_split, "array_split(ary, indices_or_sections, axis=0)", T,
+       ary="np.concatenate(g, axis)")
+define(np.array, "array(object, dtype=None, copy=True, ndmin=0)", owner=T,
+       reverse={"object": "ad.unarray(g, object, dtype)"},
+       forward={"object": "ad.cast_tangent(dobject, dtype, ndmin)"})
+for fn in (np.asarray, np.asanyarray, np.ascontiguousarray):
+    define(fn, fn.__name__ + "(a, dtype=None)", owner=T,
+           reverse={"a": "ad.unarray(g, a, dtype)"},
+           forward={"a": "ad.cast_tangent(da, dtype)"})
+
+# -- indexing -----------------------------------------------------------------
+linear(np.take, "take(a, indices, axis=None, mode='raise')", T,
+       shape_only=("a",), a="ad.untake(g, a, indices, axis, mode)")
+linear(np.take_along_axis, "take_along_axis(arr, indices, axis=-1)", T,
+       shape_only=("arr",), arr="ad.untake_along_axis(g, arr, indices, axis)")
+ORDER = "np.argsort(a, axis=axis, kind=kind)"  # where sort reads each value
+define(np.sort, "sort(a, axis=-1, kind=None)", owner=T,
+       reverse={"a": f"ad.untake_along_axis(g, a, {ORDER}, axis)"},
+       forward={"a": f"np.take_along_axis(da, {ORDER}, axis=axis)"})
+
+# -- linear algebra (rules/linalg.py has the rest) ----------------------------
 linear(np.dot, "dot(a, b)", T,
        a="ad.dot_grad_a(g, a, b)", b="ad.dot_grad_b(g, a, b)")
 linear(np.matmul, "matmul(a, b)", T,
        a="ad.matmul_grad_a(g, a, b)", b="ad.matmul_grad_b(g, a, b)")
 
-# -- shape -----------------------------------------------------------------------
-linear(np.transpose, "transpose(a, axes=None)", T,
-       a="np.transpose(g, ad.inverse_axes(axes))")
-linear(np.reshape, "reshape(a, shape, order='C')", T,
-       a="np.reshape(g, np.shape(a), order=order)")
+# -- srcad's NumPy helpers, so generated code differentiates again ------------
+define(ad.prod_others, "prod_others(a, axis=None)", owner=T,
+       reverse={"a": "(ad.unreduce(np.sum(g * y, axis=axis, keepdims=True),"
+                     " a, axis, True) - g * y) / a"},
+       forward={"a": "y * (ad.unreduce(np.sum(da / a, axis=axis,"
+                     " keepdims=True), a, axis, True) - da / a)"})
+linear(ad.uncumsum, "uncumsum(v, like, axis=None)", T,
+       v="np.cumsum(g, axis=axis)")
+linear(ad.undiff, "undiff(v, n=1, axis=-1)", T, v="np.diff(g, n, axis)")
+linear(ad.broadcast_weights, "broadcast_weights(w, like, axis=None)", T,
+       w="ad.unbroadcast_weights(g, w, axis)")
+linear(ad.unbroadcast_weights, "unbroadcast_weights(v, w, axis=None)", T,
+       v="ad.broadcast_weights(g, v, axis)")
+linear(ad.untranspose, "untranspose(v, axes=None)", T,
+       v="np.transpose(g, axes)")
+linear(ad.unstack, "unstack(v, axis=0)", T, v="np.stack(g, axis)")
+linear(ad.unconcatenate, "unconcatenate(v, arrays, axis=0)", T,
+       v="np.concatenate(g, axis)")
+linear(ad.unhstack, "unhstack(v, arrays)", T, v="np.hstack(g)")
+linear(ad.unvstack, "unvstack(v, arrays)", T, v="np.vstack(g)")
+linear(ad.untile, "untile(v, like, reps)", T, v="np.tile(g, reps)")
+linear(ad.unrepeat, "unrepeat(v, like, repeats, axis=None)", T,
+       v="np.repeat(g, repeats, axis)")
+linear(ad.unpad, "unpad(v, like, pad_width, mode='constant')", T,
+       v="np.pad(g, pad_width, mode=mode)")
+linear(ad.undiag, "undiag(v, like, k=0)", T, v="np.diag(g, k)")
+linear(ad.undiagonal, "undiagonal(v, like, offset=0, axis1=0, axis2=1)", T,
+       v="np.diagonal(g, offset, axis1, axis2)")
+linear(ad.untake, "untake(v, like, indices, axis=None, mode='raise')", T,
+       v="np.take(g, indices, axis, mode=mode)")
+linear(ad.untake_along_axis, "untake_along_axis(v, like, indices, axis=-1)",
+       T, v="np.take_along_axis(g, indices, axis)")
+linear(ad.unarray, "unarray(v, x, dtype=None)", T,
+       v="ad.reshape_like(ad.cast_tangent(g, dtype), v)")
+linear(ad.cast_tangent, "cast_tangent(d, dtype=None, ndmin=0)", T,
+       d="ad.unarray(g, d, dtype)")
+for fn in (ad.range_mask, ad.pad_mode):
+    nondiff(fn, owner=T)
 
-# -- no derivative -----------------------------------------------------------------
+# -- no derivative ------------------------------------------------------------
 for fn in (np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc,
            np.argmax, np.argmin, np.argsort, np.shape, np.ndim, np.size,
            np.zeros, np.ones, np.empty, np.full, np.eye, np.identity,
@@ -110,5 +275,13 @@ for fn in (np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc,
            np.greater, np.greater_equal, np.less, np.less_equal,
            np.equal, np.not_equal, np.logical_and, np.logical_or,
            np.logical_not, np.logical_xor, np.all, np.any, np.nonzero,
-           np.count_nonzero, np.floor_divide, np.mod, np.heaviside):
+           np.count_nonzero, np.floor_divide, np.mod, np.heaviside,
+           np.around, np.fix, np.signbit, np.isclose, np.allclose,
+           np.array_equal, np.searchsorted, np.digitize, np.argwhere,
+           np.flatnonzero, np.tri, np.indices, np.tril_indices,
+           np.triu_indices, np.diag_indices, np.broadcast_shapes,
+           np.result_type,
+           np.imag):  # the imaginary part of a real input is always 0
     nondiff(fn, owner=T)
+
+returns_sequence(np.split, np.array_split)

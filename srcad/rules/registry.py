@@ -32,6 +32,13 @@ REQUIRED = object()
 LINEAR = "linear"
 
 RULES = {}
+# Functions whose result is a tuple or list of arrays: their derivatives
+# are added element by element (ad.add), never with +.
+SEQUENCES = set()
+
+
+def returns_sequence(*fns):
+    SEQUENCES.update(fns)
 
 
 class Rule:

@@ -28,6 +28,11 @@ linear(ad.dot_grad_a, "dot_grad_a(v, a, b)", T,
 linear(ad.dot_grad_b, "dot_grad_b(v, a, b)", T,
        v="ad.reshape_like(np.dot(a, g), v)", a="ad.dot_grad_a(v, a, g)")
 linear(ad.own, "own(v)", T, v="g")
+linear(ad.as_list, "as_list(v)", T, v="ad.as_list(g)")
+linear(ad.total, "total(v)", T, v="ad.spread_over(g, v)")
+define(ad.through_cast, "through_cast(v, like, dtype)", owner=T,
+       reverse={"v": "ad.through_cast(g, v, dtype)"},
+       forward={"v": "ad.through_cast(dv, y, dtype)"})
 linear(ad.spread_over, "spread_over(v, items)", T, v="ad.sum_like(g, v)")
 linear(ad.written, "written(v, index)", T, v="ad.place(g, v, index)")
 linear(ad.sum_like, "sum_like(v, like)", T, v="ad.spread_over(g, v)")
