@@ -143,11 +143,34 @@ def clone(node):
 
 def loads(tree):
     """Names read anywhere in `tree`."""
-    return {n.id for n in walk(tree)
-            if type(n) is gast.Name and type(n.ctx) is gast.Load}
+    found = set()
+    _collect(tree, found, None)
+    return found
 
 
 def stores(tree):
     """Names assigned anywhere in `tree`."""
-    return {n.id for n in walk(tree)
-            if type(n) is gast.Name and type(n.ctx) is not gast.Load}
+    found = set()
+    _collect(tree, None, found)
+    return found
+
+
+def _collect(node, read, written):
+    """Add the names `node` reads to `read` and assigns to `written` (either
+    may be None); a recursive walk, the hot path of the optimizer."""
+    if type(node) is gast.Name:
+        if type(node.ctx) is gast.Load:
+            if read is not None:
+                read.add(node.id)
+        elif written is not None:
+            written.add(node.id)
+        return
+    AST = gast.AST
+    for field in _children(node.__class__):
+        value = getattr(node, field, None)
+        if type(value) is list:
+            for item in value:
+                if isinstance(item, AST):
+                    _collect(item, read, written)
+        elif isinstance(value, AST):
+            _collect(value, read, written)

@@ -33,9 +33,9 @@ ZERO_INIT = "zeros_like"
 def optimize(fdef, is_pure, runtime_name, info=None):
     passes = [first_contribution(runtime_name), propagate,  # folds too
               constants]
-    if info is not None:
-        passes += [ones(runtime_name, info), likes(runtime_name, info)]
     passes.append(dead_code(is_pure))
+    if info is not None:  # after dead code: only values still needed count
+        passes += [ones(runtime_name, info), likes(runtime_name, info)]
     changed = True
     while changed:
         changed = False
@@ -58,17 +58,22 @@ def _written_in_place(fdef):
     x.pop()): their zeros stay, so they never share memory with another
     value."""
     names = set()
-    for node in walk(fdef):
-        if isinstance(node, gast.Subscript) and \
-                isinstance(node.ctx, gast.Store) and \
-                isinstance(node.value, gast.Name):
-            names.add(node.value.id)
-        elif isinstance(node, gast.Call) and \
-                isinstance(node.func, gast.Attribute) and \
-                node.func.attr == "pop" and \
-                isinstance(node.func.value, gast.Name):
-            names.add(node.func.value.id)
+    _find_in_place(fdef, names)
     return names
+
+
+def _find_in_place(node, names):
+    kind = type(node)
+    if kind is gast.Name or kind is gast.Constant:
+        return
+    if kind is gast.Subscript and type(node.ctx) is gast.Store and \
+            type(node.value) is gast.Name:
+        names.add(node.value.id)
+    elif kind is gast.Call and type(node.func) is gast.Attribute and \
+            node.func.attr == "pop" and type(node.func.value) is gast.Name:
+        names.add(node.func.value.id)
+    for child in walk_children(node):
+        _find_in_place(child, names)
 
 
 def _first_contribution(body, runtime_name, nested=False, written=()):
@@ -253,6 +258,8 @@ def likes(runtime_name, info):
     that was never computed; where such a value is computed anyway (read
     elsewhere, and assigned before this use), use it instead."""
     def run(fdef):
+        if not getattr(info, "likes_used", False):
+            return False
         used = set()
         for node in _outside_likes(fdef, runtime_name):
             if type(node) is gast.Name and type(node.ctx) is gast.Load:
@@ -350,11 +357,17 @@ def _drop_assignments(stmts, values):
 
 def _assignment_counts(fdef):
     counts = {}
-    for node in walk(fdef):
-        if isinstance(node, gast.Name) and \
-                isinstance(node.ctx, (gast.Store, gast.Param)):
-            counts[node.id] = counts.get(node.id, 0) + 1
+    _count_stores(fdef, counts)
     return counts
+
+
+def _count_stores(node, counts):
+    if type(node) is gast.Name:
+        if type(node.ctx) is not gast.Load:
+            counts[node.id] = counts.get(node.id, 0) + 1
+        return
+    for child in walk_children(node):
+        _count_stores(child, counts)
 
 
 class _Replace:

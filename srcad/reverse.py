@@ -471,6 +471,7 @@ class Reverse:
         names = self.info.shapes.shape_source(id_)
         if len(names) == 1:
             return name(names[0])
+        self.info.likes_used = True  # the optimizer looks for these
         return call(self.helper("Like"), [name(n) for n in names])
 
     def call_forward(self, op):
