@@ -71,15 +71,16 @@ def assert_like(g, arg, what="gradient"):
             f"{what} of a float argument should be a float, got {type(g).__name__}: {g!r}"
 
 
-def check_grad(f, *args, wrt=0, rtol=1e-5, atol=1e-7):
-    """Compare srcad.grad(f, wrt=wrt)(*args) with finite differences.
+def check_grad(f, *args, wrt=0, rtol=1e-5, atol=1e-7, mode="reverse"):
+    """Compare srcad.grad(f, wrt=wrt, mode=mode)(*args) with finite
+    differences.
 
     wrt is a position, a parameter name, or a tuple of those (then srcad
     returns a tuple). Also checks that no input was modified and that no
     gradient is (a view of) an input array. Returns srcad's result.
     """
     before = [_copy(a) for a in args]
-    got = srcad.grad(f, wrt=wrt)(*args)
+    got = srcad.grad(f, wrt=wrt, mode=mode)(*args)
     for k, (a, b) in enumerate(zip(args, before)):
         assert type(a) is type(b) and np.array_equal(a, b), f"argument {k} was modified"
 

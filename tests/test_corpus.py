@@ -546,11 +546,12 @@ def draw(rng, shape, kind):
     return float(x) if shape == () else x
 
 
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
 @pytest.mark.parametrize("func,shapes,ranges,wrt", PARAMS)
-def test_grad_matches_finite_differences(func, shapes, ranges, wrt):
+def test_grad_matches_finite_differences(func, shapes, ranges, wrt, mode):
     rng = np.random.default_rng(zlib.crc32(f"{func.__name__}{shapes}".encode()))
     args = [draw(rng, shape, kind) for shape, kind in zip(shapes, ranges)]
-    check_grad(func, *args, wrt=wrt)
+    check_grad(func, *args, wrt=wrt, mode=mode)
 
 
 def test_corpus_covers_every_function():

@@ -164,3 +164,17 @@ def test_call_to_function_without_source():
     _assert_located(msg, "calls-exec")
     _assert_advice(msg)
 
+
+
+def uses_convolve(x):
+    return np.sum(np.convolve(x, x))  # <- convolve
+
+
+def test_numpy_function_without_a_rule_is_named():
+    from srcad import rules
+    assert rules.lookup(np.convolve) is None
+    with pytest.raises(srcad.NoDerivativeRule) as info:
+        srcad.grad(uses_convolve)(np.ones(3))
+    message = str(info.value)
+    assert "numpy.convolve" in message and "srcad.defrule" in message
+    assert "np.convolve(x, x)" in message
