@@ -8,7 +8,7 @@
   replaced by that name or constant where it is read, folding as it goes;
 - `constants`: the same for constants assigned once inside loops and
   branches (also run on the primal before differentiating);
-- `fold`: arithmetic on constants, `-(-e)`;
+- `fold`: arithmetic on constants, `-(-e)`, `x ** 1`;
 - `likes`: a shape stand-in `ad.Like(a, b)` becomes a value of that shape
   that is computed anyway;
 - `ones`: the adjoint of a full sum seeded with a constant, used only in
@@ -414,6 +414,10 @@ def _folded(node):
         inner = node.operand
         if type(inner) is gast.UnaryOp and isinstance(inner.op, gast.USub):
             return inner.operand
+    elif kind is gast.BinOp and isinstance(node.op, gast.Pow) and \
+            _number(node.right) and node.right.value == 1 and \
+            type(node.left) is gast.Name:
+        return node.left  # x ** 1
     elif kind is gast.BinOp and _number(node.left) and _number(node.right):
         fn = BINARY.get(type(node.op))
         try:

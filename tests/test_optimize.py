@@ -82,7 +82,7 @@ def test_constant_folding():
             return a, b, c
         """), """
         def f(x):
-            a = x ** 1
+            a = x
             b = x * -1.0
             c = 6.0
             return a, b, c

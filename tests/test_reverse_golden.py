@@ -66,7 +66,7 @@ def test_for_loop_over_range_len():
                 s = tape.pop()
                 bs = ad.unbroadcast(bt5, s)
                 bt4 = ad.unbroadcast(bt5, t4)
-                bt3 = bt4 * 2 * t3 ** 1
+                bt3 = bt4 * 2 * t3
                 bx[i] += bt3
             return ad.result(bx, x)
         """)
