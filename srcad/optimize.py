@@ -9,6 +9,7 @@
 - `constants`: the same for constants assigned once inside loops and
   branches (also run on the primal before differentiating);
 - `fold`: arithmetic on constants, `-(-e)`, `x ** 1`;
+- `subtract`: `v = -a` then `v = v + b` becomes `v = b - a`;
 - `likes`: a shape stand-in `ad.Like(a, b)` becomes a value of that shape
   that is computed anyway;
 - `ones`: the adjoint of a full sum seeded with a constant, used only in
@@ -32,7 +33,7 @@ ZERO_INIT = "zeros_like"
 
 def optimize(fdef, is_pure, runtime_name, info=None):
     passes = [first_contribution(runtime_name), propagate,  # folds too
-              constants]
+              constants, subtract]
     passes.append(dead_code(is_pure))
     if info is not None:  # after dead code: only values still needed count
         passes += [ones(runtime_name, info), likes(runtime_name, info)]
@@ -156,6 +157,45 @@ def _simple_assign(stmt):
         isinstance(stmt.targets[0], gast.Name)
 
 
+# -- subtraction -------------------------------------------------------------------------
+
+def subtract(fdef):
+    return _subtract(fdef.body)
+
+
+def _subtract(body):
+    changed = False
+    for stmt in body:
+        for field in ("body", "orelse"):
+            if getattr(stmt, field, None):
+                changed |= _subtract(getattr(stmt, field))
+    for i, stmt in enumerate(body):
+        if not (_simple_assign(stmt) and type(stmt.value) is gast.UnaryOp
+                and isinstance(stmt.value.op, gast.USub)):
+            continue
+        target, negated = stmt.targets[0].id, stmt.value.operand
+        reads = loads(negated)
+        for j in range(i + 1, len(body)):
+            later = body[j]
+            if target not in loads(later) | stores(later):
+                if stores(later) & reads:
+                    break  # what -a reads changes first
+                continue
+            value = later.value if _simple_assign(later) and \
+                later.targets[0].id == target else None
+            if isinstance(value, gast.BinOp) and \
+                    isinstance(value.op, gast.Add) and \
+                    type(value.left) is gast.Name and \
+                    value.left.id == target and \
+                    target not in loads(value.right):
+                later.value = gast.BinOp(left=value.right, op=gast.Sub(),
+                                         right=negated)
+                del body[i]
+                return True
+            break
+    return changed
+
+
 # -- multiplying by a broadcast constant ------------------------------------------
 
 def ones(runtime_name, info):
@@ -169,6 +209,12 @@ def ones(runtime_name, info):
             if spread is None:
                 continue
             target, c, like = spread
+            if _only_reduced(body[i + 1:], target, stmt.value.args[1],
+                             runtime_name, info):
+                stmt.value = stmt.value.args[0]  # the scalar itself
+                return True
+            if c is None:
+                continue
             products = _Products(target)
             for later in body[i + 1:]:
                 products.visit(later)
@@ -185,16 +231,68 @@ def ones(runtime_name, info):
 
 
 def _spread_constant(stmt, runtime_name):
+    """(target, constant or None, shape name or None) for `b =
+    ad.unreduce(c, like, None, False)`, a scalar spread over a shape."""
     if not _simple_assign(stmt) or \
             not _is_runtime_call(stmt.value, runtime_name, "unreduce"):
         return None
     args = stmt.value.args
-    if len(args) != 4 or not _number(args[0]) or \
-            not isinstance(args[1], gast.Name) or \
+    if len(args) != 4 or \
             not all(isinstance(a, gast.Constant) for a in args[2:]) or \
             args[2].value is not None or args[3].value is not False:
         return None
-    return stmt.targets[0].id, args[0].value, args[1].id
+    like = args[1].id if isinstance(args[1], gast.Name) else None
+    constant = args[0].value if _number(args[0]) else None
+    if constant is None or like is None:
+        return stmt.targets[0].id, None, like
+    return stmt.targets[0].id, constant, like
+
+
+def _only_reduced(later, target, like, runtime_name, info):
+    """Whether every use of spread `target` is a factor of a product that
+    ad.unbroadcast sums down to a shape which, with the other factor's,
+    covers the spread's: then the scalar serves, broadcast by unbroadcast
+    itself."""
+    spread = _bases(like, runtime_name, info)
+    uses = []
+    for stmt in later:
+        for node in walk(stmt):
+            if type(node) is gast.Name and node.id == target:
+                uses.append(node)
+    covered = []
+    for stmt in later:
+        for node in walk(stmt):
+            if not _is_runtime_call(node, runtime_name, "unbroadcast"):
+                continue
+            product, shape_of = node.args
+            if type(product) is not gast.BinOp or \
+                    not isinstance(product.op, gast.Mult):
+                continue
+            for mine, other in ((product.left, product.right),
+                                (product.right, product.left)):
+                if type(mine) is gast.Name and mine.id == target and \
+                        target not in loads(other):
+                    bases = _bases(other, runtime_name, info) | \
+                        _bases(shape_of, runtime_name, info)
+                    if spread is not None and spread <= bases:
+                        covered.append(mine)
+    return bool(uses) and len(covered) == len(uses) and \
+        all(any(u is c for c in covered) for u in uses)
+
+
+def _bases(expr, runtime_name, info):
+    """The shape bases of an arithmetic expression on names (None if not
+    known)."""
+    found = frozenset()
+    for node in walk(expr):
+        if type(node) is gast.Name:
+            if node.id == runtime_name:
+                continue
+            found |= info.shapes.bases(node.id)
+        elif type(node) is gast.Call and \
+                not _is_runtime_call(node, runtime_name, "Like"):
+            return None
+    return found
 
 
 def _floats_shaped_like(expr, like, info):

@@ -54,6 +54,10 @@ def unbroadcast(g, like):
     have = shape(g)
     if have == target:
         return g
+    full = _broadcast(have, target)
+    if full != have:  # g stands for its broadcast (a scalar for a spread)
+        g = np.broadcast_to(g, full)
+        have = full
     extra = len(have) - len(target)
     axes = tuple(range(extra)) + tuple(
         extra + i for i, n in enumerate(target) if n == 1 and have[extra + i] != 1)
