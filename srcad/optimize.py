@@ -9,7 +9,9 @@
 - `constants`: the same for constants assigned once inside loops and
   branches (also run on the primal before differentiating);
 - `fold`: arithmetic on constants, `-(-e)`, `x ** 1`;
-- `subtract`: `v = -a` then `v = v + b` becomes `v = b - a`;
+- `subtract`: `v = -a` then `v = v + b` becomes `v = b - a`, and
+  `v = -a` then `y[i] += v` becomes `y[i] -= a`;
+- `owns`: a private copy of an adjoint that is private already goes;
 - `likes`: a shape stand-in `ad.Like(a, b)` becomes a value of that shape
   that is computed anyway;
 - `ones`: the adjoint of a full sum seeded with a constant, used only in
@@ -33,7 +35,7 @@ ZERO_INIT = "zeros_like"
 
 def optimize(fdef, is_pure, runtime_name, info=None):
     passes = [first_contribution(runtime_name), propagate,  # folds too
-              constants, subtract]
+              constants, subtract, owns(runtime_name)]
     passes.append(dead_code(is_pure))
     if info is not None:  # after dead code: only values still needed count
         passes += [ones(runtime_name, info), likes(runtime_name, info)]
@@ -92,7 +94,9 @@ def _first_contribution(body, runtime_name, nested=False, written=()):
     drop = set()
     for i, stmt in enumerate(body):
         target = _zero_init(stmt, runtime_name)
-        if target in written:
+        if target in written:  # keep the fresh zeros, but copy them not
+            _absorb(body, mentions, i, target, runtime_name, drop,
+                    unused=False, absorb=False)
             continue
         if target and _absorb(body, mentions, i, target, runtime_name,
                               drop, unused=not nested):
@@ -110,7 +114,8 @@ def _zero_init(stmt, runtime_name):
     return None
 
 
-def _absorb(body, mentions, i, target, runtime_name, drop, unused=True):
+def _absorb(body, mentions, i, target, runtime_name, drop, unused=True,
+            absorb=True):
     """Make the first later use of `target` an assignment; True if done
     (also when nothing uses the zero at all). A private copy made of the
     fresh zeros (`b = ad.own(b)`) is dropped instead."""
@@ -123,7 +128,8 @@ def _absorb(body, mentions, i, target, runtime_name, drop, unused=True):
         if _is_runtime_call(stmt.value, runtime_name, "own"):
             drop.add(j)
             return False
-        rest = _added_to(stmt.value, target, runtime_name)
+        rest = _added_to(stmt.value, target, runtime_name) if absorb \
+            else None
         if rest is None or target in loads(rest):
             return False
         stmt.value = rest
@@ -181,6 +187,13 @@ def _subtract(body):
                 if stores(later) & reads:
                     break  # what -a reads changes first
                 continue
+            if _adds_only(later, target) and not any(
+                    target in loads(s) for s in body[j + 1:]):
+                # v = -a; y[i] += v  ->  y[i] -= a
+                later.op = gast.Sub()
+                later.value = negated
+                del body[i]
+                return True
             value = later.value if _simple_assign(later) and \
                 later.targets[0].id == target else None
             if isinstance(value, gast.BinOp) and \
@@ -194,6 +207,52 @@ def _subtract(body):
                 return True
             break
     return changed
+
+
+def _adds_only(stmt, name_):
+    """`... += name_` with name_ read nowhere else in the statement."""
+    return type(stmt) is gast.AugAssign and isinstance(stmt.op, gast.Add) \
+        and type(stmt.value) is gast.Name and stmt.value.id == name_ \
+        and name_ not in loads(stmt.target)
+
+
+# -- private copies ---------------------------------------------------------------------
+
+def owns(runtime_name):
+    """`b = ad.own(b)` is dropped where the last statement to touch b wrote
+    into it in place (or made it private): b is private already."""
+    def run(fdef):
+        return _owns(fdef.body, runtime_name)
+    return run
+
+
+def _owns(body, runtime_name):
+    for i, stmt in enumerate(body):
+        if not (_simple_assign(stmt) and
+                _is_runtime_call(stmt.value, runtime_name, "own")):
+            continue
+        target = stmt.targets[0].id
+        for before in reversed(body[:i]):
+            if target not in loads(before) | stores(before):
+                continue
+            if _writes_into(before, target) or (
+                    _simple_assign(before) and
+                    _is_runtime_call(before.value, runtime_name, "own")):
+                del body[i]
+                return True
+            break
+    return False
+
+
+def _writes_into(stmt, name_):
+    """Whether `stmt` only writes into `name_` in place (y[i] += v)."""
+    if type(stmt) in (gast.AugAssign, gast.Assign):
+        target = stmt.target if type(stmt) is gast.AugAssign \
+            else stmt.targets[0]
+        return type(target) is gast.Subscript and \
+            type(target.value) is gast.Name and target.value.id == name_ \
+            and name_ not in loads(stmt.value) | loads(target.slice)
+    return False
 
 
 # -- multiplying by a broadcast constant ------------------------------------------
@@ -432,6 +491,30 @@ def constants(fdef):
         changed = True
         _drop_assignments(fdef.body, values)
         _Replace(values).visit(fdef)
+
+
+def common_subexpressions(fdef, is_pure):
+    """A top-level statement computing what an earlier one computed, from
+    names assigned once, becomes a copy of it (x[:-1] twice, say)."""
+    counts = _assignment_counts(fdef)
+    changing = _written_in_place(fdef)  # y[i] = v changes what y[j] reads
+    seen = {}
+    for stmt in fdef.body:
+        if not _simple_assign(stmt) or counts.get(stmt.targets[0].id) != 1:
+            continue
+        value = stmt.value
+        if type(value) not in (gast.BinOp, gast.UnaryOp, gast.Subscript,
+                               gast.Call, gast.Attribute) or \
+                not _pure(value, is_pure) or \
+                any(counts.get(n, 0) > 1 or n in changing
+                    for n in loads(value)):
+            continue
+        key = gast.dump(value)
+        if key in seen:
+            stmt.value = gast.Name(id=seen[key], ctx=gast.Load(),
+                                   annotation=None, type_comment=None)
+        else:
+            seen[key] = stmt.targets[0].id
 
 
 def _all_statements(stmts):

@@ -22,7 +22,7 @@ from .fence import fence
 from .naming import Namer, names_in
 from .normalize import normalize
 from .structure import structure
-from .optimize import constants, optimize as clean_up
+from .optimize import common_subexpressions, constants, optimize as clean_up
 
 STAGES = ("capture", "normalize", "analyse", "differentiate", "optimize",
           "emit")
@@ -74,6 +74,7 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None):
     namer = Namer(names_in(captured.tree))
     fdef = structure(normalize(captured, namer), namer)
     constants(fdef)
+    common_subexpressions(fdef, is_pure(captured))
     trace("normalize", [fdef])
     params = wrt_params(captured, wrt)
     info = analyse(fdef, captured, params)

@@ -57,7 +57,6 @@ def test_for_loop_over_range_len():
             ad.check_scalar(s, return_site)
             bx = ad.zeros_like(x)
             bs = 1.0
-            bx = ad.own(bx)
             for i in reversed(t2):
                 t3 = x[i]
                 t4 = t3 ** 2

@@ -12,12 +12,9 @@ define(builtins.sum, "sum(a, start=0)", owner=T,
        reverse={"a": "ad.spread_over(g, a)",
                 "start": "ad.unbroadcast(g, start)"},
        forward={"a": "ad.total(da)", "start": "dstart"})
-elementwise(builtins.max, "max(a, b)", T,
-            a="g * ((a > b) + 0.5 * (a == b))",
-            b="g * ((b > a) + 0.5 * (a == b))")
-elementwise(builtins.min, "min(a, b)", T,
-            a="g * ((a < b) + 0.5 * (a == b))",
-            b="g * ((b < a) + 0.5 * (a == b))")
+# at a tie the second argument takes the derivative (relu: 0 at 0)
+elementwise(builtins.max, "max(a, b)", T, a="g * (a > b)", b="g * (b >= a)")
+elementwise(builtins.min, "min(a, b)", T, a="g * (a < b)", b="g * (b <= a)")
 
 for fn in (builtins.len, builtins.range, builtins.int, builtins.bool,
            builtins.round, builtins.isinstance, builtins.print,

@@ -49,21 +49,14 @@ elementwise(np.subtract, "subtract(a, b)", T, a="g", b="-g")
 elementwise(np.multiply, "multiply(a, b)", T, a="g * b", b="g * a")
 elementwise(np.divide, "divide(a, b)", T, a="g / b", b="-g * y / b")
 elementwise(np.power, "power(a, b)", T,
-            a="g * b * a ** (b - 1)", b="g * y * np.log(a)")
+            a="g * b * a ** (b - 1)", b="g * y * ad.log_positive(a)")
 elementwise(np.float_power, "float_power(a, b)", T,
-            a="g * b * np.float_power(a, b - 1)", b="g * y * np.log(a)")
-elementwise(np.maximum, "maximum(a, b)", T,
-            a="g * ((a > b) + 0.5 * (a == b))",
-            b="g * ((b > a) + 0.5 * (a == b))")
-elementwise(np.minimum, "minimum(a, b)", T,
-            a="g * ((a < b) + 0.5 * (a == b))",
-            b="g * ((b < a) + 0.5 * (a == b))")
-elementwise(np.fmax, "fmax(a, b)", T,
-            a="g * ((a > b) + 0.5 * (a == b))",
-            b="g * ((b > a) + 0.5 * (a == b))")
-elementwise(np.fmin, "fmin(a, b)", T,
-            a="g * ((a < b) + 0.5 * (a == b))",
-            b="g * ((b < a) + 0.5 * (a == b))")
+            a="g * b * np.float_power(a, b - 1)",
+            b="g * y * ad.log_positive(a)")
+elementwise(np.maximum, "maximum(a, b)", T, a="g * (a > b)", b="g * (b >= a)")
+elementwise(np.minimum, "minimum(a, b)", T, a="g * (a < b)", b="g * (b <= a)")
+elementwise(np.fmax, "fmax(a, b)", T, a="g * (a > b)", b="g * (b >= a)")
+elementwise(np.fmin, "fmin(a, b)", T, a="g * (a < b)", b="g * (b <= a)")
 elementwise(np.arctan2, "arctan2(a, b)", T,
             a="g * b / (a * a + b * b)", b="-g * a / (a * a + b * b)")
 elementwise(np.hypot, "hypot(a, b)", T, a="g * a / y", b="g * b / y")
