@@ -11,6 +11,7 @@ import gast
 
 from . import build
 from .build import assign, attr, call, clone, const, name
+from .optimize import release
 from .reverse import reverse
 
 
@@ -25,12 +26,14 @@ class Program:
 
     def optimize(self, clean_up):
         if self.residuals is None:
-            self.functions = [clean_up(f) for f in self.functions]
+            self.functions = [release(clean_up(f)) for f in self.functions]
             return
         fwd, bwd, defined = self.residuals
         clean_up(bwd)
         set_residuals(fwd, bwd, defined)
         clean_up(fwd)
+        release(fwd)
+        release(bwd)
 
 
 def program(fdef, info, captured, namer, wrt, kind, as_tuple):

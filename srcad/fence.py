@@ -50,8 +50,11 @@ def fence(captured):
         raise located(UnsupportedSyntax,
                       "*args, **kwargs, keyword-only and positional-only "
                       "parameters are not supported; use plain parameters", tree, captured)
+    generated = captured.filename.startswith("<srcad")
     for stmt in tree.body:
         for node in gast.walk(stmt):
+            if generated and isinstance(node, (gast.Delete, gast.Del)):
+                continue  # srcad's own `del` of dead temporaries
             if not isinstance(node, ALLOWED):
                 raise located(UnsupportedSyntax, _message(node), node,
                               captured)

@@ -112,6 +112,9 @@ class Normalizer:
     def stmt_Pass(self, stmt):
         pass
 
+    def stmt_Delete(self, stmt):
+        pass  # only in generated code (the fence rejects it elsewhere)
+
     def stmt_Expr(self, stmt):
         if isinstance(stmt.value, gast.Constant):
             return  # a docstring

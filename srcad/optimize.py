@@ -19,6 +19,10 @@
 - `dead_code`: assignments whose target is never read, when the value has
   no side effects (`is_pure(call)` says whether a call may be dropped).
 
+Last, `release` deletes each local after its last use (`del t3, bt2`):
+large temporaries go back while the derivative runs, which matters for
+arrays of more than about 100k elements.
+
 Each pass only rewrites top-level straight-line statements and treats any
 nested block as reading and writing everything it mentions, so it stays
 correct for code with loops and branches.
@@ -31,6 +35,35 @@ from .build import (clone, is_comment, is_number as _number, loads, stores,
                     transform, walk, walk_children)
 
 ZERO_INIT = "zeros_like"
+
+
+def release(fdef):
+    """`del` each local after the top-level statement that last mentions it,
+    so big temporaries are freed while the derivative still runs (NumPy
+    hands large freed arrays back to the system; fewer alive at once means
+    fewer fresh pages to fault in)."""
+    params = {a.id for a in fdef.args.args}
+    last = {}
+    for i, stmt in enumerate(fdef.body):
+        for id_ in loads(stmt) | stores(stmt):
+            last[id_] = i
+    # only names surely bound: assigned by a top-level simple statement
+    locals_ = set()
+    for stmt in fdef.body:
+        if not isinstance(stmt, (gast.If, gast.For, gast.While)):
+            locals_ |= stores(stmt)
+    locals_ -= params
+    dying = {}
+    for id_, i in last.items():
+        if id_ in locals_ and not isinstance(fdef.body[i], gast.Return):
+            dying.setdefault(i, []).append(id_)
+    for i in sorted(dying, reverse=True):
+        gone = gast.Delete(targets=[gast.Name(id=n, ctx=gast.Del(),
+                                              annotation=None,
+                                              type_comment=None)
+                                    for n in sorted(dying[i])])
+        fdef.body.insert(i + 1, gone)
+    return fdef
 
 
 def optimize(fdef, is_pure, runtime_name, info=None):

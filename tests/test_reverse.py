@@ -27,15 +27,19 @@ def test_uses_are_summed_and_broadcasting_undone():
             # y = x * x + b
             t1 = x * x
             y = t1 + b
+            del t1
             # grad of: return np.sum(y * x)
             bt2 = ad.unreduce(1.0, y, None, False)
             by = bt2 * x
             bx = ad.unbroadcast(bt2 * y, x)
+            del bt2, y
             # grad of: y = x * x + b
             bt1 = ad.unbroadcast(by, x)
             bb = ad.unbroadcast(by, b)
+            del by
             bx = bx + bt1 * x
             bx = bx + bt1 * x
+            del bt1
             return ad.result(bx, x), ad.result(bb, b)
         """)
 
@@ -63,6 +67,7 @@ def test_adjoint_of_a_sum_folds_into_its_products():
             # grad of: return np.sum(np.tanh(x) * x)
             bx = t1
             bx = bx + x * (1 - t1 * t1)
+            del t1
             return ad.result(bx, x)
         """)
 
@@ -96,6 +101,7 @@ def test_vjp_split_form_saves_only_what_backward_reads():
             t1 = W @ x
             t2 = t1 + b
             t3 = np.tanh(t2)
+            del t2
             t4 = np.mean(t3)
             return t4, (W, b, t1, t3, x)
 
@@ -105,10 +111,14 @@ def test_vjp_split_form_saves_only_what_backward_reads():
             # grad of: return np.mean(np.tanh(W @ x + b))
             bt3 = ad.unreduce(bout / ad.reduced_size(t3, None), t3, None, False)
             bt2 = bt3 * (1 - t3 * t3)
+            del bt3, t3
             bt1 = ad.unbroadcast(bt2, t1)
+            del t1
             bb = ad.unbroadcast(bt2, b)
+            del bt2
             bW = ad.matmul_grad_a(bt1, W, x)
             bx = ad.matmul_grad_b(bt1, W, x)
+            del bt1
             return ad.result(bW, W), ad.result(bx, x), ad.result(bb, b)
         """)
 

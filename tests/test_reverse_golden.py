@@ -47,6 +47,7 @@ def test_for_loop_over_range_len():
             # for i in range(len(x)):
             t1 = len(x)
             t2 = range(t1)
+            del t1
             for i in t2:
                 # s = s + x[i] ** 2
                 t3 = x[i]
@@ -54,6 +55,7 @@ def test_for_loop_over_range_len():
                 t5 = s + t4
                 tape.append(s)
                 s = t5
+            del t5
             ad.check_scalar(s, return_site)
             bx = ad.zeros_like(x)
             bs = 1.0
@@ -67,6 +69,7 @@ def test_for_loop_over_range_len():
                 bt4 = ad.unbroadcast(bt5, t4)
                 bt3 = bt4 * 2 * t3
                 bx[i] += bt3
+            del bs, s, t2, t3, t4, tape
             return ad.result(bx, x)
         """)
     x = np.array([0.5, -1.0, 2.0])
@@ -103,6 +106,7 @@ def test_while_loop():
                     tape.append(x)
                     x = t3
                     tape.append(False)
+            del t3
             tape.append(trips1)
             ad.check_scalar(x, return_site)
             brate = ad.zeros_like(rate)
@@ -117,6 +121,7 @@ def test_while_loop():
                     x = tape.pop()
                     bx = bt3 * rate
                     brate += ad.unbroadcast(bt3 * x, rate)
+            del tape, trips1
             return ad.result(bx, x), ad.result(brate, rate)
         """)
     # 10 -> 5 -> 2.5 -> 1.25 -> 0.625: four passes, so x * rate ** 4
