@@ -157,15 +157,18 @@ def hessian(f, wrt=0):
 
 
 def _jacobian_reverse(f, args, positions):
-    out, pullback = vjp(f, *args)
+    # a pullback with respect to the wrt arguments only, run once per
+    # element of the output from one forward pass
+    generated = pipeline.cached(f, "vjp", tuple(positions), "reverse", True)
+    out, saved = generated.entry(*args)
     shape = np.shape(out)
     rows = []
     for i in range(int(np.prod(shape))):
         ct = np.zeros(shape)
         ct.flat[i] = 1.0
-        rows.append(pullback(ct if shape else 1.0))
-    return [_stack([r[p] for r in rows], shape, np.shape(args[p]))
-            for p in positions]
+        rows.append(generated.backward(saved, ct if shape else 1.0))
+    return [_stack([r[k] for r in rows], shape, np.shape(args[p]))
+            for k, p in enumerate(positions)]
 
 
 def _jacobian_forward(f, args, positions):
@@ -194,13 +197,19 @@ def _jacobian_forward(f, args, positions):
 
 
 def _stack(parts, lead, trail):
-    parts = [np.reshape(p, trail) for p in parts]
-    return np.array(parts, dtype=float).reshape(tuple(lead) + tuple(trail))
+    stacked = np.stack([np.asarray(p, dtype=float) for p in parts]) \
+        if parts else np.zeros((0,) + tuple(trail))
+    return stacked.reshape(tuple(lead) + tuple(trail))
+
+
+_PARAMS = {}  # function -> its parameter names (inspect is slow)
 
 
 def _positions(f, wrt, nargs):
     import inspect
-    params = list(inspect.signature(f).parameters)
+    params = _PARAMS.get(f)
+    if params is None:
+        params = _PARAMS[f] = list(inspect.signature(f).parameters)
     items = wrt if isinstance(wrt, tuple) else (wrt,)
     out = []
     for w in items:

@@ -166,18 +166,12 @@ class Forward:
         yield assign(self.tan(y), self.total(y, terms))
 
     bindings = Reverse.bindings
+    user_function = Reverse.user_function
 
     def tangent_function(self, op):
         """A rule given as Python functions: dy = jvp(args, tangents)."""
         rule = op.rule
-        if rule.jvp is None:
-            raise located(NoDerivativeRule, (
-                f"{rule.name} is a srcad primitive with no forward-mode "
-                f"derivative; give one with @{rule.name}.defjvp or "
-                f"srcad.defvjp({rule.name}, jvp=...)"), op.stmt,
-                self.captured)
-        jvp = self.captured.bind_module(rule.jvp, rule.jvp.__name__,
-                                        self.namer)
+        jvp = self.user_function(op, "jvp")
         args, tangents = [], []
         for param, _ in rule.params:  # options too, with zero tangents
             node = op.bound[param]

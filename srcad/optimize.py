@@ -31,7 +31,7 @@ import operator
 
 import gast
 
-from .build import (clone, is_comment, is_number as _number, loads, stores,
+from .build import (clone, is_number as _number, loads, stores,
                     transform, walk, walk_children)
 
 ZERO_INIT = "zeros_like"

@@ -436,20 +436,27 @@ class Reverse:
                             [expr, self.shape_of(node.id)])
             yield self.contribute(node.id, expr, op.stmt)
 
+    def user_function(self, op, which):
+        """The name generated code calls a function rule's `vjp` or `jvp`
+        by; a located error if the rule has none."""
+        rule = op.rule
+        fn = getattr(rule, which)
+        if fn is None:
+            mode = "reverse" if which == "vjp" else "forward"
+            raise located(NoDerivativeRule, (
+                f"{rule.name} is a srcad primitive with no {mode}-mode "
+                f"derivative; give one with @{rule.name}.def{which} or "
+                f"srcad.defvjp({rule.name}, {which}=...)"), op.stmt,
+                self.captured)
+        return self.captured.bind_module(fn, fn.__name__, self.namer)
+
     def adjoint_function(self, op):
         """A rule given as Python functions: `cotangents = vjp(g, y,
         *args)` (options too), one per argument without a default (a bare
         value when there is one)."""
         rule = op.rule
-        if rule.vjp is None:
-            raise located(NoDerivativeRule, (
-                f"{rule.name} is a srcad primitive with no reverse-mode "
-                f"derivative; give one with @{rule.name}.defvjp or "
-                f"srcad.defvjp({rule.name}, vjp=...)"), op.stmt,
-                self.captured)
         y = op.targets[0]
-        vjp = self.captured.bind_module(rule.vjp, rule.vjp.__name__,
-                                        self.namer)
+        vjp = self.user_function(op, "vjp")
         args = [clone(op.bound[p]) for p, _ in rule.params]
         result = self.namer.fresh("b" + y)
         yield assign(result, call(name(vjp), [name(self.adj(y)), name(y)]
