@@ -315,28 +315,11 @@ def main(argv=None):
     notes = []
     sources = []
 
-    try:
-        import srcad
-        srcad_error = None
-    except Exception as exc:  # report, keep timing the references
-        srcad = None
-        srcad_error = "%s: %s" % (type(exc).__name__, exc)
-        failed = True
-
     backends = optional_backends()
     extra = list(backends)
-
-    print("srcad core benchmark  (%s)" % ("quick" if opts.quick else "full"))
-    print("Python %s, NumPy %s, %s, %s cores"
-          % (platform.python_version(), np.__version__, platform.machine(),
-             _cpu_count()))
-    print("timing: best of %d, each measurement >= %g s (autorange)"
-          % (repeat, min_time))
-    if extra:
-        print("optional columns: " + ", ".join(extra))
-    if srcad_error:
-        print("srcad could not be imported: " + srcad_error)
-    print()
+    srcad, srcad_error = start("core benchmark", opts.quick, repeat,
+                               min_time, extra)
+    failed = srcad_error is not None
 
     header = ["workload", "primal", "srcad", "hand", "srcad/hand",
               "(median)", "target", "status"] + extra
@@ -349,22 +332,14 @@ def main(argv=None):
 
         cands = [Candidate("primal", f, args), Candidate("hand", hand, args)]
         status = None
-        g = None
         if srcad is not None:
-            try:
+            def build():
                 g = srcad_grad(srcad, f, srcad_wrt)
-                got = g(*args)
-                notes += check_same(name, got, want)
+                notes.extend(check_same(name, g(*args), want))
                 cands.append(Candidate("srcad", g, args))
                 if opts.source:
                     sources.append((name, getattr(g, "source", None)))
-            except AssertionError as exc:
-                status = "WRONG"
-                notes.append("%s: %s" % (name, exc))
-            except Exception as exc:
-                status = "ERROR"
-                notes.append("%s: %s: %s"
-                             % (name, type(exc).__name__, _first_line(exc)))
+            status = attempt(name, build, notes)
         else:
             status = "ERROR"
         if status:
@@ -513,6 +488,43 @@ def _reference_loop():
     for i in range(100_000):
         acc += i & 7
     return time.perf_counter() - t0
+
+
+def start(title, quick, repeat, min_time, extra=()):
+    """Import srcad and print a run's header. Returns (srcad or None, the
+    import error or None): without srcad the references are still timed."""
+    try:
+        import srcad
+        error = None
+    except Exception as exc:  # report, keep timing the references
+        srcad, error = None, "%s: %s" % (type(exc).__name__, exc)
+    print("srcad %s  (%s)" % (title, "quick" if quick else "full"))
+    print("Python %s, NumPy %s, %s, %s cores"
+          % (platform.python_version(), np.__version__, platform.machine(),
+             _cpu_count()))
+    print("timing: best of %d, each measurement >= %g s (autorange)"
+          % (repeat, min_time))
+    if extra:
+        print("optional columns: " + ", ".join(extra))
+    if error:
+        print("srcad could not be imported: " + error)
+    print()
+    return srcad, error
+
+
+def attempt(name, build, notes):
+    """Run `build()`, which makes and checks a srcad candidate: None if it
+    worked, else "WRONG" (a failed check) or "ERROR", with a note."""
+    try:
+        build()
+        return None
+    except AssertionError as exc:
+        notes.append("%s: %s" % (name, exc))
+        return "WRONG"
+    except Exception as exc:
+        notes.append("%s: %s: %s" % (name, type(exc).__name__,
+                                     _first_line(exc)))
+        return "ERROR"
 
 
 def _first_line(exc):

@@ -37,15 +37,14 @@ target was missed).
 import argparse
 import gc
 import os
-import platform
 import sys
 import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_core import (Candidate, _cpu_count, _first_line,  # noqa: E402
-                        fmt_time, paired_ratio, print_table, time_candidates)
+from bench_core import (Candidate, attempt, fmt_time,  # noqa: E402
+                        paired_ratio, print_table, start, time_candidates)
 
 TARGET = 1.3
 
@@ -228,23 +227,9 @@ def main(argv=None):
     rng = np.random.default_rng(0)
     failed = missed = False
     notes, sources = [], []
-    try:
-        import srcad
-        srcad_error = None
-    except Exception as exc:
-        srcad, srcad_error = None, "%s: %s" % (type(exc).__name__, exc)
-        failed = True
-
-    print("srcad NumPy-coverage benchmark  (%s)"
-          % ("quick" if opts.quick else "full"))
-    print("Python %s, NumPy %s, %s, %s cores"
-          % (platform.python_version(), np.__version__, platform.machine(),
-             _cpu_count()))
-    print("timing: best of %d, each measurement >= %g s (autorange)"
-          % (repeat, min_time))
-    if srcad_error:
-        print("srcad could not be imported: " + srcad_error)
-    print()
+    srcad, srcad_error = start("NumPy-coverage benchmark", opts.quick,
+                               repeat, min_time)
+    failed = srcad_error is not None
 
     header = ["workload", "primal", "srcad", "hand", "srcad/hand",
               "(median)", "target", "status"]
@@ -257,20 +242,14 @@ def main(argv=None):
         cands = [Candidate("primal", f, args), Candidate("hand", hand, args)]
         status = None
         if srcad is not None:
-            try:
+            def build():
                 g = srcad.grad(f, wrt=wrt)
                 got = g(*args)
                 check_same(got if isinstance(got, tuple) else (got,), want)
                 cands.append(Candidate("srcad", g, args))
                 if opts.source:
                     sources.append((name, getattr(g, "source", None)))
-            except AssertionError as exc:
-                status = "WRONG"
-                notes.append("%s: %s" % (name, exc))
-            except Exception as exc:
-                status = "ERROR"
-                notes.append("%s: %s: %s"
-                             % (name, type(exc).__name__, _first_line(exc)))
+            status = attempt(name, build, notes)
         else:
             status = "ERROR"
         failed |= status is not None

@@ -36,15 +36,14 @@ imported, raised, or was wrong.
 import argparse
 import gc
 import os
-import platform
 import sys
 import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_core import (Candidate, _cpu_count, _first_line,  # noqa: E402
-                        fmt_time, paired_ratio, print_table, time_candidates)
+from bench_core import (Candidate, attempt, fmt_time,  # noqa: E402
+                        paired_ratio, print_table, start, time_candidates)
 
 
 # --------------------------------------------------------------------------
@@ -168,23 +167,9 @@ def main(argv=None):
     rng = np.random.default_rng(0)
     failed = False
     notes = []
-    try:
-        import srcad
-        srcad_error = None
-    except Exception as exc:
-        srcad, srcad_error = None, "%s: %s" % (type(exc).__name__, exc)
-        failed = True
-
-    print("srcad transforms benchmark  (%s)"
-          % ("quick" if opts.quick else "full"))
-    print("Python %s, NumPy %s, %s, %s cores"
-          % (platform.python_version(), np.__version__, platform.machine(),
-             _cpu_count()))
-    print("timing: best of %d, each measurement >= %g s (autorange)"
-          % (repeat, min_time))
-    if srcad_error:
-        print("srcad could not be imported: " + srcad_error)
-    print()
+    srcad, srcad_error = start("transforms benchmark", opts.quick, repeat,
+                               min_time)
+    failed = srcad_error is not None
 
     header = ["workload", "srcad", "fd", "srcad/fd", "(median)", "closed",
               "err srcad", "err fd", "calls srcad / fd"]
@@ -194,9 +179,9 @@ def main(argv=None):
         want = closed(*args)
         fd_err = rel_err(fd(*args), want)
         cands = [Candidate("fd", fd, args), Candidate("closed", closed, args)]
-        status, err_s = None, "-"
+        status, errors = None, ["-"]
         if srcad is not None:
-            try:
+            def check():
                 transform = build(srcad)
                 got = transform(*args)      # compiles, then checked
                 if np.shape(got) != want.shape:
@@ -206,17 +191,12 @@ def main(argv=None):
                     raise AssertionError("differs from the closed form "
                                          "(max abs diff %.3g)"
                                          % np.max(np.abs(got - want)))
-                err_s = "%.1e" % rel_err(got, want)
+                errors[0] = "%.1e" % rel_err(got, want)
                 cands.append(Candidate("srcad", transform, args))
-            except AssertionError as exc:
-                status = "WRONG"
-                notes.append("%s: %s" % (name, exc))
-            except Exception as exc:
-                status = "ERROR"
-                notes.append("%s: %s: %s"
-                             % (name, type(exc).__name__, _first_line(exc)))
+            status = attempt(name, check, notes)
         else:
             status = "ERROR"
+        err_s = errors[0]
         failed |= status is not None
 
         gc.collect()
