@@ -448,18 +448,7 @@ def main(argv=None):
                  "-", "-", "-", "< 50 ms", status] + ["-" for _ in extra])
 
     print_table(header, rows)
-    if notes:
-        print()
-        for note in notes:
-            print("note: " + note)
-    for name, src in sources:
-        print()
-        print("---- generated source: %s ----" % name)
-        print(src if src is not None else "(no .source attribute)")
-    print()
-    print("times: best of %d rounds; srcad/hand = ratio of those best "
-          "times (what the target\nchecks); (median) = median over rounds "
-          "of srcad/hand measured side by side" % repeat)
+    report(notes, sources, repeat)
     print("build = clear_cache() + grad(f) + first call, best of %d"
           % build_count)
     print("total run time %.1f s" % (time.perf_counter() - started))
@@ -510,6 +499,23 @@ def start(title, quick, repeat, min_time, extra=()):
         print("srcad could not be imported: " + error)
     print()
     return srcad, error
+
+
+def report(notes, sources, repeat):
+    """Print a run's notes, the generated sources asked for, and how to
+    read the ratios."""
+    if notes:
+        print()
+        for note in notes:
+            print("note: " + note)
+    for name, src in sources:
+        print()
+        print("---- generated source: %s ----" % name)
+        print(src if src is not None else "(no .source attribute)")
+    print()
+    print("times: best of %d rounds; srcad/hand = ratio of those best "
+          "times (what the target\nchecks); (median) = median over rounds "
+          "of srcad/hand measured side by side" % repeat)
 
 
 def attempt(name, build, notes):

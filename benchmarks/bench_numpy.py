@@ -44,7 +44,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_core import (Candidate, attempt, fmt_time,  # noqa: E402
-                        paired_ratio, print_table, start, time_candidates)
+                        paired_ratio, print_table, report, start,
+                        time_candidates)
 
 TARGET = 1.3
 
@@ -272,18 +273,7 @@ def main(argv=None):
                      ratio_s, median_s, "<= %g" % TARGET, status])
 
     print_table(header, rows)
-    if notes:
-        print()
-        for note in notes:
-            print("note: " + note)
-    for name, src in sources:
-        print()
-        print("---- generated source: %s ----" % name)
-        print(src if src is not None else "(no .source attribute)")
-    print()
-    print("times: best of %d rounds; srcad/hand = ratio of those best times "
-          "(what the target\nchecks); (median) = median over rounds of "
-          "srcad/hand measured side by side" % repeat)
+    report(notes, sources, repeat)
     print("total run time %.1f s" % (time.perf_counter() - started))
     if failed or (opts.strict and missed):
         return 1

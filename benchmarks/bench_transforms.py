@@ -44,24 +44,12 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_core import (Candidate, attempt, fmt_time,  # noqa: E402
                         paired_ratio, print_table, start, time_candidates)
+from bench_numpy import rosen, rosen_grad_hand  # noqa: E402
 
 
 # --------------------------------------------------------------------------
 # Functions, their hand-written gradients and closed forms
 # --------------------------------------------------------------------------
-
-def rosen(x):
-    return np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
-
-
-def rosen_grad_hand(x):
-    lo = x[:-1]
-    d = x[1:] - lo * lo
-    g = np.zeros_like(x)
-    g[:-1] = -400.0 * lo * d - 2.0 * (1.0 - lo)
-    g[1:] += 200.0 * d
-    return g
-
 
 def rosen_hessian_closed(x):
     n = x.shape[0]
