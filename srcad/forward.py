@@ -23,8 +23,8 @@ from . import build
 from .build import assign, attr, call, name
 from .errors import NoDerivativeRule, located
 from .assemble import Program, return_site
-from .reverse import (Modules, Reverse, callee, comment_all, mark,
-                      own_before_writes, split_return)
+from .reverse import Modules, Reverse, callee, comment_all, split_return
+from .tape import mark, own_before_writes
 from .rules.registry import LINEAR
 from .template import expand
 

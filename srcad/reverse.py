@@ -33,6 +33,8 @@ import numpy as np
 from . import build, runtime
 from .build import assign, attr, call, clone, const, name
 from .errors import NoDerivativeRule, located
+from .tape import (block_locals, is_compound, mark, marked, needed_values,
+                   own_before_writes, recomputations, walk_statements)
 from .template import expand
 
 
@@ -72,15 +74,8 @@ class Modules(dict):
         return self[key]
 
 
-def mark(stmt, *what):
-    """Tag a statement for the tape pass: ("save", y), ("restore", y),
-    ("zero",) for a zero adjoint, ("inplace", by) for an in-place write."""
-    stmt.srcad_mark = what
-    return stmt
 
 
-def marked(stmt):
-    return getattr(stmt, "srcad_mark", None)
 
 
 class Reverse:
@@ -123,7 +118,7 @@ class Reverse:
     def parts(self, fdef, wrt):
         primal, returned = split_return(fdef)
         output = returned.value
-        self.block_locals = _block_locals(primal)
+        self.block_locals = block_locals(primal)
         self.local = set().union(*self.block_locals.values())
         sweep = self.initial_zeros(fdef, primal, wrt)
         forward, backward = self.block(primal)
@@ -132,7 +127,7 @@ class Reverse:
             sweep.append(self.contribute(output.id, name(cotangent),
                                          returned))
         sweep += backward
-        needed = _needed(sweep, self.info.overwritten, self.info.views)
+        needed = needed_values(sweep, self.info.overwritten, self.info.views)
         forward = comment_all(self.resolve(forward, needed), self.captured)
         sweep = own_before_writes(self.resolve(sweep, needed),
                                    self.helper("own"))
@@ -164,7 +159,7 @@ class Reverse:
 
     def initial_zeros(self, fdef, primal, wrt):
         order = list(wrt)
-        for stmt in _walk_statements(primal):
+        for stmt in walk_statements(primal):
             order.extend(self.info.op(stmt).targets)
         inits = []
         seen = set()
@@ -258,8 +253,8 @@ class Reverse:
         return [stmt], [build.located(back, stmt)]
 
     def in_loop(self, stmt):
-        self.loops.append({t for s in _walk_statements(stmt.body)
-                           if not _is_compound(s)
+        self.loops.append({t for s in walk_statements(stmt.body)
+                           if not is_compound(s)
                            for t in self.info.op(s).targets})
         try:
             return self.nested(stmt.body)
@@ -371,7 +366,7 @@ class Reverse:
             kind = mark_[0] if mark_ else None
             if kind == "recompute":
                 reads = set().union(*(build.loads(s) for s in stmts))
-                out += _needed_recomputations(mark_[1], reads)
+                out += recomputations(mark_[1], reads)
                 continue
             if kind in ("save", "restore", "restore_append", "restore_pop"):
                 if mark_[1] in needed:
@@ -655,136 +650,22 @@ def comment_all(statements, captured):
 
 # -- helpers -----------------------------------------------------------------------
 
-def _needed_recomputations(stmts, needed):
-    """Of the statements a block may run again, those whose values the
-    sweep reads, with what they read in turn."""
-    keep = []
-    wanted = set(needed)
-    for stmt in reversed(stmts):
-        if stmt.targets[0].id in wanted:
-            keep.insert(0, build.located(clone(stmt), stmt))
-            wanted |= build.loads(stmt.value)
-    return keep
 
 
-def _walk_statements(stmts):
-    for stmt in stmts:
-        yield stmt
-        for field in ("body", "orelse"):
-            yield from _walk_statements(getattr(stmt, field, []))
 
 
-def _needed(sweep, overwritten, views):
-    """The overwritten names whose earlier values the sweep reads: read at
-    a point that comes after the restore of one of its assignments (in a
-    loop, a restore anywhere in the loop comes before the next pass).
-    Reading a view of an array written in place reads that array."""
-    needed = set()
-    _scan(sweep, set(), overwritten, needed, views)
-    return needed
 
 
-def _scan(stmts, restored, overwritten, needed, views):
-    """Walk the sweep in order; `restored` holds the names a restore mark
-    has been passed for. Returns the names restored by `stmts`."""
-    restored = set(restored)
-    for stmt in stmts:
-        mark_ = marked(stmt)
-        kind = mark_[0] if mark_ else None
-        if kind in ("restore", "restore_append", "restore_pop"):
-            restored.add(mark_[1])
-            continue
-        if kind == "restore_item":
-            restored.add(mark_[1].targets[0].value.id)
-            continue
-        if kind in ("zero", "save", "save_item", "recompute"):
-            continue
-        if isinstance(stmt, (gast.For, gast.While)):
-            inside = _restores(stmt.body) | restored
-            reads = build.loads(stmt.iter)
-            restored |= _scan(stmt.body, inside, overwritten, needed, views)
-        elif isinstance(stmt, gast.If):
-            reads = build.loads(stmt.test)
-            restored |= _scan(stmt.body, restored, overwritten, needed, views)
-            restored |= _scan(stmt.orelse, restored, overwritten, needed,
-                              views)
-        else:
-            reads = build.loads(stmt)
-        reads |= {views[n] for n in reads if n in views}
-        needed |= reads & restored & overwritten
-    return restored
 
 
-def _restores(stmts):
-    names = set()
-    for stmt in _walk_statements(stmts):
-        mark_ = marked(stmt)
-        if mark_ and mark_[0] in ("restore", "restore_append", "restore_pop"):
-            names.add(mark_[1])
-        elif mark_ and mark_[0] == "restore_item":
-            names.add(mark_[1].targets[0].value.id)
-    return names
 
 
-def _is_compound(stmt):
-    return isinstance(stmt, (gast.If, gast.For, gast.While))
 
 
-def _block_locals(body):
-    """For each statement list inside a loop, the names that live within
-    it: assigned first directly in the list, and mentioned nowhere else in
-    the function than later in that list. No value of such a name crosses
-    an iteration, so its adjoint can start from zero in each reversed pass
-    over the list. Keyed by id() of the list."""
-    mentions, assignments = {}, {}
-    for stmt in _walk_statements(body):
-        if not _is_compound(stmt):
-            for id_ in build.loads(stmt) | build.stores(stmt):
-                mentions[id_] = mentions.get(id_, 0) + 1
-            for id_ in build.stores(stmt):
-                assignments[id_] = assignments.get(id_, 0) + 1
-        elif isinstance(stmt, gast.For):
-            mentions[stmt.target.id] = mentions.get(stmt.target.id, 0) + 1
-            assignments[stmt.target.id] = 2
-    found = {}
-    for block in _loop_blocks(body):
-        seen = {}
-        for i, stmt in enumerate(block):
-            for inner in _walk_statements([stmt]):
-                names = build.loads(inner) | build.stores(inner) \
-                    if not _is_compound(inner) else set()
-                for id_ in names:
-                    seen[id_] = seen.get(id_, 0) + 1
-        for stmt in block:
-            if _is_compound(stmt) or not isinstance(stmt, gast.Assign) or \
-                    isinstance(stmt.targets[0], gast.Subscript):
-                continue
-            for id_ in build.stores(stmt) - build.loads(stmt):
-                if assignments.get(id_) == 1 and \
-                        seen.get(id_) == mentions.get(id_) and \
-                        _first_mention(block, id_) is stmt:
-                    found.setdefault(id(block), set()).add(id_)
-    return found
 
 
-def _loop_blocks(body, in_loop=False):
-    for stmt in body:
-        if isinstance(stmt, (gast.For, gast.While)):
-            yield stmt.body
-            yield from _loop_blocks(stmt.body, True)
-        elif isinstance(stmt, gast.If):
-            for branch in (stmt.body, stmt.orelse):
-                if in_loop:
-                    yield branch
-                yield from _loop_blocks(branch, in_loop)
 
 
-def _first_mention(block, id_):
-    for stmt in _walk_statements(block):
-        if not _is_compound(stmt) and \
-                id_ in build.loads(stmt) | build.stores(stmt):
-            return stmt
-    return None
 
 
 def _uses(stmts, id_):
@@ -807,7 +688,7 @@ def _at_exits(stmts, make):
 
 def _jumps(stmt):
     return any(isinstance(s, (gast.Break, gast.Continue))
-               for s in _walk_statements([stmt])
+               for s in walk_statements([stmt])
                if not isinstance(s, (gast.For, gast.While)))
 
 
@@ -853,16 +734,3 @@ def _as_value(index, slice_name):
     return clone(index)
 
 
-def own_before_writes(sweep, own):
-    """Insert `by = ad.own(by)` before each top-level statement that writes
-    into adjoint `by` in place (at any depth inside it), unless `by` is
-    made afresh inside it (the zero of a block's local)."""
-    out = []
-    for stmt in sweep:
-        inner = [marked(s) for s in _walk_statements([stmt]) if marked(s)]
-        fresh = {m[1] for m in inner if m[0] == "zero" and len(m) > 1}
-        written = sorted({m[1] for m in inner if m[0] == "inplace"} - fresh)
-        for id_ in written:
-            out.append(assign(id_, call(clone(own), [name(id_)]), stmt))
-        out.append(stmt)
-    return out
