@@ -174,3 +174,16 @@ def _collect(node, read, written):
                     _collect(item, read, written)
         elif isinstance(value, AST):
             _collect(value, read, written)
+
+
+def is_runtime_call(value, runtime_name, fn_name):
+    return isinstance(value, gast.Call) and \
+        isinstance(value.func, gast.Attribute) and \
+        value.func.attr == fn_name and \
+        isinstance(value.func.value, gast.Name) and \
+        value.func.value.id == runtime_name
+
+
+def simple_assign(stmt):
+    return isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
+        isinstance(stmt.targets[0], gast.Name)

@@ -31,8 +31,9 @@ import operator
 
 import gast
 
-from .build import (clone, is_number as _number, loads, stores,
-                    transform, walk, walk_children)
+from .build import (clone, is_number as _number, is_runtime_call, loads,
+                    simple_assign, stores, transform, walk, walk_children)
+from .optimize_shapes import likes, ones
 
 ZERO_INIT = "zeros_like"
 
@@ -139,10 +140,10 @@ def _first_contribution(body, runtime_name, nested=False, written=()):
 
 
 def _zero_init(stmt, runtime_name):
-    if not _simple_assign(stmt):
+    if not simple_assign(stmt):
         return None
     value = stmt.value
-    if _is_runtime_call(value, runtime_name, ZERO_INIT):
+    if is_runtime_call(value, runtime_name, ZERO_INIT):
         return stmt.targets[0].id
     return None
 
@@ -156,9 +157,9 @@ def _absorb(body, mentions, i, target, runtime_name, drop, unused=True,
         if target not in mentions[j]:
             continue
         stmt = body[j]
-        if not _simple_assign(stmt) or stmt.targets[0].id != target:
+        if not simple_assign(stmt) or stmt.targets[0].id != target:
             return False
-        if _is_runtime_call(stmt.value, runtime_name, "own"):
+        if is_runtime_call(stmt.value, runtime_name, "own"):
             drop.add(j)
             return False
         rest = _added_to(stmt.value, target, runtime_name) if absorb \
@@ -176,24 +177,11 @@ def _added_to(value, target, runtime_name):
         left = value.left
         if isinstance(left, gast.Name) and left.id == target:
             return value.right
-    if _is_runtime_call(value, runtime_name, "add"):
+    if is_runtime_call(value, runtime_name, "add"):
         first = value.args[0]
         if isinstance(first, gast.Name) and first.id == target:
             return value.args[1]
     return None
-
-
-def _is_runtime_call(value, runtime_name, fn_name):
-    return isinstance(value, gast.Call) and \
-        isinstance(value.func, gast.Attribute) and \
-        value.func.attr == fn_name and \
-        isinstance(value.func.value, gast.Name) and \
-        value.func.value.id == runtime_name
-
-
-def _simple_assign(stmt):
-    return isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
-        isinstance(stmt.targets[0], gast.Name)
 
 
 # -- subtraction -------------------------------------------------------------------------
@@ -209,7 +197,7 @@ def _subtract(body):
             if getattr(stmt, field, None):
                 changed |= _subtract(getattr(stmt, field))
     for i, stmt in enumerate(body):
-        if not (_simple_assign(stmt) and type(stmt.value) is gast.UnaryOp
+        if not (simple_assign(stmt) and type(stmt.value) is gast.UnaryOp
                 and isinstance(stmt.value.op, gast.USub)):
             continue
         target, negated = stmt.targets[0].id, stmt.value.operand
@@ -227,7 +215,7 @@ def _subtract(body):
                 later.value = negated
                 del body[i]
                 return True
-            value = later.value if _simple_assign(later) and \
+            value = later.value if simple_assign(later) and \
                 later.targets[0].id == target else None
             if isinstance(value, gast.BinOp) and \
                     isinstance(value.op, gast.Add) and \
@@ -261,16 +249,16 @@ def owns(runtime_name):
 
 def _owns(body, runtime_name):
     for i, stmt in enumerate(body):
-        if not (_simple_assign(stmt) and
-                _is_runtime_call(stmt.value, runtime_name, "own")):
+        if not (simple_assign(stmt) and
+                is_runtime_call(stmt.value, runtime_name, "own")):
             continue
         target = stmt.targets[0].id
         for before in reversed(body[:i]):
             if target not in loads(before) | stores(before):
                 continue
             if _writes_into(before, target) or (
-                    _simple_assign(before) and
-                    _is_runtime_call(before.value, runtime_name, "own")):
+                    simple_assign(before) and
+                    is_runtime_call(before.value, runtime_name, "own")):
                 del body[i]
                 return True
             break
@@ -288,204 +276,6 @@ def _writes_into(stmt, name_):
     return False
 
 
-# -- multiplying by a broadcast constant ------------------------------------------
-
-def ones(runtime_name, info):
-    """`b = ad.unreduce(c, v)` (the adjoint of a full sum, c spread over v's
-    shape) used only as `b * e`, where e surely has v's shape and holds
-    floats: each product becomes `c * e`, or `e` when c is 1."""
-    def run(fdef):
-        body = fdef.body
-        for i, stmt in enumerate(body):
-            spread = _spread_constant(stmt, runtime_name)
-            if spread is None:
-                continue
-            target, c, like = spread
-            if _only_reduced(body[i + 1:], target, stmt.value.args[1],
-                             runtime_name, info):
-                stmt.value = stmt.value.args[0]  # the scalar itself
-                return True
-            if c is None:
-                continue
-            products = _Products(target)
-            for later in body[i + 1:]:
-                products.visit(later)
-            if products.other_uses or not products.found or not all(
-                    _floats_shaped_like(e, like, info)
-                    for e in products.others):
-                continue
-            for later in body[i + 1:]:
-                _ScaleBy(target, c).visit(later)
-            del body[i]
-            return True
-        return False
-    return run
-
-
-def _spread_constant(stmt, runtime_name):
-    """(target, constant or None, shape name or None) for `b =
-    ad.unreduce(c, like, None, False)`, a scalar spread over a shape."""
-    if not _simple_assign(stmt) or \
-            not _is_runtime_call(stmt.value, runtime_name, "unreduce"):
-        return None
-    args = stmt.value.args
-    if len(args) != 4 or \
-            not all(isinstance(a, gast.Constant) for a in args[2:]) or \
-            args[2].value is not None or args[3].value is not False:
-        return None
-    like = args[1].id if isinstance(args[1], gast.Name) else None
-    constant = args[0].value if _number(args[0]) else None
-    if constant is None or like is None:
-        return stmt.targets[0].id, None, like
-    return stmt.targets[0].id, constant, like
-
-
-def _only_reduced(later, target, like, runtime_name, info):
-    """Whether every use of spread `target` is a factor of a product that
-    ad.unbroadcast sums down to a shape which, with the other factor's,
-    covers the spread's: then the scalar serves, broadcast by unbroadcast
-    itself."""
-    spread = _bases(like, runtime_name, info)
-    uses = []
-    for stmt in later:
-        for node in walk(stmt):
-            if type(node) is gast.Name and node.id == target:
-                uses.append(node)
-    covered = []
-    for stmt in later:
-        for node in walk(stmt):
-            if not _is_runtime_call(node, runtime_name, "unbroadcast"):
-                continue
-            product, shape_of = node.args
-            if type(product) is not gast.BinOp or \
-                    not isinstance(product.op, gast.Mult):
-                continue
-            for mine, other in ((product.left, product.right),
-                                (product.right, product.left)):
-                if type(mine) is gast.Name and mine.id == target and \
-                        target not in loads(other):
-                    bases = _bases(other, runtime_name, info) | \
-                        _bases(shape_of, runtime_name, info)
-                    if spread is not None and spread <= bases:
-                        covered.append(mine)
-    return bool(uses) and len(covered) == len(uses) and \
-        all(any(u is c for c in covered) for u in uses)
-
-
-def _bases(expr, runtime_name, info):
-    """The shape bases of an arithmetic expression on names (None if not
-    known)."""
-    found = frozenset()
-    for node in walk(expr):
-        if type(node) is gast.Name:
-            if node.id == runtime_name:
-                continue
-            found |= info.shapes.bases(node.id)
-        elif type(node) is gast.Call and \
-                not _is_runtime_call(node, runtime_name, "Like"):
-            return None
-    return found
-
-
-def _floats_shaped_like(expr, like, info):
-    """True if `expr` is arithmetic on active names of `like`'s shape."""
-    names = [n for n in walk(expr) if isinstance(n, gast.Name)]
-    allowed = (gast.BinOp, gast.UnaryOp, gast.Name, gast.Constant,
-               gast.operator, gast.unaryop, gast.Load)
-    return bool(names) and \
-        all(isinstance(n, allowed) for n in walk(expr)) and \
-        all(n.id in info.active and info.same_shape(n.id, like)
-            for n in names)
-
-
-class _Products(gast.NodeVisitor):
-    """Finds `target * e` and `e * target`; counts any other use."""
-
-    def __init__(self, target):
-        self.target = target
-        self.found = False
-        self.others = []
-        self.other_uses = 0
-
-    def visit_BinOp(self, node):
-        if isinstance(node.op, gast.Mult):
-            for mine, other in ((node.left, node.right),
-                                (node.right, node.left)):
-                if isinstance(mine, gast.Name) and mine.id == self.target:
-                    self.found = True
-                    self.others.append(other)
-                    self.visit(other)
-                    return
-        self.generic_visit(node)
-
-    def visit_Name(self, node):
-        if node.id == self.target:
-            self.other_uses += 1
-
-
-class _ScaleBy(gast.NodeTransformer):
-    def __init__(self, target, c):
-        self.target = target
-        self.c = c
-
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        if not isinstance(node.op, gast.Mult):
-            return node
-        for mine, other in ((node.left, node.right), (node.right, node.left)):
-            if isinstance(mine, gast.Name) and mine.id == self.target:
-                if self.c == 1:
-                    return other
-                return gast.BinOp(left=gast.Constant(value=self.c, kind=None),
-                                  op=gast.Mult(), right=other)
-        return node
-
-
-# -- shapes from values computed anyway --------------------------------------------
-
-def likes(runtime_name, info):
-    """`ad.Like(a, b)` stands for a value of the broadcast shape of a and b
-    that was never computed; where such a value is computed anyway (read
-    elsewhere, and assigned before this use), use it instead."""
-    def run(fdef):
-        if not getattr(info, "likes_used", False):
-            return False
-        used = set()
-        for node in _outside_likes(fdef, runtime_name):
-            if type(node) is gast.Name and type(node.ctx) is gast.Load:
-                used.add(node.id)
-        changed = []
-        bound = {a.id for a in fdef.args.args}
-
-        def replace(node):
-            if not _is_runtime_call(node, runtime_name, "Like") or \
-                    not all(isinstance(a, gast.Name) for a in node.args):
-                return node
-            bases = frozenset().union(
-                *(info.shapes.bases(a.id) for a in node.args))
-            for candidate in info.shapes.names_with(bases):
-                if candidate in used and candidate in bound:
-                    changed.append(candidate)
-                    return gast.Name(id=candidate, ctx=gast.Load(),
-                                     annotation=None, type_comment=None)
-            return node
-        for stmt in fdef.body:  # only values computed before the use
-            transform(stmt, replace)
-            bound |= stores(stmt)
-        return bool(changed)
-    return run
-
-
-def _outside_likes(tree, runtime_name):
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if _is_runtime_call(node, runtime_name, "Like"):
-            continue
-        yield node
-        stack.extend(walk_children(node))
-
-
 # -- copy and constant propagation ---------------------------------------------
 
 def propagate(fdef):
@@ -494,7 +284,7 @@ def propagate(fdef):
     keep = []
     for stmt in fdef.body:
         replace.visit(stmt)
-        if _simple_assign(stmt) and counts.get(stmt.targets[0].id) == 1 and (
+        if simple_assign(stmt) and counts.get(stmt.targets[0].id) == 1 and (
                 isinstance(stmt.value, gast.Constant) or (
                     isinstance(stmt.value, gast.Name) and
                     counts.get(stmt.value.id, 0) <= 1)):
@@ -515,7 +305,7 @@ def constants(fdef):
         counts = _assignment_counts(fdef)
         values = {}
         for stmt in _all_statements(fdef.body):
-            if _simple_assign(stmt) and \
+            if simple_assign(stmt) and \
                     isinstance(stmt.value, gast.Constant) and \
                     counts.get(stmt.targets[0].id) == 1:
                 values[stmt.targets[0].id] = stmt.value
@@ -533,7 +323,7 @@ def common_subexpressions(fdef, is_pure):
     changing = _written_in_place(fdef)  # y[i] = v changes what y[j] reads
     seen = {}
     for stmt in fdef.body:
-        if not _simple_assign(stmt) or counts.get(stmt.targets[0].id) != 1:
+        if not simple_assign(stmt) or counts.get(stmt.targets[0].id) != 1:
             continue
         value = stmt.value
         if type(value) not in (gast.BinOp, gast.UnaryOp, gast.Subscript,
@@ -559,7 +349,7 @@ def _all_statements(stmts):
 
 def _drop_assignments(stmts, values):
     stmts[:] = [s for s in stmts if not (
-        _simple_assign(s) and s.targets[0].id in values)]
+        simple_assign(s) and s.targets[0].id in values)]
     for stmt in stmts:
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
@@ -650,7 +440,7 @@ def dead_code(is_pure):
         used = set()
         keep = []
         for stmt in reversed(fdef.body):  # uses come after definitions
-            if _simple_assign(stmt) and stmt.targets[0].id not in used and \
+            if simple_assign(stmt) and stmt.targets[0].id not in used and \
                     _pure(stmt.value, is_pure):
                 continue
             used |= loads(stmt)

@@ -1,0 +1,210 @@
+"""Shape-aware clean-ups of generated code, passes of optimize.py.
+
+- `ones`: the adjoint of a full sum, a scalar spread over the summed shape,
+  stays a scalar where every use is a factor that `ad.unbroadcast` sums
+  down, or folds into products with values of the summed shape;
+- `likes`: a shape stand-in `ad.Like(a, b)` becomes a value of that shape
+  that is computed anyway.
+"""
+import gast
+
+from .build import (is_number as _number, is_runtime_call, loads,
+                    simple_assign, stores, transform, walk, walk_children)
+
+
+# -- multiplying by a broadcast constant ------------------------------------------
+
+def ones(runtime_name, info):
+    """`b = ad.unreduce(c, v)` (the adjoint of a full sum, c spread over v's
+    shape) used only as `b * e`, where e surely has v's shape and holds
+    floats: each product becomes `c * e`, or `e` when c is 1."""
+    def run(fdef):
+        body = fdef.body
+        for i, stmt in enumerate(body):
+            spread = _spread_constant(stmt, runtime_name)
+            if spread is None:
+                continue
+            target, c, like = spread
+            if _only_reduced(body[i + 1:], target, stmt.value.args[1],
+                             runtime_name, info):
+                stmt.value = stmt.value.args[0]  # the scalar itself
+                return True
+            if c is None:
+                continue
+            products = _Products(target)
+            for later in body[i + 1:]:
+                products.visit(later)
+            if products.other_uses or not products.found or not all(
+                    _floats_shaped_like(e, like, info)
+                    for e in products.others):
+                continue
+            for later in body[i + 1:]:
+                _ScaleBy(target, c).visit(later)
+            del body[i]
+            return True
+        return False
+    return run
+
+
+def _spread_constant(stmt, runtime_name):
+    """(target, constant or None, shape name or None) for `b =
+    ad.unreduce(c, like, None, False)`, a scalar spread over a shape."""
+    if not simple_assign(stmt) or \
+            not is_runtime_call(stmt.value, runtime_name, "unreduce"):
+        return None
+    args = stmt.value.args
+    if len(args) != 4 or \
+            not all(isinstance(a, gast.Constant) for a in args[2:]) or \
+            args[2].value is not None or args[3].value is not False:
+        return None
+    like = args[1].id if isinstance(args[1], gast.Name) else None
+    constant = args[0].value if _number(args[0]) else None
+    if constant is None or like is None:
+        return stmt.targets[0].id, None, like
+    return stmt.targets[0].id, constant, like
+
+
+def _only_reduced(later, target, like, runtime_name, info):
+    """Whether every use of spread `target` is a factor of a product that
+    ad.unbroadcast sums down to a shape which, with the other factor's,
+    covers the spread's: then the scalar serves, broadcast by unbroadcast
+    itself."""
+    spread = _bases(like, runtime_name, info)
+    uses = []
+    for stmt in later:
+        for node in walk(stmt):
+            if type(node) is gast.Name and node.id == target:
+                uses.append(node)
+    covered = []
+    for stmt in later:
+        for node in walk(stmt):
+            if not is_runtime_call(node, runtime_name, "unbroadcast"):
+                continue
+            product, shape_of = node.args
+            if type(product) is not gast.BinOp or \
+                    not isinstance(product.op, gast.Mult):
+                continue
+            for mine, other in ((product.left, product.right),
+                                (product.right, product.left)):
+                if type(mine) is gast.Name and mine.id == target and \
+                        target not in loads(other):
+                    bases = _bases(other, runtime_name, info) | \
+                        _bases(shape_of, runtime_name, info)
+                    if spread is not None and spread <= bases:
+                        covered.append(mine)
+    return bool(uses) and len(covered) == len(uses) and \
+        all(any(u is c for c in covered) for u in uses)
+
+
+def _bases(expr, runtime_name, info):
+    """The shape bases of an arithmetic expression on names (None if not
+    known)."""
+    found = frozenset()
+    for node in walk(expr):
+        if type(node) is gast.Name:
+            if node.id == runtime_name:
+                continue
+            found |= info.shapes.bases(node.id)
+        elif type(node) is gast.Call and \
+                not is_runtime_call(node, runtime_name, "Like"):
+            return None
+    return found
+
+
+def _floats_shaped_like(expr, like, info):
+    """True if `expr` is arithmetic on active names of `like`'s shape."""
+    names = [n for n in walk(expr) if isinstance(n, gast.Name)]
+    allowed = (gast.BinOp, gast.UnaryOp, gast.Name, gast.Constant,
+               gast.operator, gast.unaryop, gast.Load)
+    return bool(names) and \
+        all(isinstance(n, allowed) for n in walk(expr)) and \
+        all(n.id in info.active and info.same_shape(n.id, like)
+            for n in names)
+
+
+class _Products(gast.NodeVisitor):
+    """Finds `target * e` and `e * target`; counts any other use."""
+
+    def __init__(self, target):
+        self.target = target
+        self.found = False
+        self.others = []
+        self.other_uses = 0
+
+    def visit_BinOp(self, node):
+        if isinstance(node.op, gast.Mult):
+            for mine, other in ((node.left, node.right),
+                                (node.right, node.left)):
+                if isinstance(mine, gast.Name) and mine.id == self.target:
+                    self.found = True
+                    self.others.append(other)
+                    self.visit(other)
+                    return
+        self.generic_visit(node)
+
+    def visit_Name(self, node):
+        if node.id == self.target:
+            self.other_uses += 1
+
+
+class _ScaleBy(gast.NodeTransformer):
+    def __init__(self, target, c):
+        self.target = target
+        self.c = c
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if not isinstance(node.op, gast.Mult):
+            return node
+        for mine, other in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(mine, gast.Name) and mine.id == self.target:
+                if self.c == 1:
+                    return other
+                return gast.BinOp(left=gast.Constant(value=self.c, kind=None),
+                                  op=gast.Mult(), right=other)
+        return node
+
+
+# -- shapes from values computed anyway --------------------------------------------
+
+def likes(runtime_name, info):
+    """`ad.Like(a, b)` stands for a value of the broadcast shape of a and b
+    that was never computed; where such a value is computed anyway (read
+    elsewhere, and assigned before this use), use it instead."""
+    def run(fdef):
+        if not getattr(info, "likes_used", False):
+            return False
+        used = set()
+        for node in _outside_likes(fdef, runtime_name):
+            if type(node) is gast.Name and type(node.ctx) is gast.Load:
+                used.add(node.id)
+        changed = []
+        bound = {a.id for a in fdef.args.args}
+
+        def replace(node):
+            if not is_runtime_call(node, runtime_name, "Like") or \
+                    not all(isinstance(a, gast.Name) for a in node.args):
+                return node
+            bases = frozenset().union(
+                *(info.shapes.bases(a.id) for a in node.args))
+            for candidate in info.shapes.names_with(bases):
+                if candidate in used and candidate in bound:
+                    changed.append(candidate)
+                    return gast.Name(id=candidate, ctx=gast.Load(),
+                                     annotation=None, type_comment=None)
+            return node
+        for stmt in fdef.body:  # only values computed before the use
+            transform(stmt, replace)
+            bound |= stores(stmt)
+        return bool(changed)
+    return run
+
+
+def _outside_likes(tree, runtime_name):
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if is_runtime_call(node, runtime_name, "Like"):
+            continue
+        yield node
+        stack.extend(walk_children(node))
