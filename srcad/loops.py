@@ -1,0 +1,107 @@
+"""Loops: how normalize turns every `for` into a loop over a range.
+
+`for x in X` becomes `for k in range(len(X))` with `x = X[k]` first in the
+body; `zip`, `enumerate` (also of a zip) and `reversed` likewise; a loop
+over `range(...)`, or over a name holding a range, keeps its index. The
+reverse sweep can then run any loop backwards as `reversed(r)`.
+"""
+import gast
+
+from . import build
+from .build import const, name
+
+
+class Loop:
+    """How a `for` statement becomes a loop over a range: the range atom,
+    the index name, and the statements that bind the user's target."""
+
+    def __init__(self, normalizer, stmt):
+        self.n = normalizer
+        self.stmt = stmt
+        self.binds = []  # (target node, value expression) for the body head
+        iterable = stmt.iter
+        kind = self.builtin(iterable)
+        if isinstance(iterable, gast.Name) and \
+                normalizer.current.get(iterable.id) in normalizer.ranges:
+            kind = range  # a name holding a range, as generated code has
+        if kind is range and isinstance(stmt.target, gast.Name):
+            self.range = normalizer.atom(iterable)
+            self.index = normalizer.new_name(stmt.target.id)
+        elif kind in (zip, enumerate):
+            self.over_builtin(kind, iterable, stmt.target)
+        elif kind is reversed and len(iterable.args) == 1:
+            sequence = normalizer.atom(iterable.args[0])
+            backwards = normalizer.atom_of(gast.Subscript(
+                value=sequence,
+                slice=gast.Slice(lower=None, upper=None, step=const(-1)),
+                ctx=gast.Load()), iterable)
+            if isinstance(stmt.target, gast.Name) and \
+                    sequence.id in normalizer.ranges:
+                self.range = backwards  # a reversed range is a range
+                self.index = normalizer.new_name(stmt.target.id)
+            else:
+                self.over_sequences([backwards], stmt.target)
+        else:
+            self.over_sequences([normalizer.atom(iterable)], stmt.target)
+
+    @staticmethod
+    def is_range(normalizer, expr):
+        return isinstance(expr, gast.Call) and \
+            isinstance(expr.func, gast.Name) and not expr.keywords and \
+            normalizer.captured.resolve(expr.func.id) is range
+
+    def builtin(self, node):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+                and node.func.id not in self.n.current and not node.keywords:
+            found = self.n.captured.resolve(node.func.id)
+            if found in (range, zip, enumerate, reversed):
+                return found
+        return None
+
+    def over_builtin(self, kind, call, target):
+        if kind is enumerate:
+            if len(call.args) != 1 or not isinstance(target, gast.Tuple) or \
+                    len(target.elts) != 2:
+                self.n.fail("srcad supports 'for i, x in enumerate(xs)'",
+                            self.stmt)
+            inner = call.args[0]
+            if self.builtin(inner) is zip:  # enumerate(zip(xs, ys))
+                self.over_builtin(zip, inner, target.elts[1])
+            else:
+                self.over_sequences([self.n.atom(inner)], target.elts[1])
+            self.binds.insert(0, (target.elts[0], name(self.index)))
+            return
+        sequences = [self.n.atom(a) for a in call.args]
+        self.over_sequences(sequences, target, unpack=True)
+
+    def over_sequences(self, sequences, target, unpack=False):
+        n = self.n
+        lengths = [n.atom_of(build.call(self.builtin_name(len), [s]),
+                             self.stmt) for s in sequences]
+        count = lengths[0] if len(lengths) == 1 else n.atom_of(
+            build.call(self.builtin_name(min), lengths), self.stmt)
+        self.range = n.atom_of(build.call(self.builtin_name(range), [count]),
+                               self.stmt)
+        self.index = n.namer.fresh("k")
+        items = [gast.Subscript(value=s, slice=name(self.index),
+                                ctx=gast.Load()) for s in sequences]
+        if unpack and isinstance(target, gast.Tuple) and \
+                len(target.elts) == len(items):
+            self.binds.extend(zip(target.elts, items))
+        elif len(items) == 1:
+            self.binds.append((target, items[0]))
+        else:
+            self.binds.append((target, gast.Tuple(elts=items,
+                                                  ctx=gast.Load())))
+
+    def builtin_name(self, fn):
+        return name(self.n.captured.bind_module(fn, fn.__name__,
+                                                self.n.namer))
+
+    def head(self):
+        saved, self.n.out = self.n.out, []
+        for target, value in self.binds:
+            self.n.where = self.stmt
+            self.n.assign(target, value)
+        head, self.n.out = self.n.out, saved
+        return head
