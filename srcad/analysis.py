@@ -28,14 +28,15 @@ import inspect
 import types
 
 import gast
-import numpy as np
 
 from . import build, rules, runtime
 from .capture import MISSING, capture
 from .fence import fence
 from .errors import (NoDerivativeRule, SourceUnavailable, SrcadError,
-                     UnsupportedSyntax, located)
+                     located)
 from .shapes import Shapes
+from .values import (check_writes, ints_of, overwritten, resolve,
+                     sequences, statements, views)
 
 SHAPE_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 
@@ -242,18 +243,6 @@ def _names(pairs):
     return [(p, n) for p, n in pairs if isinstance(n, gast.Name)]
 
 
-def resolve(func, captured):
-    """The object a callee expression (name or dotted chain) refers to."""
-    if isinstance(func, gast.Name):
-        if func.id in getattr(captured, "locals", ()):
-            return MISSING  # a local value: known only when the call runs
-        return captured.resolve(func.id)
-    if isinstance(func, gast.Attribute):
-        owner = resolve(func.value, captured)
-        if owner is MISSING:
-            return MISSING
-        return getattr(owner, func.attr, MISSING)
-    return MISSING
 
 
 class Analysis:
@@ -290,7 +279,7 @@ def analyse(fdef, captured, wrt):
         op = describe(stmt, captured)
         ops[id(stmt)] = op
         order.append(op)
-    ints = _ints(order, captured)
+    ints = ints_of(order, captured)
     varied = _fixpoint(order, set(wrt) - ints, forward=True, never=ints)
     useful = _fixpoint(order, set(), forward=False)
     active = varied & useful
@@ -300,163 +289,31 @@ def analyse(fdef, captured, wrt):
             if isinstance(error, SourceUnavailable) or error is None:
                 raise _no_rule(op, captured)
             raise error
-    tuples = _sequences(order)
-    _check_writes(order, captured)
-    overwritten = _overwritten(fdef, order)
-    return Analysis(ops, active, Shapes(order, captured, overwritten),
-                    tuples, overwritten, ints, _views(order))
+    tuples = sequences(order)
+    check_writes(order, captured)
+    changing = overwritten(fdef, order)
+    return Analysis(ops, active, Shapes(order, captured, changing),
+                    tuples, changing, ints, views(order))
 
 
-def _sequences(order):
-    """Names that may hold a tuple or list, whose derivatives are added
-    element by element (ad.add) rather than with `+`."""
-    names = {t for op in order if op.kind in ("pack", "append", "unpack",
-                                              "call", "pop")
-             or op.kind == "rule" and op.rule.fn in rules.registry.SEQUENCES
-             for t in op.targets}
-    names |= {n.id for op in order if op.kind == "unpack"
-              for _, n in op.sources}
-    changed = True
-    while changed:
-        changed = False
-        for op in order:
-            if op.kind in ("copy", "subscript") and \
-                    op.sources[0][1].id in names and \
-                    not set(op.targets) <= names:
-                names |= set(op.targets)
-                changed = True
-    return names
 
 
-def _views(order):
-    """Names that may share memory with an array written in place (a slice
-    of it, another name for it): reading one reads that array."""
-    views = {t: t for op in order if op.kind == "setitem"
-             for t in op.targets}
-    changed = True
-    while changed:
-        changed = False
-        for op in order:
-            if op.kind in ("copy", "subscript") or \
-                    (op.kind == "rule" and op.rule.fn in VIEWS):
-                for _, source in op.sources[:1]:
-                    for t in op.targets:
-                        if source.id in views and t not in views:
-                            views[t] = views[source.id]
-                            changed = True
-    return {t: base for t, base in views.items() if t != base}
 
 
-def _overwritten(fdef, order):
-    counts = {}
-    for op in order:
-        for t in op.targets:
-            counts[t] = counts.get(t, 0) + 1
-    names = {t for t, n in counts.items() if n > 1}
-    names |= {t for op in order if op.kind in ("setitem", "append")
-              for t in op.targets}
-    names |= {n.id for op in order if op.kind == "pop"
-              for _, n in op.sources}
-    for stmt in statements(fdef.body):
-        if isinstance(stmt, (gast.If, gast.For, gast.While)):
-            for inner in statements(stmt.body + stmt.orelse):
-                if not isinstance(inner, (gast.If, gast.While)):
-                    names |= set(describe_targets(inner))
-    return names
 
 
-def describe_targets(stmt):
-    if isinstance(stmt, gast.For):
-        return [stmt.target.id]
-    if isinstance(stmt, gast.Assign):
-        target = stmt.targets[0]
-        if isinstance(target, gast.Tuple):
-            return [t.id for t in target.elts]
-        if isinstance(target, gast.Name):
-            return [target.id]
-    return []
 
 
-def _ints(order, captured):
-    """Names every assignment of which surely gives a Python int."""
-    candidates = {}
-    for op in order:
-        for t in op.targets:
-            candidates.setdefault(t, []).append(op)
-    ints = set()
-    changed = True
-    while changed:
-        changed = False
-        for t, ops in candidates.items():
-            if t not in ints and all(_gives_int(op, ints, captured)
-                                     for op in ops):
-                ints.add(t)
-                changed = True
-    return ints
 
 
-def _gives_int(op, ints, captured):
-    stmt = op.stmt
-    if isinstance(stmt, gast.For):
-        return True  # loops run over ranges after normalize
-    if op.kind in ("setitem", "append", "unpack") or \
-            not isinstance(stmt, gast.Assign):
-        return False
-    value = stmt.value
-
-    def int_atom(node):
-        if isinstance(node, gast.Constant):
-            return type(node.value) is int
-        return isinstance(node, gast.Name) and node.id in ints
-    if isinstance(value, gast.Call):
-        fn = resolve(value.func, captured)
-        return fn in (len, int) or fn in (min, max) and \
-            all(int_atom(a) for a in value.args)
-    if isinstance(value, gast.BinOp):
-        return isinstance(value.op, (gast.Add, gast.Sub, gast.Mult,
-                                     gast.FloorDiv, gast.Mod)) and \
-            int_atom(value.left) and int_atom(value.right)
-    return int_atom(value)
 
 
-# Functions whose result may share memory with an argument.
-VIEWS = {np.reshape, np.transpose, np.ravel, np.swapaxes, np.moveaxis,
-         np.expand_dims, np.squeeze, np.broadcast_to, np.diagonal,
-         np.asarray, np.atleast_1d, np.atleast_2d, np.atleast_3d,
-         np.asanyarray, np.real, np.imag}
 
 
-def _check_writes(order, captured):
-    written = {t: op for op in order if op.kind in ("setitem", "append")
-               for t in op.targets}
-    for target, write in written.items():
-        if target in captured.params:
-            raise located(UnsupportedSyntax, (
-                f"this writes into the argument '{target}'; srcad never "
-                f"modifies your inputs. Write into a copy instead "
-                f"({target} = {target}.copy() first)."), write.stmt, captured)
-        for op in order:
-            if target in op.targets and _may_alias(op):
-                raise located(UnsupportedSyntax, (
-                    f"'{target}' may share memory with another array (it "
-                    f"is a view or a second name for one), so writing into "
-                    f"it would change that array too; make it a copy "
-                    f"first ({target} = np.copy(...))."), write.stmt,
-                    captured)
 
 
-def _may_alias(op):
-    if op.kind in ("copy", "subscript", "unpack", "unknown"):
-        return True
-    return op.kind == "rule" and op.rule.fn in VIEWS
 
 
-def statements(body):
-    """Every statement in `body`, nested ones included, in source order."""
-    for stmt in body:
-        yield stmt
-        for field in ("body", "orelse"):
-            yield from statements(getattr(stmt, field, []))
 
 
 def _fixpoint(order, seeds, forward, never=frozenset()):
