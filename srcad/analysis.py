@@ -22,7 +22,9 @@ share memory with another value (a view or a copy of a name), is an
 error, since the derivative would have to follow the other name too.
 
 Calls are resolved here, so a call with an active argument and no rule is
-reported (with its location) before any code is generated.
+reported (with its location) before any code is generated. The facts about
+names (sequences, overwritten, views, ints) come from values.py, the shape
+relations from shapes.py.
 """
 import inspect
 import types
