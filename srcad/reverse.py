@@ -152,7 +152,8 @@ class Reverse:
         reads = set().union(*(build.loads(s) for s in sweep))
         zeros = self.info.active - self.local
         early = (self.info.overwritten & (needed | reads | zeros)) - \
-            self.bound_at_top
+            self.bound_at_top - self.recomputed - \
+            (self.local - needed)  # assigned before read in every pass
         for id_ in sorted(early):
             out.append(assign(id_, const(None), fdef))
         return out

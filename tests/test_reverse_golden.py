@@ -39,9 +39,6 @@ def test_for_loop_over_range_len():
     same(srcad.source(sum_of_squares), """
         def sum_of_squares_grad(x):
             tape = []
-            t3 = None
-            t4 = None
-            t5 = None
             # s = 0.0
             s = 0.0
             # for i in range(len(x)):
@@ -55,7 +52,6 @@ def test_for_loop_over_range_len():
                 t5 = s + t4
                 tape.append(s)
                 s = t5
-            del t5
             ad.check_scalar(s, return_site)
             bx = ad.zeros_like(x)
             bs = 1.0
@@ -69,7 +65,7 @@ def test_for_loop_over_range_len():
                 bt4 = ad.unbroadcast(bt5, t4)
                 bt3 = bt4 * 2 * t3
                 bx[i] += bt3
-            del bs, s, t2, t3, t4, tape
+            del bs, s, t2, tape
             return ad.result(bx, x)
         """)
     x = np.array([0.5, -1.0, 2.0])
@@ -90,7 +86,6 @@ def test_while_loop():
     same(srcad.source(shrink, wrt=(0, 1)), """
         def shrink_grad(x, rate):
             tape = []
-            t3 = None
             trips1 = 0
             while True:
                 trips1 = trips1 + 1
@@ -106,7 +101,6 @@ def test_while_loop():
                     tape.append(x)
                     x = t3
                     tape.append(False)
-            del t3
             tape.append(trips1)
             ad.check_scalar(x, return_site)
             brate = ad.zeros_like(rate)
