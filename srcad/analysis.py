@@ -379,19 +379,8 @@ def is_pure(captured):
     def pure(call):
         func = call.func
         if isinstance(func, gast.Attribute) and \
-                isinstance(func.value, gast.Name) and \
-                captured.extras.get(func.value.id) is runtime:
+                resolve(func.value, captured) is runtime:
             return func.attr != "check_scalar"
         obj = resolve(func, captured)
-        if obj is MISSING:
-            obj = _resolve_extra(func, captured)
-        rule = rules.lookup(obj)
-        return rule is not None and obj is not print
+        return rules.lookup(obj) is not None and obj is not print
     return pure
-
-
-def _resolve_extra(func, captured):
-    if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
-        owner = captured.extras.get(func.value.id, MISSING)
-        return getattr(owner, func.attr, MISSING)
-    return MISSING

@@ -30,7 +30,7 @@ class Program:
             return
         fwd, bwd, defined = self.residuals
         clean_up(bwd)
-        set_residuals(fwd, bwd, defined)
+        set_residuals(fwd, bwd, defined, self.runtime_name)
         clean_up(fwd)
         release(fwd)
         release(bwd)
@@ -50,7 +50,7 @@ def program(fdef, info, captured, namer, wrt, kind, as_tuple):
     fwd, bwd = vjp_functions(fdef.name, params, parts, wrt, namer)
     fwd.args.defaults = clone(fdef.args.defaults)
     defined = set(params) | build.stores(build.function("f", [], parts.primal))
-    set_residuals(fwd, bwd, defined)
+    set_residuals(fwd, bwd, defined, runtime_name)
     return Program([fwd, bwd], fwd.name, runtime_name, (fwd, bwd, defined))
 
 
@@ -99,11 +99,10 @@ def vjp_functions(fn_name, params, parts, wrt, namer):
     bwd_body.append(build.ret(_results(parts, wrt, always_tuple=True)))
     bwd = build.function(namer.reserve(fn_name + "_bwd"),
                          [residuals, parts.cotangent], bwd_body)
-    bwd.srcad_runtime = parts.modules["ad"]
     return fwd, bwd
 
 
-def set_residuals(fwd, bwd, defined):
+def set_residuals(fwd, bwd, defined, runtime_name):
     """Pass from fwd to bwd exactly the primal names bwd reads. An array
     bwd writes back into (restoring y[i]) is copied first: the pullback
     may run again, and the array may be the output the caller holds."""
@@ -118,8 +117,7 @@ def set_residuals(fwd, bwd, defined):
     else:
         bwd.body[0] = build.comment("nothing was saved by the forward pass")
     for id_ in sorted(_written_items(bwd.body[1:]) & set(needed)):
-        copy = assign(id_, call(attr(bwd.srcad_runtime, "copy"),
-                                [name(id_)]))
+        copy = assign(id_, call(attr(runtime_name, "copy"), [name(id_)]))
         copy.srcad_copy = True
         bwd.body.insert(1, copy)
 

@@ -93,7 +93,6 @@ class Reverse:
         self.loops = []           # names assigned in each loop we are in
         self.recomputed = set()   # locals recomputed instead of taped
         self.bound_at_top = set(captured.params)  # surely bound names
-        self.maybe_unbound = set()  # names saved where they may be unbound
 
     def adj(self, id_):
         return self.namer.adjoint(id_)
@@ -314,7 +313,6 @@ class Reverse:
         op = self.info.op(stmt)
         first = self.depth == 0 and not set(op.targets) & self.assigned
         self.assigned |= set(op.targets)
-        self.maybe_unbound |= set(op.targets) - self.bound_at_top
         if self.depth == 0:
             self.bound_at_top |= set(op.targets)
         overwritten = [t for t in op.targets

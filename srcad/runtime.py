@@ -362,18 +362,17 @@ def _derivative(fn, kind, wrt, nargs):
             hasattr(fn, "_srcad_function")):
         # a function passed as a value, with a rule but no source (np.sin):
         # differentiate a one-line function that calls it
-        target = _WRAPPED[fn] = _calling(fn, nargs)
+        target = _WRAPPED[fn] = _calling(
+            fn, [(f"a{i}", None) for i in range(nargs)])
     mode = "forward" if kind == "jvp" else "reverse"
     return pipeline.cached(target, kind, wrt, mode)
 
 
 def _calling(fn, params):
-    """A Python function of `params` (a count, or names with defaults as
-    (name, default) pairs; default None for a required one) that calls
-    `fn`: something srcad can read where `fn` itself has only a rule."""
+    """A Python function of `params` ((name, default) pairs, default None
+    for a required one) that calls `fn`: something srcad can read where
+    `fn` itself has only a rule."""
     from .compile import compile_source
-    if isinstance(params, int):
-        params = [(f"a{i}", None) for i in range(params)]
     heads = [p if d is None else f"{p}={d!r}" for p, d in params]
     names = ", ".join(p for p, _ in params)
     source = f"def apply({', '.join(heads)}):\n    return fn({names})\n"
