@@ -106,10 +106,18 @@ def walk(tree):
     """Every node in `tree` but expression contexts (like gast.walk, in
     another order, faster)."""
     stack = [tree]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    AST = gast.AST
     while stack:
-        node = stack.pop()
+        node = pop()
         yield node
-        stack.extend(walk_children(node))
+        for field in _CHILDREN.get(node.__class__) or \
+                _children(node.__class__):
+            value = getattr(node, field, None)
+            if type(value) is list:
+                extend(v for v in value if isinstance(v, AST))
+            elif isinstance(value, AST):
+                push(value)
 
 
 def transform(node, fn):
@@ -124,6 +132,19 @@ def transform(node, fn):
         elif isinstance(value, AST):
             setattr(node, field, transform(value, fn))
     return fn(node)
+
+
+def fingerprint(node):
+    """A hashable value equal for structurally equal trees (what
+    gast.dump gives, cheaper)."""
+    if type(node) is list:
+        return tuple(fingerprint(v) for v in node)
+    if not isinstance(node, gast.AST):
+        return type(node), node  # 1, 1.0 and True differ
+    if type(node) is gast.Name:
+        return ("Name", node.id, type(node.ctx))
+    return (type(node),) + tuple(fingerprint(getattr(node, f, None))
+                                 for f in _children(node.__class__))
 
 
 def clone(node):
@@ -152,6 +173,13 @@ def stores(tree):
     """Names assigned anywhere in `tree`."""
     found = set()
     _collect(tree, None, found)
+    return found
+
+
+def mentions(tree):
+    """Names read or assigned anywhere in `tree` (one walk)."""
+    found = set()
+    _collect(tree, found, found)
     return found
 
 

@@ -13,6 +13,7 @@ import textwrap
 
 import gast
 
+from .build import walk
 from .errors import SourceUnavailable, UnsupportedSyntax
 
 MISSING = object()
@@ -126,7 +127,7 @@ def _wrap_fragment(text):
 
 
 def _shift(module, lines, cols):
-    for node in gast.walk(module):
+    for node in walk(module):
         if hasattr(node, "lineno"):
             node.lineno += lines
             node.col_offset += cols
@@ -138,7 +139,7 @@ def _shift(module, lines, cols):
 def _find_def(module, fn):
     code = fn.__code__
     want = list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
-    for node in gast.walk(module):
+    for node in walk(module):
         if isinstance(node, gast.FunctionDef) and node.name == fn.__name__:
             return node
         if isinstance(node, gast.AsyncFunctionDef) and \
@@ -149,7 +150,7 @@ def _find_def(module, fn):
                 "def that the async code calls", filename=code.co_filename,
                 lineno=node.lineno, col=node.col_offset, line=line,
                 function=fn.__name__)
-    for node in gast.walk(module):
+    for node in walk(module):
         if isinstance(node, gast.Lambda) and _arg_names(node.args) == want:
             return _lambda_as_def(node)
     raise UnsupportedSyntax(

@@ -6,6 +6,7 @@ What passes the fence is something every later pass handles.
 """
 import gast
 
+from .build import walk
 from .errors import UnsupportedSyntax, located
 
 # Node types every later pass understands.
@@ -52,13 +53,13 @@ def fence(captured):
                       "parameters are not supported; use plain parameters", tree, captured)
     generated = captured.filename.startswith("<srcad")
     for stmt in tree.body:
-        for node in gast.walk(stmt):
+        for node in walk(stmt):
             if generated and isinstance(node, (gast.Delete, gast.Del)):
                 continue  # srcad's own `del` of dead temporaries
             if not isinstance(node, ALLOWED):
                 raise located(UnsupportedSyntax, _message(node), node,
                               captured)
-        for node in gast.walk(stmt):
+        for node in walk(stmt):
             _check_node(node, captured)
 
 

@@ -6,11 +6,13 @@ same one for the same input, so generated source is stable across runs.
 """
 import gast
 
+from .build import walk
+
 
 def names_in(tree):
     """Every identifier spelled in `tree`."""
     out = set()
-    for node in gast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, gast.Name):
             out.add(node.id)
         elif isinstance(node, gast.FunctionDef):

@@ -31,8 +31,9 @@ import operator
 
 import gast
 
-from .build import (clone, is_number as _number, is_runtime_call, loads,
-                    simple_assign, stores, transform, walk, walk_children)
+from .build import (clone, fingerprint, is_number as _number,
+                    is_runtime_call, loads, mentions, simple_assign, stores,
+                    transform, walk)
 from .optimize_shapes import likes, ones
 
 ZERO_INIT = "zeros_like"
@@ -46,7 +47,7 @@ def release(fdef):
     params = {a.id for a in fdef.args.args}
     last = {}
     for i, stmt in enumerate(fdef.body):
-        for id_ in loads(stmt) | stores(stmt):
+        for id_ in mentions(stmt):
             last[id_] = i
     # only names surely bound: assigned by a top-level simple statement
     locals_ = set()
@@ -73,6 +74,7 @@ def optimize(fdef, is_pure, runtime_name, info=None):
     passes.append(dead_code(is_pure))
     if info is not None:  # after dead code: only values still needed count
         passes += [ones(runtime_name, info), likes(runtime_name, info)]
+    fold(fdef)  # later, passes fold what they rewrite
     changed = True
     while changed:
         changed = False
@@ -95,22 +97,16 @@ def _written_in_place(fdef):
     x.pop()): their zeros stay, so they never share memory with another
     value."""
     names = set()
-    _find_in_place(fdef, names)
+    for node in walk(fdef):
+        kind = type(node)
+        if kind is gast.Subscript and type(node.ctx) is gast.Store and \
+                type(node.value) is gast.Name:
+            names.add(node.value.id)
+        elif kind is gast.Call and type(node.func) is gast.Attribute and \
+                node.func.attr == "pop" and \
+                type(node.func.value) is gast.Name:
+            names.add(node.func.value.id)
     return names
-
-
-def _find_in_place(node, names):
-    kind = type(node)
-    if kind is gast.Name or kind is gast.Constant:
-        return
-    if kind is gast.Subscript and type(node.ctx) is gast.Store and \
-            type(node.value) is gast.Name:
-        names.add(node.value.id)
-    elif kind is gast.Call and type(node.func) is gast.Attribute and \
-            node.func.attr == "pop" and type(node.func.value) is gast.Name:
-        names.add(node.func.value.id)
-    for child in walk_children(node):
-        _find_in_place(child, names)
 
 
 def _first_contribution(body, runtime_name, nested=False, written=()):
@@ -124,15 +120,15 @@ def _first_contribution(body, runtime_name, nested=False, written=()):
             if inner:
                 changed |= _first_contribution(inner, runtime_name, True,
                                                written)
-    mentions = [loads(s) | stores(s) for s in body]
+    named = [mentions(s) for s in body]
     drop = set()
     for i, stmt in enumerate(body):
         target = _zero_init(stmt, runtime_name)
         if target in written:  # keep the fresh zeros, but copy them not
-            _absorb(body, mentions, i, target, runtime_name, drop,
+            _absorb(body, named, i, target, runtime_name, drop,
                     unused=False, absorb=False)
             continue
-        if target and _absorb(body, mentions, i, target, runtime_name,
+        if target and _absorb(body, named, i, target, runtime_name,
                               drop, unused=not nested):
             drop.add(i)
     body[:] = [s for i, s in enumerate(body) if i not in drop]
@@ -148,13 +144,13 @@ def _zero_init(stmt, runtime_name):
     return None
 
 
-def _absorb(body, mentions, i, target, runtime_name, drop, unused=True,
+def _absorb(body, named, i, target, runtime_name, drop, unused=True,
             absorb=True):
     """Make the first later use of `target` an assignment; True if done
     (also when nothing uses the zero at all). A private copy made of the
     fresh zeros (`b = ad.own(b)`) is dropped instead."""
     for j in range(i + 1, len(body)):
-        if target not in mentions[j]:
+        if target not in named[j]:
             continue
         stmt = body[j]
         if not simple_assign(stmt) or stmt.targets[0].id != target:
@@ -204,7 +200,7 @@ def _subtract(body):
         reads = loads(negated)
         for j in range(i + 1, len(body)):
             later = body[j]
-            if target not in loads(later) | stores(later):
+            if target not in mentions(later):
                 if stores(later) & reads:
                     break  # what -a reads changes first
                 continue
@@ -254,7 +250,7 @@ def _owns(body, runtime_name):
             continue
         target = stmt.targets[0].id
         for before in reversed(body[:i]):
-            if target not in loads(before) | stores(before):
+            if target not in mentions(before):
                 continue
             if _writes_into(before, target) or (
                     simple_assign(before) and
@@ -283,7 +279,9 @@ def propagate(fdef):
     replace = _Replace({})
     keep = []
     for stmt in fdef.body:
-        replace.visit(stmt)
+        if replace.values and not replace.values.keys().isdisjoint(
+                loads(stmt)):
+            replace.visit(stmt)
         if simple_assign(stmt) and counts.get(stmt.targets[0].id) == 1 and (
                 isinstance(stmt.value, gast.Constant) or (
                     isinstance(stmt.value, gast.Name) and
@@ -332,7 +330,7 @@ def common_subexpressions(fdef, is_pure):
                 any(counts.get(n, 0) > 1 or n in changing
                     for n in loads(value)):
             continue
-        key = gast.dump(value)
+        key = fingerprint(value)
         if key in seen:
             stmt.value = gast.Name(id=seen[key], ctx=gast.Load(),
                                    annotation=None, type_comment=None)
@@ -365,13 +363,11 @@ def _assignment_counts(fdef):
     return counts
 
 
-def _count_stores(node, counts):
-    if type(node) is gast.Name:
-        if type(node.ctx) is not gast.Load:
+def _count_stores(tree, counts):
+    Name, Load = gast.Name, gast.Load
+    for node in walk(tree):
+        if type(node) is Name and type(node.ctx) is not Load:
             counts[node.id] = counts.get(node.id, 0) + 1
-        return
-    for child in walk_children(node):
-        _count_stores(child, counts)
 
 
 class _Replace:

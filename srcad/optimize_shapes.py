@@ -31,12 +31,9 @@ def ones(runtime_name, info):
                 return True
             if c is None:
                 continue
-            products = _Products(target)
-            for later in body[i + 1:]:
-                products.visit(later)
-            if products.other_uses or not products.found or not all(
-                    _floats_shaped_like(e, like, info)
-                    for e in products.others):
+            others = _factors_with(body[i + 1:], target)
+            if not others or not all(_floats_shaped_like(e, like, info)
+                                     for e in others):
                 continue
             for later in body[i + 1:]:
                 _ScaleBy(target, c).visit(later)
@@ -71,27 +68,28 @@ def _only_reduced(later, target, like, runtime_name, info):
     itself."""
     spread = _bases(like, runtime_name, info)
     uses = []
+    sums = []
     for stmt in later:
         for node in walk(stmt):
-            if type(node) is gast.Name and node.id == target:
-                uses.append(node)
+            if type(node) is gast.Name:
+                if node.id == target:
+                    uses.append(node)
+            elif is_runtime_call(node, runtime_name, "unbroadcast"):
+                sums.append(node)
     covered = []
-    for stmt in later:
-        for node in walk(stmt):
-            if not is_runtime_call(node, runtime_name, "unbroadcast"):
-                continue
-            product, shape_of = node.args
-            if type(product) is not gast.BinOp or \
-                    not isinstance(product.op, gast.Mult):
-                continue
-            for mine, other in ((product.left, product.right),
-                                (product.right, product.left)):
-                if type(mine) is gast.Name and mine.id == target and \
-                        target not in loads(other):
-                    bases = _bases(other, runtime_name, info) | \
-                        _bases(shape_of, runtime_name, info)
-                    if spread is not None and spread <= bases:
-                        covered.append(mine)
+    for node in sums:
+        product, shape_of = node.args
+        if type(product) is not gast.BinOp or \
+                not isinstance(product.op, gast.Mult):
+            continue
+        for mine, other in ((product.left, product.right),
+                            (product.right, product.left)):
+            if type(mine) is gast.Name and mine.id == target and \
+                    target not in loads(other):
+                bases = _bases(other, runtime_name, info) | \
+                    _bases(shape_of, runtime_name, info)
+                if spread is not None and spread <= bases:
+                    covered.append(mine)
     return bool(uses) and len(covered) == len(uses) and \
         all(any(u is c for c in covered) for u in uses)
 
@@ -122,29 +120,23 @@ def _floats_shaped_like(expr, like, info):
             for n in names)
 
 
-class _Products(gast.NodeVisitor):
-    """Finds `target * e` and `e * target`; counts any other use."""
-
-    def __init__(self, target):
-        self.target = target
-        self.found = False
-        self.others = []
-        self.other_uses = 0
-
-    def visit_BinOp(self, node):
-        if isinstance(node.op, gast.Mult):
-            for mine, other in ((node.left, node.right),
-                                (node.right, node.left)):
-                if isinstance(mine, gast.Name) and mine.id == self.target:
-                    self.found = True
-                    self.others.append(other)
-                    self.visit(other)
-                    return
-        self.generic_visit(node)
-
-    def visit_Name(self, node):
-        if node.id == self.target:
-            self.other_uses += 1
+def _factors_with(stmts, target):
+    """The other factors of every product `target * e` or `e * target` in
+    `stmts`; None if `target` is read anywhere else."""
+    factors, counted = [], []
+    uses = 0
+    for stmt in stmts:
+        for node in walk(stmt):
+            if type(node) is gast.Name and node.id == target:
+                uses += 1
+            elif type(node) is gast.BinOp and type(node.op) is gast.Mult:
+                for mine, other in ((node.left, node.right),
+                                    (node.right, node.left)):
+                    if type(mine) is gast.Name and mine.id == target:
+                        factors.append(other)
+                        counted.append(mine)
+                        break
+    return factors if uses == len(counted) else None
 
 
 class _ScaleBy(gast.NodeTransformer):
@@ -174,12 +166,10 @@ def likes(runtime_name, info):
     def run(fdef):
         if not getattr(info, "likes_used", False):
             return False
-        used = set()
-        for node in _outside_likes(fdef, runtime_name):
-            if type(node) is gast.Name and type(node.ctx) is gast.Load:
-                used.add(node.id)
+        used, with_likes = _outside_likes(fdef.body, runtime_name)
+        if not with_likes:
+            return False
         changed = []
-        bound = {a.id for a in fdef.args.args}
 
         def replace(node):
             if not is_runtime_call(node, runtime_name, "Like") or \
@@ -193,18 +183,28 @@ def likes(runtime_name, info):
                     return gast.Name(id=candidate, ctx=gast.Load(),
                                      annotation=None, type_comment=None)
             return node
-        for stmt in fdef.body:  # only values computed before the use
-            transform(stmt, replace)
+        bound = {a.id for a in fdef.args.args}
+        for i, stmt in enumerate(fdef.body):  # only values computed before
+            if i in with_likes:
+                transform(stmt, replace)
             bound |= stores(stmt)
         return bool(changed)
     return run
 
 
-def _outside_likes(tree, runtime_name):
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if is_runtime_call(node, runtime_name, "Like"):
-            continue
-        yield node
-        stack.extend(walk_children(node))
+def _outside_likes(body, runtime_name):
+    """The names read outside `ad.Like(...)` calls, and the positions of
+    the statements holding such calls."""
+    used, with_likes = set(), set()
+    for i, stmt in enumerate(body):
+        stack = [stmt]
+        while stack:
+            node = stack.pop()
+            if type(node) is gast.Name:
+                if type(node.ctx) is gast.Load:
+                    used.add(node.id)
+            elif is_runtime_call(node, runtime_name, "Like"):
+                with_likes.add(i)
+            else:
+                stack.extend(walk_children(node))
+    return used, with_likes

@@ -16,7 +16,7 @@ statement and a loop by its trip count, with no jumps to account for.
 """
 import gast
 
-from .build import assign, clone, const, name, ret
+from .build import assign, clone, const, name, ret, walk
 
 
 def structure(fdef, namer):
@@ -111,7 +111,7 @@ def _jumps(stmts):
 def _returns(stmts, flags=None):
     """Whether `stmts` contain a return (or set the loop-return flag)."""
     for stmt in stmts:
-        for node in gast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, gast.Return):
                 return True
             if flags is not None and isinstance(node, gast.Name) and \
