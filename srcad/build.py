@@ -165,25 +165,25 @@ def clone(node):
 def loads(tree):
     """Names read anywhere in `tree`."""
     found = set()
-    _collect(tree, found, None)
+    collect(tree, found, None)
     return found
 
 
 def stores(tree):
     """Names assigned anywhere in `tree`."""
     found = set()
-    _collect(tree, None, found)
+    collect(tree, None, found)
     return found
 
 
 def mentions(tree):
     """Names read or assigned anywhere in `tree` (one walk)."""
     found = set()
-    _collect(tree, found, found)
+    collect(tree, found, found)
     return found
 
 
-def _collect(node, read, written):
+def collect(node, read, written):
     """Add the names `node` reads to `read` and assigns to `written` (either
     may be None); a recursive walk, the hot path of the optimizer."""
     if type(node) is gast.Name:
@@ -199,9 +199,9 @@ def _collect(node, read, written):
         if type(value) is list:
             for item in value:
                 if isinstance(item, AST):
-                    _collect(item, read, written)
+                    collect(item, read, written)
         elif isinstance(value, AST):
-            _collect(value, read, written)
+            collect(value, read, written)
 
 
 def is_runtime_call(value, runtime_name, fn_name):

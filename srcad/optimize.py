@@ -34,6 +34,7 @@ import gast
 from .build import (clone, fingerprint, is_number as _number,
                     is_runtime_call, loads, mentions, simple_assign, stores,
                     transform, walk)
+from .facts import Facts, facts_of
 from .optimize_shapes import likes, ones
 
 ZERO_INIT = "zeros_like"
@@ -75,41 +76,29 @@ def optimize(fdef, is_pure, runtime_name, info=None):
     if info is not None:  # after dead code: only values still needed count
         passes += [ones(runtime_name, info), likes(runtime_name, info)]
     fold(fdef)  # later, passes fold what they rewrite
+    facts = Facts(fdef)
     changed = True
     while changed:
         changed = False
         for run in passes:
-            changed |= run(fdef)
+            if run(fdef, facts):
+                changed = True
+                facts = Facts(fdef)
     return fdef
 
 
 # -- first contribution --------------------------------------------------------
 
 def first_contribution(runtime_name):
-    def run(fdef):
-        return _first_contribution(fdef.body, runtime_name,
-                                   written=_written_in_place(fdef))
+    def run(fdef, facts=None):
+        facts = facts_of(fdef, facts)
+        return _first_contribution(fdef.body, runtime_name, facts.written,
+                                   [r | w for r, w in facts.names])
     return run
 
 
-def _written_in_place(fdef):
-    """Names whose value is changed in place (x[i] = v, x[i] += v,
-    x.pop()): their zeros stay, so they never share memory with another
-    value."""
-    names = set()
-    for node in walk(fdef):
-        kind = type(node)
-        if kind is gast.Subscript and type(node.ctx) is gast.Store and \
-                type(node.value) is gast.Name:
-            names.add(node.value.id)
-        elif kind is gast.Call and type(node.func) is gast.Attribute and \
-                node.func.attr == "pop" and \
-                type(node.func.value) is gast.Name:
-            names.add(node.func.value.id)
-    return names
-
-
-def _first_contribution(body, runtime_name, nested=False, written=()):
+def _first_contribution(body, runtime_name, written, named=None,
+                        nested=False):
     """The pass on one statement list, then on the lists inside it. In a
     nested list a zero nobody mentions later is kept: a loop may read it
     in its next pass."""
@@ -118,9 +107,10 @@ def _first_contribution(body, runtime_name, nested=False, written=()):
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if inner:
-                changed |= _first_contribution(inner, runtime_name, True,
-                                               written)
-    named = [mentions(s) for s in body]
+                changed |= _first_contribution(inner, runtime_name, written,
+                                               nested=True)
+    if changed or named is None:  # nested lists changed: names did too
+        named = [mentions(s) for s in body]
     drop = set()
     for i, stmt in enumerate(body):
         target = _zero_init(stmt, runtime_name)
@@ -182,7 +172,7 @@ def _added_to(value, target, runtime_name):
 
 # -- subtraction -------------------------------------------------------------------------
 
-def subtract(fdef):
+def subtract(fdef, facts=None):
     return _subtract(fdef.body)
 
 
@@ -238,7 +228,7 @@ def _adds_only(stmt, name_):
 def owns(runtime_name):
     """`b = ad.own(b)` is dropped where the last statement to touch b wrote
     into it in place (or made it private): b is private already."""
-    def run(fdef):
+    def run(fdef, facts=None):
         return _owns(fdef.body, runtime_name)
     return run
 
@@ -274,13 +264,13 @@ def _writes_into(stmt, name_):
 
 # -- copy and constant propagation ---------------------------------------------
 
-def propagate(fdef):
-    counts = _assignment_counts(fdef)
+def propagate(fdef, facts=None):
+    facts = facts_of(fdef, facts)
+    counts = facts.counts
     replace = _Replace({})
     keep = []
-    for stmt in fdef.body:
-        if replace.values and not replace.values.keys().isdisjoint(
-                loads(stmt)):
+    for stmt, (reads, _) in zip(fdef.body, facts.names):
+        if replace.values and not replace.values.keys().isdisjoint(reads):
             replace.visit(stmt)
         if simple_assign(stmt) and counts.get(stmt.targets[0].id) == 1 and (
                 isinstance(stmt.value, gast.Constant) or (
@@ -294,13 +284,14 @@ def propagate(fdef):
     return changed
 
 
-def constants(fdef):
+def constants(fdef, facts=None):
     """Names assigned a constant once, anywhere (in a loop too: the value is
     the same every time), replaced by that constant, folding as it goes;
     until nothing changes. Returns whether anything did."""
     changed = False
     while True:
-        counts = _assignment_counts(fdef)
+        counts = facts_of(fdef, facts).counts
+        facts = None  # after a change, count again
         values = {}
         for stmt in _all_statements(fdef.body):
             if simple_assign(stmt) and \
@@ -317,8 +308,9 @@ def constants(fdef):
 def common_subexpressions(fdef, is_pure):
     """A top-level statement computing what an earlier one computed, from
     names assigned once, becomes a copy of it (x[:-1] twice, say)."""
-    counts = _assignment_counts(fdef)
-    changing = _written_in_place(fdef)  # y[i] = v changes what y[j] reads
+    facts = Facts(fdef)
+    counts = facts.counts
+    changing = facts.written  # y[i] = v changes what y[j] reads
     seen = {}
     for stmt in fdef.body:
         if not simple_assign(stmt) or counts.get(stmt.targets[0].id) != 1:
@@ -355,19 +347,6 @@ def _drop_assignments(stmts, values):
                 _drop_assignments(inner, values)
                 if not inner and field == "body":
                     inner.append(gast.Pass())
-
-
-def _assignment_counts(fdef):
-    counts = {}
-    _count_stores(fdef, counts)
-    return counts
-
-
-def _count_stores(tree, counts):
-    Name, Load = gast.Name, gast.Load
-    for node in walk(tree):
-        if type(node) is Name and type(node.ctx) is not Load:
-            counts[node.id] = counts.get(node.id, 0) + 1
 
 
 class _Replace:
@@ -432,14 +411,16 @@ def _folded(node):
 # -- dead code ------------------------------------------------------------------------
 
 def dead_code(is_pure):
-    def run(fdef):
+    def run(fdef, facts=None):
         used = set()
         keep = []
-        for stmt in reversed(fdef.body):  # uses come after definitions
+        names = facts_of(fdef, facts).names
+        for stmt, (reads, _) in zip(reversed(fdef.body), reversed(names)):
+            # uses come after definitions
             if simple_assign(stmt) and stmt.targets[0].id not in used and \
                     _pure(stmt.value, is_pure):
                 continue
-            used |= loads(stmt)
+            used |= reads
             keep.append(stmt)
         changed = len(keep) != len(fdef.body)
         fdef.body[:] = keep[::-1]

@@ -10,6 +10,7 @@ import gast
 
 from .build import (is_number as _number, is_runtime_call, loads,
                     simple_assign, stores, transform, walk, walk_children)
+from .facts import facts_of
 
 
 # -- multiplying by a broadcast constant ------------------------------------------
@@ -18,24 +19,28 @@ def ones(runtime_name, info):
     """`b = ad.unreduce(c, v)` (the adjoint of a full sum, c spread over v's
     shape) used only as `b * e`, where e surely has v's shape and holds
     floats: each product becomes `c * e`, or `e` when c is 1."""
-    def run(fdef):
+    def run(fdef, facts=None):
         body = fdef.body
         for i, stmt in enumerate(body):
             spread = _spread_constant(stmt, runtime_name)
             if spread is None:
                 continue
             target, c, like = spread
-            if _only_reduced(body[i + 1:], target, stmt.value.args[1],
+            facts = facts_of(fdef, facts)
+            readers = [s for s, (reads, _) in zip(body[i + 1:],
+                                                  facts.names[i + 1:])
+                       if target in reads]
+            if _only_reduced(readers, target, stmt.value.args[1],
                              runtime_name, info):
                 stmt.value = stmt.value.args[0]  # the scalar itself
                 return True
             if c is None:
                 continue
-            others = _factors_with(body[i + 1:], target)
+            others = _factors_with(readers, target)
             if not others or not all(_floats_shaped_like(e, like, info)
                                      for e in others):
                 continue
-            for later in body[i + 1:]:
+            for later in readers:
                 _ScaleBy(target, c).visit(later)
             del body[i]
             return True
@@ -163,7 +168,7 @@ def likes(runtime_name, info):
     """`ad.Like(a, b)` stands for a value of the broadcast shape of a and b
     that was never computed; where such a value is computed anyway (read
     elsewhere, and assigned before this use), use it instead."""
-    def run(fdef):
+    def run(fdef, facts=None):
         if not getattr(info, "likes_used", False):
             return False
         used, with_likes = _outside_likes(fdef.body, runtime_name)
@@ -184,10 +189,12 @@ def likes(runtime_name, info):
                                      annotation=None, type_comment=None)
             return node
         bound = {a.id for a in fdef.args.args}
+        names = facts.names if facts is not None else \
+            [(None, stores(s)) for s in fdef.body]
         for i, stmt in enumerate(fdef.body):  # only values computed before
             if i in with_likes:
                 transform(stmt, replace)
-            bound |= stores(stmt)
+            bound |= names[i][1]
         return bool(changed)
     return run
 
