@@ -75,7 +75,7 @@ def optimize(fdef, is_pure, runtime_name, info=None):
     passes.append(dead_code(is_pure))
     if info is not None:  # after dead code: only values still needed count
         passes += [ones(runtime_name, info), likes(runtime_name, info)]
-    fold(fdef)  # later, passes fold what they rewrite
+    fold(fdef, runtime_name)  # later, passes fold what they rewrite
     facts = Facts(fdef)
     changed = True
     while changed:
@@ -373,16 +373,44 @@ BINARY = {gast.Add: operator.add, gast.Sub: operator.sub,
           gast.Pow: operator.pow}
 
 
-def fold(fdef):
+def fold(fdef, runtime_name=None):
+    """Fold constants; given the runtime's name, also move a negation or a
+    constant factor out of `ad.unbroadcast`, to scale the smaller array."""
     changed = []
 
     def fold_node(node):
         new = _folded(node)
+        if runtime_name is not None and new is node:
+            new = _scaled_after_sum(node, runtime_name)
         if new is not node:
             changed.append(node)
         return new
     transform(fdef, fold_node)
     return bool(changed)
+
+
+def _scaled_after_sum(node, runtime_name):
+    """`ad.unbroadcast(-e, s)` -> `-ad.unbroadcast(e, s)`, and the same for
+    `c * e`, `e * c` and `e / c` with c a number: the sum is linear."""
+    if not is_runtime_call(node, runtime_name, "unbroadcast") or \
+            len(node.args) != 2:
+        return node
+    inner = node.args[0]
+    if type(inner) is gast.UnaryOp and type(inner.op) is gast.USub:
+        node.args[0] = inner.operand
+        inner.operand = node
+        return inner
+    if type(inner) is not gast.BinOp:
+        return node
+    if type(inner.op) is gast.Mult and _number(inner.left):
+        node.args[0] = inner.right
+        inner.right = node
+        return inner
+    if type(inner.op) in (gast.Mult, gast.Div) and _number(inner.right):
+        node.args[0] = inner.left
+        inner.left = node
+        return inner
+    return node
 
 
 def _folded(node):

@@ -8,7 +8,7 @@
 """
 import gast
 
-from .build import (is_number as _number, is_runtime_call, loads,
+from .build import (clone, is_number as _number, is_runtime_call, loads,
                     simple_assign, stores, transform, walk, walk_children)
 from .facts import facts_of
 
@@ -16,54 +16,67 @@ from .facts import facts_of
 # -- multiplying by a broadcast constant ------------------------------------------
 
 def ones(runtime_name, info):
-    """`b = ad.unreduce(c, v)` (the adjoint of a full sum, c spread over v's
-    shape) used only as `b * e`, where e surely has v's shape and holds
-    floats: each product becomes `c * e`, or `e` when c is 1."""
+    """`b = ad.unreduce(g, v, axis, keepdims)` (the adjoint of a sum: g
+    spread over v's shape) where g broadcasts to that spread by itself (a
+    full sum, or keepdims): b stays g where every use is a factor that
+    `ad.unbroadcast` sums down, or a factor `b * e` with e surely of v's
+    shape, holding floats. `1 * e` is `e`."""
     def run(fdef, facts=None):
         body = fdef.body
         for i, stmt in enumerate(body):
-            spread = _spread_constant(stmt, runtime_name)
+            spread = _spread(stmt, runtime_name)
             if spread is None:
                 continue
-            target, c, like = spread
+            target, compact, like = spread
             facts = facts_of(fdef, facts)
             readers = [s for s, (reads, _) in zip(body[i + 1:],
                                                   facts.names[i + 1:])
                        if target in reads]
             if _only_reduced(readers, target, stmt.value.args[1],
                              runtime_name, info):
-                stmt.value = stmt.value.args[0]  # the scalar itself
+                stmt.value = compact  # broadcast by unbroadcast itself
                 return True
-            if c is None:
-                continue
             others = _factors_with(readers, target)
             if not others or not all(_floats_shaped_like(e, like, info)
-                                     for e in others):
+                                     for e in others) or \
+                    not _unchanged_until(compact, target, body, facts, i):
                 continue
             for later in readers:
-                _ScaleBy(target, c).visit(later)
+                _ScaleBy(target, compact).visit(later)
             del body[i]
             return True
         return False
     return run
 
 
-def _spread_constant(stmt, runtime_name):
-    """(target, constant or None, shape name or None) for `b =
-    ad.unreduce(c, like, None, False)`, a scalar spread over a shape."""
+def _spread(stmt, runtime_name):
+    """(target, g, shape name or None) for `b = ad.unreduce(g, like, axis,
+    keepdims)` where g broadcasts to the spread: a full sum or keepdims."""
     if not simple_assign(stmt) or \
             not is_runtime_call(stmt.value, runtime_name, "unreduce"):
         return None
     args = stmt.value.args
     if len(args) != 4 or \
-            not all(isinstance(a, gast.Constant) for a in args[2:]) or \
-            args[2].value is not None or args[3].value is not False:
+            not all(isinstance(a, gast.Constant) for a in args[2:]):
+        return None
+    if not (args[2].value is None and args[3].value is False) and \
+            args[3].value is not True:
         return None
     like = args[1].id if isinstance(args[1], gast.Name) else None
-    constant = args[0].value if _number(args[0]) else None
-    if constant is None or like is None:
-        return stmt.targets[0].id, None, like
-    return stmt.targets[0].id, constant, like
+    if not (_number(args[0]) or type(args[0]) is gast.Name):
+        return None
+    return stmt.targets[0].id, args[0], like
+
+
+def _unchanged_until(compact, target, body, facts, i):
+    """Whether the name `compact` (if it is one) keeps its value from
+    statement i to the last that reads `target`."""
+    if type(compact) is not gast.Name:
+        return True
+    last = max(j for j, (reads, _) in enumerate(facts.names) if
+               target in reads)
+    return not any(compact.id in writes
+                   for _, writes in facts.names[i + 1:last + 1])
 
 
 def _only_reduced(later, target, like, runtime_name, info):
@@ -145,9 +158,11 @@ def _factors_with(stmts, target):
 
 
 class _ScaleBy(gast.NodeTransformer):
-    def __init__(self, target, c):
+    """`target * e` -> `compact * e` (just `e` when compact is 1)."""
+
+    def __init__(self, target, compact):
         self.target = target
-        self.c = c
+        self.compact = compact
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
@@ -155,10 +170,10 @@ class _ScaleBy(gast.NodeTransformer):
             return node
         for mine, other in ((node.left, node.right), (node.right, node.left)):
             if isinstance(mine, gast.Name) and mine.id == self.target:
-                if self.c == 1:
+                if _number(self.compact) and self.compact.value == 1:
                     return other
-                return gast.BinOp(left=gast.Constant(value=self.c, kind=None),
-                                  op=gast.Mult(), right=other)
+                return gast.BinOp(left=clone(self.compact), op=gast.Mult(),
+                                  right=other)
         return node
 
 

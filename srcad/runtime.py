@@ -86,6 +86,14 @@ def unreduce(g, x, axis=None, keepdims=False):
     return np.broadcast_to(g, target)
 
 
+def expand(g, axis=None, keepdims=False):
+    """`g`, the result of a reduction over `axis`, with the reduced axes
+    back at length one: it broadcasts against the array reduced."""
+    if axis is None or keepdims:
+        return g
+    return np.expand_dims(g, axis)
+
+
 def _spread(g, target):
     """`g` (one number) as a read-only array of shape `target` that
     repeats it without copying; np.broadcast_to, minus its overhead."""
@@ -316,6 +324,8 @@ def extreme_mask(x, y, axis=None, keepdims=False):
     if axis is not None and not keepdims:
         y = np.expand_dims(y, axis)
     hits = x == y
+    if np.count_nonzero(hits) == np.size(y):
+        return hits  # one hit in each slice: no ties to share
     return hits / np.sum(hits, axis=axis, keepdims=True)
 
 

@@ -121,3 +121,29 @@ def test_every_rule_has_a_spec():
     missing = [rule.signature for fn, rule in rules.RULES.items()
                if rule.differentiable and id(fn) not in specced]
     assert not missing, f"rules without a test spec: {missing}"
+
+
+def _max_rows(x):
+    return np.sum(np.max(x, axis=1) * np.array([1.0, 2.0]))
+
+
+def _max_all(x):
+    return np.max(x) * 3.0
+
+
+def _min_rows_keepdims(x):
+    return np.sum(np.min(x, axis=1, keepdims=True) * np.array([[1.0], [2.0]]))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_max_and_min_share_the_gradient_between_ties(mode):
+    # finite differences cannot see this: at a tie the one-sided
+    # derivatives differ, and srcad splits the adjoint evenly
+    x = np.array([[1.0, 3.0, 3.0], [2.0, 0.0, -1.0]])
+    got = srcad.grad(_max_rows, mode=mode)(x)
+    assert np.allclose(got, [[0, 0.5, 0.5], [2, 0, 0]])
+    got = srcad.grad(_max_all, mode=mode)(np.array([2.0, 2.0, 1.0, 2.0]))
+    assert np.allclose(got, [1, 1, 0, 1])
+    y = np.array([[0.0, 0.0, 5.0], [4.0, 1.0, 2.0]])
+    got = srcad.grad(_min_rows_keepdims, mode=mode)(y)
+    assert np.allclose(got, [[0.5, 0.5, 0], [0, 2, 0]])

@@ -81,32 +81,35 @@ elementwise(np.copy, "copy(a)", T, a="g")
 # Options are NumPy's, in NumPy's order; `out=` and `where=` are refused.
 REDUCE = "(a, axis=None, dtype=None, keepdims=False)"
 SPREAD = "ad.unreduce(g, a, axis, keepdims)"  # g back over the reduced axes
+# g with the reduced axes back at length one, for a product with a value of
+# a's shape, which broadcasts it
+EXPAND = "ad.expand(g, axis, keepdims)"
 linear(np.sum, "sum" + REDUCE, T, shape_only=("a",), a=SPREAD)
 linear(np.mean, "mean" + REDUCE, T, shape_only=("a",),
        a="ad.unreduce(g / ad.reduced_size(a, axis), a, axis, keepdims)")
 define(np.prod, "prod" + REDUCE, owner=T,
-       reverse={"a": SPREAD + " * ad.prod_others(a, axis)"},
+       reverse={"a": EXPAND + " * ad.prod_others(a, axis)"},
        forward={"a": "np.sum(da * ad.prod_others(a, axis), axis=axis,"
                      " keepdims=keepdims)"})
 
 PRESENT = "~np.isnan(a)"  # the values nansum and nanmean read
 COUNT = f"np.sum({PRESENT}, axis=axis, keepdims=keepdims)"
 define(np.nansum, "nansum" + REDUCE, owner=T,
-       reverse={"a": f"{SPREAD} * {PRESENT}"},
+       reverse={"a": f"{EXPAND} * {PRESENT}"},
        forward={"a": f"np.sum(da * {PRESENT}, axis=axis, keepdims=keepdims)"})
 define(np.nanmean, "nanmean" + REDUCE, owner=T,
-       reverse={"a": f"ad.unreduce(g / {COUNT}, a, axis, keepdims)"
+       reverse={"a": f"ad.expand(g / {COUNT}, axis, keepdims)"
                      f" * {PRESENT}"},
        forward={"a": f"np.sum(da * {PRESENT}, axis=axis, keepdims=keepdims)"
                      f" / {COUNT}"})
 
 for fn in (np.max, np.min, np.amax, np.amin):
     define(fn, fn.__name__ + "(a, axis=None, keepdims=False)", owner=T,
-           reverse={"a": SPREAD + " * ad.extreme_mask(a, y, axis, keepdims)"},
+           reverse={"a": EXPAND + " * ad.extreme_mask(a, y, axis, keepdims)"},
            forward={"a": "np.sum(da * ad.extreme_mask(a, y, axis, keepdims),"
                          " axis=axis, keepdims=keepdims)"})
 define(np.ptp, "ptp(a, axis=None, keepdims=False)", owner=T,
-       reverse={"a": SPREAD + " * ad.range_mask(a, axis)"},
+       reverse={"a": EXPAND + " * ad.range_mask(a, axis)"},
        forward={"a": "np.sum(da * ad.range_mask(a, axis), axis=axis,"
                      " keepdims=keepdims)"})
 

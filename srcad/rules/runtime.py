@@ -16,6 +16,8 @@ linear(ad.broadcast_like, "broadcast_like(v, like)", T,
 linear(ad.result, "result(v, like)", T, v="ad.unbroadcast(g, v)")
 linear(ad.unreduce, "unreduce(v, x, axis=None, keepdims=False)", T,
        v="ad.reshape_like(np.sum(g, axis=axis, keepdims=keepdims), v)")
+linear(ad.expand, "expand(v, axis=None, keepdims=False)", T,
+       v="ad.reshape_like(g, v)")
 linear(ad.unindex, "unindex(v, x, index)", T, v="g[index]")
 linear(ad.matmul_grad_a, "matmul_grad_a(v, a, b)", T,
        v="ad.reshape_like(np.matmul(g, b), v)",
