@@ -19,6 +19,10 @@
 - `dead_code`: assignments whose target is never read, when the value has
   no side effects (`is_pure(call)` says whether a call may be dropped).
 
+After those settle, `defer_scales` (optimize_scales.py) carries scalar
+factors of the adjoint sweep (a mean's `1 / n`, a negation's sign) along to
+where they are read, often a smaller array, and the passes run again.
+
 Last, `release` deletes each local after its last use (`del t3, bt2`):
 large temporaries go back while the derivative runs, which matters for
 arrays of more than about 100k elements.
@@ -35,6 +39,7 @@ from .build import (clone, fingerprint, is_number as _number,
                     is_runtime_call, loads, mentions, simple_assign, stores,
                     transform, walk)
 from .facts import Facts, facts_of
+from .optimize_scales import defer_scales
 from .optimize_shapes import likes, ones
 
 ZERO_INIT = "zeros_like"
@@ -76,6 +81,13 @@ def optimize(fdef, is_pure, runtime_name, info=None):
     if info is not None:  # after dead code: only values still needed count
         passes += [ones(runtime_name, info), likes(runtime_name, info)]
     fold(fdef, runtime_name)  # later, passes fold what they rewrite
+    _until_settled(fdef, passes)
+    if info is not None and defer_scales(runtime_name, info)(fdef):
+        _until_settled(fdef, passes)
+    return fdef
+
+
+def _until_settled(fdef, passes):
     facts = Facts(fdef)
     changed = True
     while changed:
@@ -84,7 +96,6 @@ def optimize(fdef, is_pure, runtime_name, info=None):
             if run(fdef, facts):
                 changed = True
                 facts = Facts(fdef)
-    return fdef
 
 
 # -- first contribution --------------------------------------------------------

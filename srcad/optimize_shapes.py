@@ -36,6 +36,8 @@ def ones(runtime_name, info):
                              runtime_name, info):
                 stmt.value = compact  # broadcast by unbroadcast itself
                 return True
+            if not (_number(compact) or type(compact) is gast.Name):
+                continue  # an expression: not to be copied into each use
             others = _factors_with(readers, target)
             if not others or not all(_floats_shaped_like(e, like, info)
                                      for e in others) or \
@@ -63,8 +65,6 @@ def _spread(stmt, runtime_name):
             args[3].value is not True:
         return None
     like = args[1].id if isinstance(args[1], gast.Name) else None
-    if not (_number(args[0]) or type(args[0]) is gast.Name):
-        return None
     return stmt.targets[0].id, args[0], like
 
 

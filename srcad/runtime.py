@@ -30,14 +30,18 @@ class Like:
 
     __slots__ = ("shape",)
 
-    def __init__(self, *values):
-        result = ()
+    def __init__(self, first, *values):
+        result = shape(first)
         for value in values:
-            result = _broadcast(result, shape(value))
+            other = shape(value)
+            if other != result:
+                result = _broadcast(result, other)
         self.shape = result
 
 
 def _broadcast(a, b):
+    if a == b:
+        return a
     if len(a) < len(b):
         a, b = b, a
     b = (1,) * (len(a) - len(b)) + tuple(b)
