@@ -20,8 +20,10 @@ def emit(functions, header=""):
     chunks = []
     for fdef in functions:
         _drop_empty_comments(fdef)
-        source = astor.to_source(to_ast(fdef), pretty_source="".join)
-        chunks.append(_comments(source))
+        tree = to_ast(fdef)
+        texts = _number_comments(tree, [])
+        source = astor.to_source(tree, pretty_source="".join)
+        chunks.append(_comments(source, texts))
     text = "\n\n".join(chunks)
     if header:
         text = "".join(f"# {line}\n" for line in header.splitlines()) + text
@@ -74,12 +76,28 @@ def _drop_empty_comments(node):
         body[:] = keep
 
 
-def _comments(source):
+def _number_comments(node, texts):
+    """Number the comment statements of an `ast` tree in place, their texts
+    into `texts` (returned): no quoting stands between a text and the
+    line emitted for it."""
+    for field in ("body", "orelse"):
+        for stmt in getattr(node, field, ()):
+            value = getattr(stmt, "value", None)
+            if type(stmt) is ast.Expr and type(value) is ast.Constant and \
+                    type(value.value) is str and \
+                    value.value.startswith(COMMENT):
+                texts.append(value.value[len(COMMENT):])
+                value.value = f"{COMMENT}{len(texts) - 1}"
+            _number_comments(stmt, texts)
+    return texts
+
+
+def _comments(source, texts):
     lines = []
     for line in source.splitlines():
         match = _MARK.match(line)
         if match:
-            text = ast.literal_eval(line.strip())[len(COMMENT):]
-            line = f"{match.group(1)}# {text}"
+            number = int(line[match.end():].rstrip("\"'"))
+            line = f"{match.group(1)}# {texts[number]}"
         lines.append(line)
     return "\n".join(lines) + "\n"

@@ -19,9 +19,9 @@
 - `dead_code`: assignments whose target is never read, when the value has
   no side effects (`is_pure(call)` says whether a call may be dropped).
 
-After those settle, `defer_scales` (optimize_scales.py) carries scalar
-factors of the adjoint sweep (a mean's `1 / n`, a negation's sign) along to
-where they are read, often a smaller array, and the passes run again.
+- `defer_scales` (optimize_scales.py): scalar factors of the adjoint
+  sweep (a mean's `1 / n`, a negation's sign) ride along to where they are
+  read, often a smaller array, where signs may cancel.
 
 Last, `release` deletes each local after its last use (`del t3, bt2`):
 large temporaries go back while the derivative runs, which matters for
@@ -79,15 +79,9 @@ def optimize(fdef, is_pure, runtime_name, info=None):
               constants, subtract, owns(runtime_name)]
     passes.append(dead_code(is_pure))
     if info is not None:  # after dead code: only values still needed count
-        passes += [ones(runtime_name, info), likes(runtime_name, info)]
+        passes += [ones(runtime_name, info), likes(runtime_name, info),
+                   defer_scales(runtime_name, info)]  # after ones' scalars
     fold(fdef, runtime_name)  # later, passes fold what they rewrite
-    _until_settled(fdef, passes)
-    if info is not None and defer_scales(runtime_name, info)(fdef):
-        _until_settled(fdef, passes)
-    return fdef
-
-
-def _until_settled(fdef, passes):
     facts = Facts(fdef)
     changed = True
     while changed:
@@ -96,6 +90,7 @@ def _until_settled(fdef, passes):
             if run(fdef, facts):
                 changed = True
                 facts = Facts(fdef)
+    return fdef
 
 
 # -- first contribution --------------------------------------------------------

@@ -65,17 +65,17 @@ ONE = _Factor()
 
 def defer_scales(runtime_name, info):
     def run(fdef, facts=None):
-        return _Scales(fdef, runtime_name, info,
-                       facts_of(fdef, facts).counts).run()
+        return _Scales(fdef, runtime_name, info, facts_of(fdef, facts)).run()
     return run
 
 
 class _Scales:
-    def __init__(self, fdef, runtime_name, info, counts):
+    def __init__(self, fdef, runtime_name, info, facts):
         self.fdef = fdef
         self.runtime_name = runtime_name
         self.info = info
-        self.counts = counts
+        self.counts = facts.counts
+        self.reads = [reads for reads, _ in facts.names]
         self.primal = set(info.shapes.order)
         self.params = {a.id for a in fdef.args.args}
         self.pending = {}   # name -> its _Factor
@@ -89,7 +89,7 @@ class _Scales:
             if simple_assign(stmt) and \
                     self.counts.get(stmt.targets[0].id) == 1:
                 self.assign(stmt)
-            else:
+            elif not self.pending.keys().isdisjoint(self.reads[i]):
                 self.settle(stmt)
         return self.changed
 
@@ -118,8 +118,7 @@ class _Scales:
 
     def settle(self, stmt):
         """Read each pending name in `stmt` with its factor applied."""
-        if not self.pending or \
-                not any(n in self.pending for n in loads(stmt)):
+        if not self.pending:
             return
 
         def apply(node):
