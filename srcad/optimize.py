@@ -79,8 +79,10 @@ def optimize(fdef, is_pure, runtime_name, info=None):
               constants, subtract, owns(runtime_name)]
     passes.append(dead_code(is_pure))
     if info is not None:  # after dead code: only values still needed count
-        passes += [ones(runtime_name, info), likes(runtime_name, info),
-                   defer_scales(runtime_name, info)]  # after ones' scalars
+        passes += [ones(runtime_name, info), likes(runtime_name, info)]
+        # after first contributions make sums single assignments, before
+        # propagate takes up the copies it leaves
+        passes.insert(1, defer_scales(runtime_name, info))
     fold(fdef, runtime_name)  # later, passes fold what they rewrite
     facts = Facts(fdef)
     changed = True
