@@ -150,15 +150,24 @@ def _factors_with(stmts, target):
             elif type(node) is gast.BinOp and type(node.op) is gast.Mult:
                 for mine, other in ((node.left, node.right),
                                     (node.right, node.left)):
-                    if type(mine) is gast.Name and mine.id == target:
+                    if _sign_of(mine, target):
                         factors.append(other)
                         counted.append(mine)
                         break
     return factors if uses == len(counted) else None
 
 
+def _sign_of(node, target):
+    """1 when `node` is the name `target`, -1 when it is `-target`, else
+    0."""
+    if type(node) is gast.UnaryOp and type(node.op) is gast.USub:
+        return -_sign_of(node.operand, target)
+    return int(type(node) is gast.Name and node.id == target)
+
+
 class _ScaleBy(gast.NodeTransformer):
-    """`target * e` -> `compact * e` (just `e` when compact is 1)."""
+    """`target * e` -> `compact * e` (just `e` when compact is 1), and
+    `-target * e` -> `-(compact * e)`."""
 
     def __init__(self, target, compact):
         self.target = target
@@ -166,14 +175,21 @@ class _ScaleBy(gast.NodeTransformer):
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
+        if type(node.op) is gast.Add and type(node.right) is gast.UnaryOp \
+                and type(node.right.op) is gast.USub:  # a + -b made here
+            return gast.BinOp(left=node.left, op=gast.Sub(),
+                              right=node.right.operand)
         if not isinstance(node.op, gast.Mult):
             return node
         for mine, other in ((node.left, node.right), (node.right, node.left)):
-            if isinstance(mine, gast.Name) and mine.id == self.target:
-                if _number(self.compact) and self.compact.value == 1:
-                    return other
-                return gast.BinOp(left=clone(self.compact), op=gast.Mult(),
-                                  right=other)
+            sign = _sign_of(mine, self.target)
+            if not sign:
+                continue
+            if not (_number(self.compact) and self.compact.value == 1):
+                other = gast.BinOp(left=clone(self.compact), op=gast.Mult(),
+                                   right=other)
+            return other if sign == 1 else \
+                gast.UnaryOp(op=gast.USub(), operand=other)
         return node
 
 

@@ -88,3 +88,23 @@ def test_second_order_through_deferred_factors():
     hess = srcad.hessian(negated_twice)(x, a)
     # f = -1.5 * sum(exp(-x a)): d2f/dx2 = diag(-1.5 a^2 exp(-x a))
     assert np.allclose(hess, np.diag(-1.5 * a * a * np.exp(-x * a)))
+
+
+def log_softmax_pick(z, labels):
+    z = z - np.max(z, axis=1, keepdims=True)
+    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return -np.mean(logp[np.arange(z.shape[0]), labels])
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_log_softmax_matches_finite_differences(mode):
+    z = rng.normal(size=(4, 3))
+    check_grad(log_softmax_pick, z, np.array([0, 2, 1, 2]), mode=mode)
+
+
+def test_sign_on_a_keepdims_spread_keeps_it_compact():
+    # the sum's adjoint (bt3, one per row) multiplies exp(z) by broadcasting
+    # rather than being spread to a full array first, negation and all
+    source = srcad.source(log_softmax_pick)
+    assert "bz1 = bz1 - bt3 * t2" in source
+    assert source.count("ad.unreduce(") == 1  # the mean's, a scalar spread
