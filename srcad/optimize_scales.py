@@ -22,7 +22,7 @@ smaller one (a gradient rather than a batch) and sometimes cancelling
 """
 import gast
 
-from .build import (is_number, is_runtime_call, loads, simple_assign,
+from .build import (is_number, is_runtime_call, loads, name, simple_assign,
                     transform, walk)
 from .facts import facts_of
 
@@ -50,7 +50,7 @@ class _Factor:
     def times(self, expr):
         """`expr` scaled by this factor, as an expression."""
         for id_ in self.names:
-            expr = gast.BinOp(left=_name(id_), op=gast.Mult(), right=expr)
+            expr = gast.BinOp(left=name(id_), op=gast.Mult(), right=expr)
         if self.number == -1:
             return gast.UnaryOp(op=gast.USub(), operand=expr)
         if self.number != 1:
@@ -167,8 +167,7 @@ class _Scales:
             return inner[0] * _Factor(-1.0), inner[1]
         if kind is gast.BinOp:
             return self.binary(expr)
-        if kind is gast.Call and expr.args and not expr.keywords and any(
-                is_runtime_call(expr, self.runtime_name, fn) for fn in LINEAR):
+        if self.linear_call(expr) and not expr.keywords:
             inner = self.linear(expr.args[0])
             if inner is None or any(self.reads_pending(a)
                                     for a in expr.args[1:]):
@@ -216,9 +215,7 @@ class _Scales:
                 return expr.id in self.params
             if type(expr) is gast.Subscript:
                 expr = expr.value
-            elif type(expr) is gast.Call and expr.args and any(
-                    is_runtime_call(expr, self.runtime_name, fn)
-                    for fn in LINEAR):
+            elif self.linear_call(expr):
                 expr = expr.args[0]
             else:
                 return False
@@ -241,6 +238,12 @@ class _Scales:
                         node.operand.id == id_
         return reads == operands
 
+    def linear_call(self, expr):
+        """Whether `expr` calls a runtime helper linear in its first
+        argument."""
+        return type(expr) is gast.Call and bool(expr.args) and any(
+            is_runtime_call(expr, self.runtime_name, fn) for fn in LINEAR)
+
     def reads_pending(self, expr):
         return any(n in self.pending for n in loads(expr))
 
@@ -248,7 +251,3 @@ class _Scales:
 def _binop(left, op, right):
     return gast.BinOp(left=left, op=op, right=right)
 
-
-def _name(id_):
-    return gast.Name(id=id_, ctx=gast.Load(), annotation=None,
-                     type_comment=None)

@@ -9,7 +9,7 @@
 import gast
 
 from .build import (clone, is_number as _number, is_runtime_call, loads,
-                    simple_assign, stores, transform, walk, walk_children)
+                    simple_assign, transform, walk, walk_children)
 from .facts import facts_of
 
 
@@ -220,8 +220,7 @@ def likes(runtime_name, info):
                                      annotation=None, type_comment=None)
             return node
         bound = {a.id for a in fdef.args.args}
-        names = facts.names if facts is not None else \
-            [(None, stores(s)) for s in fdef.body]
+        names = facts_of(fdef, facts).names
         for i, stmt in enumerate(fdef.body):  # only values computed before
             if i in with_likes:
                 transform(stmt, replace)

@@ -33,9 +33,7 @@ class Like:
     def __init__(self, first, *values):
         result = shape(first)
         for value in values:
-            other = shape(value)
-            if other != result:
-                result = _broadcast(result, other)
+            result = _broadcast(result, shape(value))
         self.shape = result
 
 
@@ -85,9 +83,7 @@ def unreduce(g, x, axis=None, keepdims=False):
     target = shape(x)
     if axis is None:
         return _spread(g, target)
-    if not keepdims:
-        g = np.expand_dims(g, axis)
-    return np.broadcast_to(g, target)
+    return np.broadcast_to(expand(g, axis, keepdims), target)
 
 
 def expand(g, axis=None, keepdims=False):
