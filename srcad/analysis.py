@@ -2,7 +2,9 @@
 
 `describe(stmt, captured)` reads one normal-form statement as an `Op`: its
 targets, the rule that differentiates it and which operands a derivative
-can flow through. `analyse(fdef, captured, wrt)` returns an `Analysis`:
+can flow through. `analyse(fdef, captured, wrt, known)` returns an
+`Analysis` (`known` maps parameters to the ndims a specialized derivative
+may assume, see shapes.ndims):
 
 - `ops`: the Op of every statement, keyed by `id(stmt)`;
 - `active`: names that depend on a wrt input through differentiable
@@ -273,7 +275,7 @@ class Analysis:
         return self.shapes.same(a, b)
 
 
-def analyse(fdef, captured, wrt):
+def analyse(fdef, captured, wrt, known=None):
     captured.locals = set(captured.params) | build.stores(fdef)
     ops = {}
     order = []
@@ -294,7 +296,8 @@ def analyse(fdef, captured, wrt):
     tuples = sequences(order)
     check_writes(order, captured)
     changing = overwritten(fdef, order)
-    return Analysis(ops, active, Shapes(order, captured, changing),
+    shapes = Shapes(order, captured, changing, ints, known)
+    return Analysis(ops, active, shapes,
                     tuples, changing, ints, views(order))
 
 

@@ -34,6 +34,9 @@ class Transformed:
                                self.optimize)
 
     def __call__(self, *args, **kwargs):
+        if pipeline.loops(self.fn):
+            self.__class__ = _Specialized
+            return self(*args, **kwargs)
         entry = self._generated().entry
         # From now on calls go straight to the generated function: a class
         # whose __call__ is that function costs no Python frame of ours.
@@ -54,6 +57,23 @@ class Transformed:
                 f" wrt={self.wrt!r} mode={self.mode}>")
 
 
+class _Specialized(Transformed):
+    """A derivative of a function with loops: compiled once per kind of
+    arguments (numbers, arrays of each ndim), so that in a loop body
+    shapes known to be equal cost no helper call per iteration."""
+
+    def __call__(self, *args, **kwargs):
+        key = (self, pipeline.kinds(args, kwargs))
+        try:
+            entry = _SPECIALIZED[key]
+        except KeyError:
+            entry = _SPECIALIZED[key] = pipeline.cached(
+                self.fn, self.kind, self.wrt, self.mode, self.optimize,
+                key[1]).entry
+        return entry(*args, **kwargs)
+
+
+_SPECIALIZED = {}  # (transform, argument kinds) -> generated function
 _DIRECT = {}
 
 
@@ -70,6 +90,7 @@ def forget_compiled():
     for cls in _DIRECT.values():
         del cls.__call__
     _DIRECT.clear()
+    _SPECIALIZED.clear()
 
 
 def _freeze(wrt):
@@ -105,7 +126,8 @@ def vjp(f, *primals, optimize=True):
     """`(f(*primals), pullback)`; `pullback(ct)` returns one cotangent per
     primal, as a tuple, from the saved forward pass (no recomputation)."""
     wrt = tuple(range(len(primals)))
-    generated = pipeline.cached(f, "vjp", wrt, "reverse", optimize)
+    generated = pipeline.cached(f, "vjp", wrt, "reverse", optimize,
+                                _known(f, primals))
     fwd = generated.entry
     bwd = generated.backward
     out, residuals = fwd(*primals)
@@ -130,8 +152,15 @@ def jvp(f, primals, tangents, optimize=True):
                          f"{len(primals)} primals and {len(tangents)} "
                          f"tangents")
     wrt = tuple(range(len(primals)))
-    entry = pipeline.cached(f, "jvp", wrt, "forward", optimize).entry
+    entry = pipeline.cached(f, "jvp", wrt, "forward", optimize,
+                            _known(f, primals)).entry
     return entry(*primals, *tangents)
+
+
+def _known(f, args):
+    """The kinds of `args`, for a function whose derivatives are
+    specialized to them (one with loops), else None."""
+    return pipeline.kinds(args, {}) if pipeline.loops(f) else None
 
 
 def jacobian(f, wrt=0, mode="reverse"):
@@ -159,7 +188,8 @@ def hessian(f, wrt=0):
 def _jacobian_reverse(f, args, positions):
     # a pullback with respect to the wrt arguments only, run once per
     # element of the output from one forward pass
-    generated = pipeline.cached(f, "vjp", tuple(positions), "reverse", True)
+    generated = pipeline.cached(f, "vjp", tuple(positions), "reverse", True,
+                                _known(f, args))
     out, saved = generated.entry(*args)
     shape = np.shape(out)
     rows = []
@@ -172,7 +202,8 @@ def _jacobian_reverse(f, args, positions):
 
 
 def _jacobian_forward(f, args, positions):
-    entry = pipeline.cached(f, "jvp", tuple(positions), "forward", True).entry
+    entry = pipeline.cached(f, "jvp", tuple(positions), "forward", True,
+                            _known(f, args)).entry
     zeros = [np.zeros(np.shape(args[p])) for p in positions]
     blocks = []
     for k, p in enumerate(positions):

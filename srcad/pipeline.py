@@ -11,13 +11,17 @@ the program as it stands after any stage, for reading and debugging.
 """
 import os
 
+import gast
+import numpy as np
+
 from . import forward as forward_mode
 from . import assemble
 from .analysis import analyse, is_pure
 from .capture import capture
 from .compile import compile_source
 from .emit import emit
-from .errors import UsageError
+from .build import walk
+from .errors import SrcadError, UsageError
 from .fence import fence
 from .naming import Namer, names_in
 from .normalize import normalize
@@ -48,13 +52,17 @@ class Generated:
                                          code.co_argcount]
 
 
-def cached(fn, kind, wrt=0, mode="reverse", optimize=True):
-    key = (fn, kind, wrt, mode, optimize)
+def cached(fn, kind, wrt=0, mode="reverse", optimize=True, known=None):
+    """`generate`, once per (function, kind, wrt, mode, optimize, known).
+    `known` specializes the derivative to its arguments' ndims (see
+    `kinds`); None gives the general derivative."""
+    key = (fn, kind, wrt, mode, optimize, known)
     try:
         return _cache[key]
     except KeyError:
         pass
-    _cache[key] = generated = generate(fn, kind, wrt, mode, optimize)
+    _cache[key] = generated = generate(fn, kind, wrt, mode, optimize,
+                                       known=known)
     return generated
 
 
@@ -63,10 +71,12 @@ def clear_cache():
     redefining a function srcad resolved when it built a derivative)."""
     from . import api
     _cache.clear()
+    _loops.clear()
     api.forget_compiled()
 
 
-def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None):
+def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None,
+             known=None):
     trace = trace or _no_trace
     captured = capture(fn)
     trace("capture", [captured.tree])
@@ -77,7 +87,7 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None):
     common_subexpressions(fdef, is_pure(captured))
     trace("normalize", [fdef])
     params = wrt_params(captured, wrt)
-    info = analyse(fdef, captured, params)
+    info = analyse(fdef, captured, params, _by_name(captured, known))
     trace("analyse", [fdef], info)
     program = _differentiate(mode, kind)(fdef, info, captured, namer,
                                          params, kind, isinstance(wrt, tuple))
@@ -92,6 +102,60 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None):
     functions = compile_source(source, _filename(captured, kind, params),
                                captured.globals, captured.cells())
     return Generated(source, functions, functions[program.entry], params)
+
+
+def kinds(args, kwargs):
+    """What a specialized derivative may assume about its arguments: the
+    ndim of each NumPy array, 0 for each number, None for anything else;
+    positional ones first, then (name, ndim) pairs for keywords."""
+    known = tuple(map(ndim, args))
+    if kwargs:
+        known += tuple((k, ndim(v)) for k, v in sorted(kwargs.items()))
+    return known
+
+
+_NUMBERS = {float: 0, int: 0, np.float64: 0, np.float32: 0, np.int64: 0,
+            np.int32: 0}
+
+
+def ndim(value):
+    kind = type(value)
+    if kind is np.ndarray:
+        return value.ndim
+    return _NUMBERS.get(kind)
+
+
+def _by_name(captured, known):
+    if not known:
+        return {}
+    params = captured.params
+    by_name = {}
+    for i, item in enumerate(known):
+        if isinstance(item, tuple):
+            by_name[item[0]] = item[1]
+        elif i < len(params):
+            by_name[params[i]] = item
+    return by_name
+
+
+def loops(fn):
+    """Whether `fn` has a loop: its derivatives are specialized to the
+    kinds of their arguments (per-iteration helper calls for shapes that
+    turn out equal cost more than compiling once per kind)."""
+    try:
+        return _loops[fn]
+    except KeyError:
+        pass
+    try:
+        tree = capture(fn).tree
+        found = any(isinstance(n, (gast.For, gast.While)) for n in walk(tree))
+    except SrcadError:
+        found = False  # the general build reports it
+    _loops[fn] = found
+    return found
+
+
+_loops = {}
 
 
 def _differentiate(mode, kind):

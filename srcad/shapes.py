@@ -14,21 +14,31 @@ output, and read a shape from values computed anyway (`shape_source`)
 rather than keep a value alive only for its shape.
 
 Only names assigned once take part; any other name is its own base.
+
+`ndims` adds what a call's arguments tell (`known`: each argument's ndim,
+0 for a number; see pipeline.kinds): the ndim of every name that surely
+has one, overwritten names included, so that a value a loop overwrites is
+known scalar when every assignment to it is.
 """
 import numbers
 
 import gast
 import numpy as np
 
+from .values import resolve
+
 FULL_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin,
                    np.prod, np.nansum, np.nanmean, np.var, np.std, np.ptp,
                    np.average}
 MATH_TABLE = "srcad.rules.math"
+LIKE_MAKERS = {np.zeros_like, np.ones_like, np.empty_like, np.full_like}
+SHAPE_MAKERS = {np.zeros, np.ones, np.empty, np.full}
 
 
 class Shapes:
-    def __init__(self, ops, captured, overwritten=()):
+    def __init__(self, ops, captured, overwritten=(), ints=(), known=None):
         self.overwritten = set(overwritten)
+        self.ndims = ndims(ops, captured, ints, known or {})
         counts = {}
         self.order = list(captured.params)
         for op in ops:
@@ -43,7 +53,7 @@ class Shapes:
                 if counts[t] == 1 and len(op.targets) == 1:
                     self.sets[t] = self._set_of(op, captured, local,
                                                 declared)
-        self.scalar = set()
+        self.scalar = {n for n, d in self.ndims.items() if d == 0}
         for name_ in declared:
             self.scalar |= self._raw(name_)
         self.first = {}  # bases -> the earliest name with exactly those
@@ -119,3 +129,135 @@ def _full_reduction(op):
 
 def _constant(node, value):
     return isinstance(node, gast.Constant) and node.value is value
+
+
+def ndims(ops, captured, ints, known):
+    """The number of dimensions of every name that surely has one, from
+    `known` (parameter -> ndim, 0 for a number, as seen at a call). A name
+    assigned several times (in a loop, say) has an ndim only if every
+    assignment gives the same one; the data flow is followed until nothing
+    changes. Used to find scalars among values a loop overwrites."""
+    found = {}
+    for param in captured.params:
+        if known.get(param) is None:
+            found[param] = _UNKNOWN
+        else:
+            found[param] = known[param]
+    changed = True
+    while changed:
+        changed = False
+        for op in ops:
+            if not op.targets:
+                continue
+            value = _ndim_of(op, found, captured, ints)
+            if value is None:  # an operand not reached yet
+                continue
+            for t in op.targets:
+                old = found.get(t)
+                new = value if old is None or old == value else _UNKNOWN
+                if new != old:
+                    found[t] = new
+                    changed = True
+    return {n: d for n, d in found.items() if d is not _UNKNOWN}
+
+
+class _Unknown:
+    def __repr__(self):
+        return "UNKNOWN"
+
+
+_UNKNOWN = _Unknown()  # the top of the lattice: any ndim, or not an array
+
+
+def _ndim_of(op, found, captured, ints):
+    """The ndim `op` gives its target(s); None while an operand has none
+    yet, _UNKNOWN when it cannot be told."""
+    stmt = op.stmt
+    if isinstance(stmt, gast.For):
+        return 0 if op.targets[0] in ints else _UNKNOWN
+    if op.kind in ("setitem", "append"):
+        return found.get(op.targets[0])  # the array keeps its shape
+    if len(op.targets) != 1 or not isinstance(stmt, gast.Assign):
+        return _UNKNOWN
+    if op.targets[0] in ints:
+        return 0
+    value = stmt.value
+    if op.kind == "copy":
+        return _operand(value, found, captured)
+    if isinstance(value, gast.Constant):
+        return 0 if _is_number(value.value) else _UNKNOWN
+    if op.kind == "subscript":
+        return _indexed(value, found, captured, ints)
+    if op.kind == "nondiff" and isinstance(value, gast.Call):
+        return _made(value, found, captured, ints)
+    if op.kind != "rule":
+        return _UNKNOWN
+    if op.rule.owner == MATH_TABLE or _full_reduction(op):
+        return 0
+    if op.rule.elementwise or op.rule.fn in (gast.USub, gast.UAdd):
+        dims = [_operand(node, found, captured)
+                for node in op.bound.values()
+                if not (isinstance(node, gast.Constant) and
+                        node.value is None)]
+        if _UNKNOWN in dims:
+            return _UNKNOWN
+        if None in dims:
+            return None
+        return max(dims, default=0)
+    return _UNKNOWN
+
+
+def _made(call, found, captured, ints):
+    """Arrays made by a constructor: `np.zeros_like(x)` has x's ndim,
+    `np.zeros(n)` one, `np.zeros((n, m))` two."""
+    fn = resolve(call.func, captured)
+    if not call.args or any(k.arg == "shape" for k in call.keywords):
+        return _UNKNOWN
+    first = call.args[0]
+    if fn in LIKE_MAKERS:
+        return _operand(first, found, captured)
+    if fn in SHAPE_MAKERS:
+        if isinstance(first, gast.Tuple):
+            return len(first.elts)
+        if isinstance(first, gast.Name) and first.id in ints or \
+                isinstance(first, gast.Constant) and type(first.value) is int:
+            return 1
+    return _UNKNOWN
+
+
+def _operand(node, found, captured):
+    if isinstance(node, gast.Constant):
+        return 0 if _is_number(node.value) else _UNKNOWN
+    if not isinstance(node, gast.Name):
+        return _UNKNOWN
+    if node.id in captured.locals:
+        return found.get(node.id)
+    return 0 if _is_number(captured.resolve(node.id)) else _UNKNOWN
+
+
+def _indexed(value, found, captured, ints):
+    """`x[i]`, `x[i, j]`, `x[a:b, i]`: an int index takes a dimension
+    away, a slice keeps it; anything else (arrays, masks, None) is not
+    followed."""
+    dims = _operand(value.value, found, captured)
+    if dims is None or dims is _UNKNOWN:
+        return dims
+    index = value.slice
+    items = index.elts if isinstance(index, gast.Tuple) else [index]
+    if len(items) > dims:
+        return _UNKNOWN
+    for item in items:
+        if isinstance(item, gast.Slice):
+            continue
+        if isinstance(item, gast.Constant) and type(item.value) is int or \
+                isinstance(item, gast.Name) and item.id in ints:
+            dims -= 1
+            continue
+        return _UNKNOWN
+    return dims
+
+
+def _is_number(value):
+    return isinstance(value, numbers.Number) and not isinstance(value, bool) \
+        or isinstance(value, np.generic) and value.ndim == 0 and \
+        np.issubdtype(value.dtype, np.number)

@@ -1,0 +1,183 @@
+"""shapes.py: what is known about shapes before run time, and derivatives of
+functions with loops specialized to their arguments' ndims (pipeline.kinds).
+
+A specialization leaves out `ad.unbroadcast` between values it proves
+scalar; each test that checks a derivative checks it against finite
+differences, with arguments whose shapes make a wrong proof show.
+"""
+import math
+
+import numpy as np
+import pytest
+
+import srcad
+from srcad import pipeline
+from srcad.analysis import analyse
+from srcad.capture import capture
+from srcad.naming import Namer, names_in
+from srcad.normalize import normalize
+from srcad.structure import structure
+
+from fdcheck import check_grad
+
+
+def ndims_of(fn, **known):
+    captured = capture(fn)
+    namer = Namer(names_in(captured.tree))
+    fdef = structure(normalize(captured, namer), namer)
+    info = analyse(fdef, captured, (captured.params[0],), known)
+    return info.shapes.ndims
+
+
+# -- the ndim inference -------------------------------------------------------
+
+def horner(c, x):
+    p = 0.0
+    for i in range(len(c)):
+        p = p * x + c[i]
+    return p
+
+
+def test_loop_carried_scalar_from_known_arguments():
+    dims = ndims_of(horner, c=1, x=0)
+    assert dims["p"] == 0 and dims["i"] == 0
+
+
+def test_nothing_known_about_unknown_arguments():
+    dims = ndims_of(horner)
+    assert "p" not in dims  # c[i] may be a row
+
+
+def test_a_row_of_a_matrix_is_a_vector():
+    dims = ndims_of(horner, c=2, x=0)
+    assert "p" not in dims  # 0 at first, then 1: no single ndim
+
+
+def iir(x, a):
+    y = np.zeros_like(x)
+    y[0] = x[0]
+    for i in range(1, len(x)):
+        y[i] = a * y[i - 1] + x[i]
+    return np.sum(y)
+
+
+def test_constructors_and_item_writes_keep_ndim():
+    dims = ndims_of(iir, x=1, a=0)
+    assert dims["y"] == 1
+
+
+def slices(x):
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(x[1:, i]) + x[i, 0] * x[0, i]
+    return s
+
+
+def test_slices_keep_and_ints_take_dimensions():
+    dims = ndims_of(slices, x=2)
+    assert dims["s"] == 0
+    named = {n: d for n, d in dims.items() if n.startswith("t")}
+    assert 1 in named.values()  # x[1:, i]
+
+
+def masked(x):
+    s = 0.0
+    for i in range(2):
+        s = s + x[x > 0]
+    return np.sum(s)
+
+
+def test_masks_are_not_followed():
+    assert "s" not in ndims_of(masked, x=1)
+
+
+def reassigned(x):
+    for i in range(2):
+        x = np.stack([x, x])
+    return np.sum(x)
+
+
+def test_a_parameter_assigned_again_joins_both():
+    assert "x" not in ndims_of(reassigned, x=0)
+
+
+# -- specialized derivatives, checked against finite differences ---------------
+
+def grows(c, x):
+    """A loop-carried value that starts scalar and becomes an array: no
+    scalar may be assumed for it."""
+    p = 0.0
+    for i in range(len(c)):
+        p = p * x + c[i]
+    return np.sum(p)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("shape", [(5,), (4, 3), (3, 1, 2)])
+def test_loop_value_whose_shape_grows(shape, mode):
+    rng = np.random.default_rng(0)
+    c = rng.normal(size=shape)
+    check_grad(grows, c, 0.7, wrt=(0, 1), mode=mode)
+    check_grad(grows, c, rng.normal(size=shape[1:]), wrt=(0, 1), mode=mode)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_one_gradient_for_floats_and_for_arrays(mode):
+    g = srcad.grad(grows, wrt=(0, 1), mode=mode)
+    c = np.array([1.0, -2.0, 0.5])
+    for x in (0.7, np.float64(0.7), np.array(0.7), np.array([0.7, 0.3, 1.1]),
+              np.array([[0.7], [0.2]])):
+        gc, gx = g(c, x)
+        assert np.shape(gx) == np.shape(x) and np.shape(gc) == c.shape
+        check_grad(grows, c, x, wrt=(0, 1), mode=mode)
+
+
+def scaled(x, k, n):
+    y = x
+    for i in range(n):
+        y = y * k + math.sin(i)
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_int_and_keyword_arguments(mode):
+    g = srcad.grad(scaled, wrt=(0, 1), mode=mode)
+    expected = g(np.array([1.0, 2.0]), 0.5, 3)
+    got = g(np.array([1.0, 2.0]), k=0.5, n=3)
+    for a, b in zip(expected, got):
+        np.testing.assert_allclose(a, b)
+    check_grad(scaled, 2, 0.5, 3, wrt=(0, 1), mode=mode)
+    check_grad(scaled, np.array([1.0, 2.0]), 0.5, 3, wrt=(0, 1), mode=mode)
+
+
+def test_iir_filter_against_finite_differences():
+    x = np.random.default_rng(1).normal(size=7)
+    check_grad(iir, x, 0.9, wrt=(0, 1))
+    check_grad(iir, x, 0.9, wrt=(0, 1), mode="forward")
+
+
+def test_specialized_code_leaves_out_unbroadcast():
+    c = np.array([1.0, 2.0])
+    srcad.grad(horner, wrt=(0, 1))(c, 0.5)
+    general = pipeline.cached(horner, "grad", (0, 1)).source
+    special = pipeline.cached(horner, "grad", (0, 1), "reverse", True,
+                              pipeline.kinds((c, 0.5), {})).source
+    assert "unbroadcast" in general
+    assert "unbroadcast" not in special
+
+
+def test_one_build_per_kind_of_arguments():
+    def f(x):
+        s = 0.0
+        for i in range(3):
+            s = s + x * i
+        return np.sum(s)
+    g = srcad.grad(f)
+    n = pipeline.stats["compiles"]
+    g(1.0)
+    g(2.0)
+    g(np.float64(3.0))
+    assert pipeline.stats["compiles"] == n + 1
+    g(np.ones(3))
+    g(np.ones(5))
+    assert pipeline.stats["compiles"] == n + 2
