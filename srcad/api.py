@@ -137,10 +137,14 @@ def vjp(f, *primals, optimize=True):
     return out, pullback
 
 
-def source(f, mode="reverse", wrt=0, optimize=True, kind="grad"):
-    """The generated source of `kind` (grad by default) of `f`."""
+def source(f, mode="reverse", wrt=0, optimize=True, kind="grad", args=None):
+    """The generated source of `kind` (grad by default) of `f`; given
+    `args`, the version a call with those arguments runs (for a function
+    with loops, specialized to their kinds)."""
     _check_mode(mode)
-    return pipeline.cached(f, kind, _freeze(wrt), mode, optimize).source
+    known = None if args is None else _known(f, tuple(args))
+    return pipeline.cached(f, kind, _freeze(wrt), mode, optimize,
+                           known).source
 
 
 def jvp(f, primals, tangents, optimize=True):

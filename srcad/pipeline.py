@@ -96,10 +96,12 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None,
         program.optimize(lambda f: clean_up(f, is_pure(captured),
                                             program.runtime_name, info))
     trace("optimize", program.functions)
-    source = emit(program.functions, _header(captured, kind, params))
+    assumed = _by_name(captured, known)
+    source = emit(program.functions, _header(captured, kind, params, assumed))
     trace("emit", source)
     stats["compiles"] += 1
-    functions = compile_source(source, _filename(captured, kind, params),
+    functions = compile_source(source,
+                               _filename(captured, kind, params, assumed),
                                captured.globals, captured.cells())
     return Generated(source, functions, functions[program.entry], params)
 
@@ -188,17 +190,25 @@ def wrt_params(captured, wrt):
     return tuple(names)
 
 
-def _header(captured, kind, params):
+def _header(captured, kind, params, assumed):
     where = captured.filename
     if not where.startswith("<"):
         where = f"{os.path.basename(where)}:{captured.tree.lineno}"
     return (f"srcad {kind} of {captured.name} ({where}) with respect to "
-            f"{', '.join(params)}")
+            f"{', '.join(params)}{_for(assumed)}")
 
 
-def _filename(captured, kind, params):
-    return (f"<srcad {kind} of {captured.name} wrt {','.join(params)} "
-            f"from {captured.filename}:{captured.tree.lineno}>")
+def _filename(captured, kind, params, assumed):
+    return (f"<srcad {kind} of {captured.name} wrt {','.join(params)}"
+            f"{_for(assumed)} from {captured.filename}:"
+            f"{captured.tree.lineno}>")
+
+
+def _for(assumed):
+    """What a specialized derivative assumes, as words."""
+    kinds = [f"{n} a number" if d == 0 else f"{n} {d}-d"
+             for n, d in assumed.items() if d is not None]
+    return ", for " + ", ".join(kinds) if kinds else ""
 
 
 class _Stop(Exception):

@@ -181,3 +181,29 @@ def test_one_build_per_kind_of_arguments():
     g(np.ones(3))
     g(np.ones(5))
     assert pipeline.stats["compiles"] == n + 2
+
+
+def test_source_for_given_arguments_is_the_version_they_run():
+    c = np.array([1.0, 2.0])
+    special = srcad.source(horner, wrt=(0, 1), args=(c, 0.5))
+    assert "for c 1-d, x a number" in special.splitlines()[0]
+    assert "unbroadcast" not in special
+    assert special != srcad.source(horner, wrt=(0, 1))
+
+
+def test_tracebacks_show_the_specialized_source():
+    def f(x):
+        s = 0.0
+        for i in range(2):
+            s = s + np.log(x)
+        return np.sum(s)
+    g = srcad.grad(f)
+    import linecache
+    g(2.0)
+    g(np.array([2.0, 3.0]))
+    key = (f, "grad", 0, "reverse", True)
+    names = [gen.entry.__code__.co_filename
+             for k, gen in pipeline._cache.items() if k[:5] == key]
+    assert len(set(names)) == len(names) >= 2
+    for filename in names:
+        assert linecache.getlines(filename)
