@@ -297,8 +297,10 @@ def analyse(fdef, captured, wrt, known=None):
     check_writes(order, captured)
     changing = overwritten(fdef, order)
     shapes = Shapes(order, captured, changing, ints, known)
-    return Analysis(ops, active, shapes,
-                    tuples, changing, ints, views(order))
+    # a number picked out of an array (y[i], y a vector) is no view of it
+    shared = {n: v for n, v in views(order).items()
+              if shapes.ndims.get(n) != 0}
+    return Analysis(ops, active, shapes, tuples, changing, ints, shared)
 
 
 

@@ -41,6 +41,7 @@ def program(fdef, info, captured, namer, wrt, kind, as_tuple):
     parts = reverse(fdef, info, captured, namer, wrt)
     params = captured.params
     runtime_name = parts.modules["ad"]
+    _keep_arguments(parts, wrt, namer)
     if kind in ("grad", "value_and_grad"):
         fn_name = namer.reserve(f"{fdef.name}_{kind}")
         fn = grad_function(fn_name, params, parts, wrt, captured, namer,
@@ -74,9 +75,21 @@ def grad_function(fn_name, params, parts, wrt, captured, namer,
     return build.function(fn_name, params, body)
 
 
+def _keep_arguments(parts, wrt, namer):
+    """A wrt argument the function assigns anew (`x = np.concatenate([x,
+    x])` in a loop) is kept under another name first: its gradient takes
+    the argument's shape and type, not those of what x held last."""
+    parts.arguments = {}
+    assigned = build.stores(build.function("f", [], parts.primal))
+    for p in sorted(set(wrt) & assigned, reverse=True):
+        kept = parts.arguments[p] = namer.reserve(p + "_in")
+        parts.primal.insert(0, assign(kept, name(p)))
+
+
 def _results(parts, wrt, always_tuple=False):
     ad = parts.modules["ad"]
-    results = [call(attr(ad, "result"), [name(g), name(p)])
+    results = [call(attr(ad, "result"),
+                    [name(g), name(parts.arguments.get(p, p))])
                for g, p in zip(parts.grads, wrt)]
     if len(results) == 1 and not always_tuple:
         return results[0]

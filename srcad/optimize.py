@@ -16,8 +16,11 @@
   that is computed anyway;
 - `ones`: the adjoint of a full sum seeded with a constant, used only in
   products with values of the summed shape, becomes that constant;
-- `dead_code`: assignments whose target is never read, when the value has
-  no side effects (`is_pure(call)` says whether a call may be dropped).
+- `dead_code` (optimize_blocks.py): assignments whose value is never read,
+  in loops and branches too, when the value has no side effects
+  (`is_pure(call)` says whether a call may be dropped);
+- `block_copies` (optimize_blocks.py): inside loops and branches, `a = b`
+  lets the statements after it read `b`.
 
 - `defer_scales` (optimize_scales.py): scalar factors of the adjoint
   sweep (a mean's `1 / n`, a negation's sign) ride along to where they are
@@ -27,9 +30,9 @@ Last, `release` deletes each local after its last use (`del t3, bt2`):
 large temporaries go back while the derivative runs, which matters for
 arrays of more than about 100k elements.
 
-Each pass only rewrites top-level straight-line statements and treats any
-nested block as reading and writing everything it mentions, so it stays
-correct for code with loops and branches.
+The other passes only rewrite top-level straight-line statements and
+treat any nested block as reading and writing everything it mentions, so
+they stay correct for code with loops and branches.
 """
 import operator
 
@@ -39,6 +42,7 @@ from .build import (clone, fingerprint, is_number as _number,
                     is_runtime_call, loads, mentions, simple_assign, stores,
                     transform, walk)
 from .facts import Facts, facts_of
+from .optimize_blocks import block_copies, dead_code, pure
 from .optimize_scales import defer_scales
 from .optimize_shapes import likes, ones
 
@@ -76,7 +80,7 @@ def release(fdef):
 
 def optimize(fdef, is_pure, runtime_name, info=None):
     passes = [first_contribution(runtime_name), propagate,  # folds too
-              constants, subtract, owns(runtime_name)]
+              block_copies, constants, subtract, owns(runtime_name)]
     passes.append(dead_code(is_pure))
     if info is not None:  # after dead code: only values still needed count
         passes += [ones(runtime_name, info), likes(runtime_name, info)]
@@ -326,7 +330,7 @@ def common_subexpressions(fdef, is_pure):
         value = stmt.value
         if type(value) not in (gast.BinOp, gast.UnaryOp, gast.Subscript,
                                gast.Call, gast.Attribute) or \
-                not _pure(value, is_pure) or \
+                not pure(value, is_pure) or \
                 any(counts.get(n, 0) > 1 or n in changing
                     for n in loads(value)):
             continue
@@ -443,27 +447,3 @@ def _folded(node):
             return gast.Constant(value=value, kind=None)
     return node
 
-
-# -- dead code ------------------------------------------------------------------------
-
-def dead_code(is_pure):
-    def run(fdef, facts=None):
-        used = set()
-        keep = []
-        names = facts_of(fdef, facts).names
-        for stmt, (reads, _) in zip(reversed(fdef.body), reversed(names)):
-            # uses come after definitions
-            if simple_assign(stmt) and stmt.targets[0].id not in used and \
-                    _pure(stmt.value, is_pure):
-                continue
-            used |= reads
-            keep.append(stmt)
-        changed = len(keep) != len(fdef.body)
-        fdef.body[:] = keep[::-1]
-        return changed
-    return run
-
-
-def _pure(value, is_pure):
-    return all(is_pure(node) for node in walk(value)
-               if isinstance(node, gast.Call))

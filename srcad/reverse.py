@@ -396,6 +396,8 @@ class Reverse:
         place = clone(stmt.targets[0])
         if kind == "save_item":
             place.ctx = gast.Load()
+            if self.info.shapes.scalar_item(place):
+                return self.push(place)  # a number: nothing shares it
             return self.push(call(self.helper("copy"), [place]))
         return assign(place, self.pop())
 
@@ -544,11 +546,16 @@ class Reverse:
             read = call(self.helper("written"), [
                 name(self.adj(y)), _as_value(place.slice,
                                              self.modules["slice"])])
+        scalars = self.info.shapes.scalar_item(place)
+        if not scalars and isinstance(read, gast.Subscript):
+            # y's adjoint is zeroed there next, and by[i] may be a view
+            read = call(self.helper("copy"), [read])
         for param, node in self.active_sources(op):
             if param == "v":
-                yield self.contribute(node.id, call(
-                    self.helper("unbroadcast"),
-                    [read, self.shape_of(node.id)]), op.stmt)
+                if not (scalars and self.info.shapes.is_scalar(node.id)):
+                    read = call(self.helper("unbroadcast"),
+                                [read, self.shape_of(node.id)])
+                yield self.contribute(node.id, read, op.stmt)
         cleared = gast.Subscript(value=name(self.adj(y)),
                                  slice=clone(place.slice), ctx=gast.Store())
         yield mark(assign(cleared, const(0.0)), "inplace", self.adj(y))

@@ -39,6 +39,7 @@ class Shapes:
     def __init__(self, ops, captured, overwritten=(), ints=(), known=None):
         self.overwritten = set(overwritten)
         self.ndims = ndims(ops, captured, ints, known or {})
+        self._captured, self._ints = captured, ints
         counts = {}
         self.order = list(captured.params)
         for op in ops:
@@ -72,6 +73,11 @@ class Shapes:
         earliest first."""
         return [n for n in self.order if self.bases(n) == bases and
                 n not in self.overwritten]
+
+    def scalar_item(self, subscript):
+        """Whether `y[idx]` (a gast Subscript) surely picks one number."""
+        return _indexed(subscript, self.ndims, self._captured,
+                        self._ints) == 0
 
     def same(self, a, b):
         return self.bases(a) == self.bases(b)

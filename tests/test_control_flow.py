@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import srcad
-from fdcheck import assert_like, numeric_grad, numeric_jacobian
+from fdcheck import assert_like, check_grad, numeric_grad, numeric_jacobian
 
 HERE = os.path.basename(__file__)
 _SINK = None
@@ -953,3 +953,38 @@ def test_vjp_of_loop_with_vector_output_twice():
     ja = numeric_jacobian(iir_output, (x, a), 1)
     np.testing.assert_allclose(bx1, ct @ jx, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(ba1, ct @ ja, rtol=1e-5, atol=1e-7)
+
+
+def doubles(x):
+    for i in range(2):
+        x = np.concatenate([x, x])
+    return np.sum(x * x)
+
+
+def folds(x, n):
+    while n > 0:
+        x = np.sum(x * 1.5)
+        n = n - 1
+    return x
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_argument_assigned_a_new_shape_in_a_loop(mode):
+    # the gradient has the argument's shape, not that of x's last value
+    check_grad(doubles, np.array([1.0, -2.0]), mode=mode)
+    check_grad(folds, np.array([1.0, -2.0, 0.5]), 2, mode=mode)
+    check_grad(folds, 1.5, 1, mode=mode)
+
+
+def row_written_twice(x):
+    y = np.zeros((2, 2))
+    y[0] = x * 2
+    y[0] = y[0] * 3
+    return np.sum(y * y)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_row_written_from_its_old_value(mode):
+    # the adjoint of the row is read, then zeroed in place: it must not
+    # be a view of the adjoint of y
+    check_grad(row_written_twice, np.array([1.0, 2.0]), mode=mode)

@@ -61,7 +61,7 @@ def test_for_loop_over_range_len():
                 # grad of: s = s + x[i] ** 2
                 bt5 = bs
                 s = tape.pop()
-                bs = ad.unbroadcast(bt5, s)
+                bs = ad.unbroadcast(bs, s)
                 bt4 = ad.unbroadcast(bt5, t4)
                 bt3 = bt4 * 2 * t3
                 bx[i] += bt3
@@ -71,6 +71,29 @@ def test_for_loop_over_range_len():
     x = np.array([0.5, -1.0, 2.0])
     np.testing.assert_allclose(srcad.grad(sum_of_squares)(x), 2 * x)
     assert srcad.grad(sum_of_squares)(np.zeros(0)).shape == (0,)
+
+
+def test_for_loop_specialized_to_a_vector():
+    # Called with a vector, x[i] is a number, so s is one in every pass:
+    # no unbroadcast, and since the sweep needs no value of s, neither
+    # the tape nor the primal loop is left.
+    x = np.array([0.5, -1.0, 2.0])
+    same(srcad.source(sum_of_squares, args=(x,)), """
+        def sum_of_squares_grad(x):
+            # for i in range(len(x)):
+            t1 = len(x)
+            t2 = range(t1)
+            del t1
+            bx = ad.zeros_like(x)
+            for i in reversed(t2):
+                t3 = x[i]
+                # grad of: s = s + x[i] ** 2
+                bt3 = 2.0 * t3
+                bx[i] += bt3
+            del t2
+            return ad.result(bx, x)
+        """)
+    np.testing.assert_allclose(srcad.grad(sum_of_squares)(x), 2 * x)
 
 
 def shrink(x, rate):
@@ -85,6 +108,7 @@ def test_while_loop():
     # sweep pops it first and runs the body's adjoint that many times.
     same(srcad.source(shrink, wrt=(0, 1)), """
         def shrink_grad(x, rate):
+            x_in = x
             tape = []
             trips1 = 0
             while True:
@@ -113,10 +137,10 @@ def test_while_loop():
                     # grad of: x = x * rate
                     bt3 = bx
                     x = tape.pop()
-                    bx = bt3 * rate
+                    bx = bx * rate
                     brate += ad.unbroadcast(bt3 * x, rate)
             del tape, trips1
-            return ad.result(bx, x), ad.result(brate, rate)
+            return ad.result(bx, x_in), ad.result(brate, rate)
         """)
     # 10 -> 5 -> 2.5 -> 1.25 -> 0.625: four passes, so x * rate ** 4
     assert srcad.grad(shrink, wrt=(0, 1))(10.0, 0.5) == (0.0625, 5.0)

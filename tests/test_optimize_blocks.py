@@ -1,0 +1,182 @@
+"""optimize_blocks: dead code and copies inside loops and branches, golden
+source in, source out, and the derivatives of loops it cleans checked
+against finite differences."""
+import numpy as np
+import pytest
+
+import srcad
+from srcad import optimize_blocks
+
+from fdcheck import check_grad
+from test_optimize import run, same
+
+dead_code = optimize_blocks.dead_code(lambda call: call.func.id != "effect")
+
+
+def test_value_read_in_the_next_pass_stays():
+    source = """
+        def f(x, n):
+            s = 0.0
+            for i in range(n):
+                t = s * 2
+                s = t + x
+            return s
+        """
+    same(run(dead_code, source), source)
+
+
+def test_value_assigned_again_before_any_read_goes():
+    same(run(dead_code, """
+        def f(x, n):
+            for i in range(n):
+                t = x[i]
+                u = x * 2
+                t = u + 1
+                x = t
+            return x
+        """), """
+        def f(x, n):
+            for i in range(n):
+                u = x * 2
+                t = u + 1
+                x = t
+            return x
+        """)
+
+
+def test_value_read_after_the_loop_stays_and_others_go():
+    same(run(dead_code, """
+        def f(x, n):
+            for i in range(n):
+                a = x + i
+                b = x * i
+            return a
+        """), """
+        def f(x, n):
+            for i in range(n):
+                a = x + i
+            return a
+        """)
+
+
+def test_break_keeps_what_follows_the_loop():
+    source = """
+        def f(x):
+            while True:
+                y = x * 2
+                if y > 1:
+                    break
+                x = y - 3
+            return y
+        """
+    same(run(dead_code, source), source)
+
+
+def test_continue_keeps_what_the_next_pass_reads():
+    source = """
+        def f(x, n):
+            s = 0.0
+            for i in range(n):
+                s = s + x
+                if i > 2:
+                    continue
+                x = x * 2
+            return s
+        """
+    same(run(dead_code, source), source)
+
+
+def test_effects_branches_and_empty_loops():
+    same(run(dead_code, """
+        def f(x, n):
+            for i in range(n):
+                u = x + i
+            for j in range(n):
+                v = effect(x)
+            if x > 0:
+                w = x * 2
+                z = x
+            else:
+                w = x * 3
+            return w
+        """), """
+        def f(x, n):
+            for j in range(n):
+                v = effect(x)
+            if x > 0:
+                w = x * 2
+            else:
+                w = x * 3
+            return w
+        """)
+
+
+def test_in_place_and_augmented_writes_read_their_target():
+    source = """
+        def f(x, n):
+            y = x * 0
+            b = 0.0
+            for i in range(n):
+                y[i] += x[i]
+                b += x[i]
+            return y, b
+        """
+    same(run(dead_code, source), source)
+
+
+def test_copies_in_a_loop_body():
+    same(run(optimize_blocks.block_copies, """
+        def f(x, n):
+            for i in range(n):
+                a = x
+                b = a * 2
+                x = a + b
+                c = a
+                c = c
+                y = c * x
+            return y
+        """), """
+        def f(x, n):
+            for i in range(n):
+                a = x
+                b = x * 2
+                x = x + b
+                c = a
+                y = a * x
+            return y
+        """)
+
+
+def test_copies_stop_at_a_nested_block():
+    source = """
+        def f(x, n):
+            for i in range(n):
+                a = x
+                if i > 1:
+                    x = x * 2
+                y = a * x
+            return y
+        """
+    same(run(optimize_blocks.block_copies, source), source)
+
+
+def recurrence(x, a):
+    y = np.zeros_like(x)
+    for i in range(1, len(x)):
+        t = y[i - 1]
+        u = t
+        y[i] = a * u + x[i]
+        if np.sum(y[i]) > 2.0:
+            continue
+        y[i] = y[i] * 0.5
+    return np.sum(y * y)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("x", [np.array([0.5, 3.0, -1.0, 2.5, 0.2]),
+                               np.array([1.0]),
+                               np.array([[0.3, 0.1], [2.0, 4.0]])])
+def test_cleaned_loops_against_finite_differences(x, mode):
+    check_grad(recurrence, x, 0.8, wrt=(0, 1), mode=mode)
+    check_grad(recurrence, x, np.full(x.shape[1:], 0.8), wrt=(0, 1),
+               mode=mode)
