@@ -9,9 +9,9 @@
 per (function, kind, wrt, mode, optimize). `source_after(fn, stage)` prints
 the program as it stands after any stage, for reading and debugging.
 """
+import dis
 import os
 
-import gast
 import numpy as np
 
 from . import forward as forward_mode
@@ -20,8 +20,7 @@ from .analysis import analyse, is_pure
 from .capture import capture
 from .compile import compile_source
 from .emit import emit
-from .build import walk
-from .errors import SrcadError, UsageError
+from .errors import UsageError
 from .fence import fence
 from .naming import Namer, names_in
 from .normalize import normalize
@@ -143,20 +142,22 @@ def _by_name(captured, known):
 def loops(fn):
     """Whether `fn` has a loop: its derivatives are specialized to the
     kinds of their arguments (per-iteration helper calls for shapes that
-    turn out equal cost more than compiling once per kind)."""
+    turn out equal cost more than compiling once per kind). Read from the
+    bytecode, a jump backwards, so a call costs no parse."""
     try:
         return _loops[fn]
     except KeyError:
         pass
-    try:
-        tree = capture(fn).tree
-        found = any(isinstance(n, (gast.For, gast.While)) for n in walk(tree))
-    except SrcadError:
-        found = False  # the general build reports it
+    target = fn._srcad_function() if hasattr(fn, "_srcad_function") else fn
+    code = getattr(target, "__code__", None)
+    found = code is not None and any(
+        ins.opcode in _JUMPS and ins.argval <= ins.offset
+        for ins in dis.get_instructions(code))
     _loops[fn] = found
     return found
 
 
+_JUMPS = set(dis.hasjrel) | set(dis.hasjabs)
 _loops = {}
 
 
