@@ -20,7 +20,9 @@
   in loops and branches too, when the value has no side effects
   (`is_pure(call)` says whether a call may be dropped);
 - `block_copies` (optimize_blocks.py): inside loops and branches, `a = b`
-  lets the statements after it read `b`.
+  lets the statements after it read `b`;
+- `first_items` (optimize_blocks.py): `bc[i] += e` in a loop whose index
+  never repeats, into fresh zeros, is `bc[i] = e`.
 
 - `defer_scales` (optimize_scales.py): scalar factors of the adjoint
   sweep (a mean's `1 / n`, a negation's sign) ride along to where they are
@@ -42,7 +44,7 @@ from .build import (clone, fingerprint, is_number as _number,
                     is_runtime_call, loads, mentions, simple_assign, stores,
                     transform, walk)
 from .facts import Facts, facts_of
-from .optimize_blocks import block_copies, dead_code, pure
+from .optimize_blocks import block_copies, dead_code, first_items, pure
 from .optimize_scales import defer_scales
 from .optimize_shapes import likes, ones
 
@@ -80,7 +82,8 @@ def release(fdef):
 
 def optimize(fdef, is_pure, runtime_name, info=None):
     passes = [first_contribution(runtime_name), propagate,  # folds too
-              block_copies, constants, subtract, owns(runtime_name)]
+              block_copies, first_items(runtime_name), constants, subtract,
+              owns(runtime_name)]
     passes.append(dead_code(is_pure))
     if info is not None:  # after dead code: only values still needed count
         passes += [ones(runtime_name, info), likes(runtime_name, info)]

@@ -11,11 +11,13 @@ branches, where a name is assigned in every pass of a loop.
   lets later statements of the same list read `b` for `a`, up to the first
   that assigns either name (or a nested block); the copy itself then often
   dies. `a = a` goes.
+- `first_items`: `bc[i] += e` in a loop whose index i never repeats,
+  into fresh zeros, is `bc[i] = e`.
 """
 import gast
 
-from .build import (clone, loads, mentions, simple_assign, stores,
-                    transform, walk)
+from .build import (clone, is_runtime_call, loads, mentions,
+                    simple_assign, stores, transform, walk)
 from .facts import facts_of
 
 LOOPS = (gast.For, gast.While)
@@ -161,3 +163,104 @@ def _copies(stmts):
             if {copy, source} & stores(later):
                 break
     return changed
+
+
+def first_items(runtime_name):
+    """`bc = ad.zeros_like(c)`, then a loop over a range whose body adds
+    to `bc[i]` once, i the loop's index: every pass adds to another item,
+    each still zero, so `bc[i] += e` becomes `bc[i] = e`."""
+    def run(fdef, facts=None):
+        counts = facts_of(fdef, facts).counts
+        changed = False
+        body = fdef.body
+        for k, stmt in enumerate(body):
+            if not (simple_assign(stmt) and is_runtime_call(
+                    stmt.value, runtime_name, "zeros_like")):
+                continue
+            target = stmt.targets[0].id
+            for loop in body[k + 1:]:
+                if target not in mentions(loop):
+                    continue
+                write = _only_item_write(loop, target, body, counts)
+                if write is not None:
+                    _replace(loop.body, write, gast.Assign(
+                        targets=[write.target], value=write.value,
+                        type_comment=None))
+                    changed = True
+                break
+        return changed
+    return run
+
+
+def _only_item_write(loop, target, body, counts):
+    """The one `target[i] += e` of `loop`, i its index over a range of
+    distinct non-negative ints, if nothing else in it mentions target."""
+    if type(loop) is not gast.For or loop.orelse or \
+            type(loop.target) is not gast.Name or \
+            not _distinct_indices(loop.iter, body, counts):
+        return None
+    index = loop.target.id
+    found = []
+    for stmt in _branches(loop.body):
+        if target not in mentions(stmt):
+            continue
+        if not (type(stmt) is gast.AugAssign and
+                type(stmt.op) is gast.Add and
+                type(stmt.target) is gast.Subscript and
+                type(stmt.target.value) is gast.Name and
+                stmt.target.value.id == target and
+                type(stmt.target.slice) is gast.Name and
+                stmt.target.slice.id == index and
+                target not in loads(stmt.value)):
+            return None  # a nested loop, too, may repeat an index
+        found.append(stmt)
+    if len(found) != 1 or any(index in stores(s) for s in loop.body):
+        return None
+    return found[0]
+
+
+def _branches(stmts):
+    """Statements of a loop body, branches entered, nested loops whole."""
+    for stmt in stmts:
+        if type(stmt) is gast.If:
+            yield from _branches(stmt.body)
+            yield from _branches(stmt.orelse)
+        else:
+            yield stmt
+
+
+def _replace(stmts, old, new):
+    for k, stmt in enumerate(stmts):
+        if stmt is old:
+            stmts[k] = new
+            return
+        if type(stmt) is gast.If:
+            _replace(stmt.body, old, new)
+            _replace(stmt.orelse, old, new)
+
+
+def _distinct_indices(iter_, body, counts):
+    """`r` or `reversed(r)`, r assigned once at the top level to
+    `range(n)`, `range(a, n)` or `range(a, n, s)` with constants a >= 0
+    and s > 0: no index comes twice, none is negative."""
+    if type(iter_) is gast.Call and type(iter_.func) is gast.Name and \
+            iter_.func.id == "reversed" and len(iter_.args) == 1:
+        iter_ = iter_.args[0]
+    if type(iter_) is gast.Name:
+        made = [s.value for s in body if simple_assign(s) and
+                s.targets[0].id == iter_.id]
+        if len(made) != 1 or counts.get(iter_.id) != 1:
+            return False
+        iter_ = made[0]
+    if not (type(iter_) is gast.Call and type(iter_.func) is gast.Name and
+            iter_.func.id == "range" and 1 <= len(iter_.args) <= 3 and
+            not iter_.keywords):
+        return False
+    args = iter_.args
+    return (len(args) == 1 or _int_at_least(args[0], 0)) and \
+        (len(args) < 3 or _int_at_least(args[2], 1))
+
+
+def _int_at_least(node, low):
+    return type(node) is gast.Constant and type(node.value) is int and \
+        node.value >= low

@@ -180,3 +180,99 @@ def test_cleaned_loops_against_finite_differences(x, mode):
     check_grad(recurrence, x, 0.8, wrt=(0, 1), mode=mode)
     check_grad(recurrence, x, np.full(x.shape[1:], 0.8), wrt=(0, 1),
                mode=mode)
+
+
+first_items = optimize_blocks.first_items("ad")
+
+
+def test_first_item_contributions_assign():
+    same(run(first_items, """
+        def f(x, g):
+            bx = ad.zeros_like(x)
+            by = ad.zeros_like(x)
+            r = range(1, len(x))
+            for i in reversed(r):
+                if g > 0:
+                    bx[i] += g * i
+                by[i] += g
+            return bx, by
+        """), """
+        def f(x, g):
+            bx = ad.zeros_like(x)
+            by = ad.zeros_like(x)
+            r = range(1, len(x))
+            for i in reversed(r):
+                if g > 0:
+                    bx[i] = g * i
+                by[i] = g
+            return bx, by
+        """)
+
+
+@pytest.mark.parametrize("loop", [
+    "for i in range(-2, len(x)):",         # x[-2] is x[n - 2]
+    "for i in range(len(x), 0, -1):",      # a step that is not a constant > 0
+    "for i in q:",                         # not a range
+])
+def test_indices_that_may_repeat_keep_adding(loop):
+    source = f"""
+        def f(x, g, q):
+            bx = ad.zeros_like(x)
+            {loop}
+                bx[i] += g
+            return bx
+        """
+    same(run(first_items, source), source)
+
+
+@pytest.mark.parametrize("body", [
+    "bx[i] += g\n                bx[i] += g",  # twice a pass
+    "bx[i] += g\n                i = 0",       # the index changes
+    "bx[i] += bx[i] * g",                     # reads the item
+    "for j in range(2):\n                    bx[i] += g",  # a nested loop
+    "bx[i - 1] += g",                         # not the index itself
+])
+def test_items_written_otherwise_keep_adding(body):
+    source = f"""
+        def f(x, g):
+            bx = ad.zeros_like(x)
+            for i in range(len(x)):
+                {body}
+            return bx
+        """
+    same(run(first_items, source), source)
+
+
+def test_zeros_used_before_the_loop_keep_adding():
+    source = """
+        def f(x, g):
+            bx = ad.zeros_like(x)
+            bx[0] = g
+            for i in range(len(x)):
+                bx[i] += g
+            return bx
+        """
+    same(run(first_items, source), source)
+
+
+def gathers(x, k):
+    s = 0.0
+    for i in range(1, len(x)):
+        s = s + x[i] * x[i] + k * x[i - 1]
+    for j in range(len(x)):
+        s = s + np.sin(x[j])
+    return s
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("shape", [(1,), (6,), (3, 2)])
+def test_loops_reading_items_against_finite_differences(shape, mode):
+    x = np.random.default_rng(2).normal(size=shape)
+    if len(shape) == 1:
+        check_grad(gathers, x, 0.3, wrt=(0, 1), mode=mode)
+    else:
+        check_grad(summed_gathers, x, 0.3, wrt=(0, 1), mode=mode)
+
+
+def summed_gathers(x, k):
+    return np.sum(gathers(x, k))

@@ -64,7 +64,7 @@ def test_for_loop_over_range_len():
                 bs = ad.unbroadcast(bs, s)
                 bt4 = ad.unbroadcast(bt5, t4)
                 bt3 = bt4 * 2 * t3
-                bx[i] += bt3
+                bx[i] = bt3
             del bs, s, t2, tape
             return ad.result(bx, x)
         """)
@@ -89,7 +89,7 @@ def test_for_loop_specialized_to_a_vector():
                 t3 = x[i]
                 # grad of: s = s + x[i] ** 2
                 bt3 = 2.0 * t3
-                bx[i] += bt3
+                bx[i] = bt3
             del t2
             return ad.result(bx, x)
         """)
