@@ -11,7 +11,8 @@ may assume, see shapes.ndims):
   operations AND reach the returned value; only these get derivatives;
 - `same_shape(a, b)`: True when a and b surely have one shape at run time
   (elementwise results share their operands' shape class), so the
-  framework can leave out `unbroadcast` between them;
+  framework can leave out `unbroadcast` between them; `fills(op, a)` says
+  the same of an operand and the result of one elementwise statement;
 - `tuples`: names that may hold a tuple or list of values;
 - `overwritten`: names whose value changes while the function runs
   (assigned in a loop or branch, more than once, or written in place);
@@ -273,6 +274,24 @@ class Analysis:
 
     def same_shape(self, a, b):
         return self.shapes.same(a, b)
+
+    def fills(self, op, operand):
+        """Whether `operand` of elementwise `op` surely has the result's
+        shape: by the shape relations, or because every other operand
+        is a number (then no broadcasting happens, in any pass of a
+        loop)."""
+        if self.shapes.same(operand, op.targets[0]):
+            return True
+        for node in op.bound.values():
+            if isinstance(node, gast.Name):
+                if node.id != operand and \
+                        not self.shapes.is_scalar(node.id):
+                    return False
+            elif not isinstance(node, gast.Constant) or \
+                    not isinstance(node.value, (int, float)) or \
+                    isinstance(node.value, bool):
+                return False
+        return True
 
 
 def analyse(fdef, captured, wrt, known=None):

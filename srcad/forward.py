@@ -147,7 +147,7 @@ class Forward:
             if rule.elementwise:
                 bindings = dict(self.bindings(op), g=dnode)
                 term = expand(rule.reverse[param], bindings, self.modules)
-                if not self.info.same_shape(node.id, y):
+                if not self.info.fills(op, node.id):
                     term = call(self.helper("broadcast_like"),
                                 [term, name(y)])
             elif rule.forward.get(param) == LINEAR:

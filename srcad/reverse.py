@@ -425,12 +425,22 @@ class Reverse:
         for param in op.rule.shape_only:
             if isinstance(bindings[param], gast.Name):
                 bindings[param] = self.shape_of(bindings[param].id)
+        templates = op.rule.by_ndims.get(self.ndims(op), op.rule.reverse) \
+            if op.rule.by_ndims else op.rule.reverse
         for param, node in self.active_sources(op):
-            expr = expand(op.rule.reverse[param], bindings, self.modules)
-            if op.rule.elementwise and not self.info.same_shape(node.id, y):
+            expr = expand(templates[param], bindings, self.modules)
+            if op.rule.elementwise and not self.info.fills(op, node.id):
                 expr = call(self.helper("unbroadcast"),
                             [expr, self.shape_of(node.id)])
             yield self.contribute(node.id, expr, op.stmt)
+
+    def ndims(self, op):
+        """The ndims of the operands a rule's transposes are for, in
+        order; None for one not known."""
+        known = self.info.shapes.ndims
+        return tuple(known.get(op.bound[p].id)
+                     if isinstance(op.bound[p], gast.Name) else None
+                     for p in op.rule.reverse)
 
     def user_function(self, op, which):
         """The name generated code calls a function rule's `vjp` or `jvp`

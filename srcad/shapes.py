@@ -33,6 +33,7 @@ FULL_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin,
 MATH_TABLE = "srcad.rules.math"
 LIKE_MAKERS = {np.zeros_like, np.ones_like, np.empty_like, np.full_like}
 SHAPE_MAKERS = {np.zeros, np.ones, np.empty, np.full}
+PRODUCTS = {gast.MatMult, np.matmul, np.dot}
 
 
 class Shapes:
@@ -200,6 +201,15 @@ def _ndim_of(op, found, captured, ints):
         return _UNKNOWN
     if op.rule.owner == MATH_TABLE or _full_reduction(op):
         return 0
+    if op.rule.fn is np.transpose:
+        return _operand(op.bound["a"], found, captured)
+    if op.rule.fn in PRODUCTS:  # vectors and matrices only
+        dims = [_operand(op.bound[p], found, captured) for p in ("a", "b")]
+        if None in dims:
+            return None
+        if all(d in (1, 2) for d in dims):
+            return dims[0] + dims[1] - 2
+        return _UNKNOWN
     if op.rule.elementwise or op.rule.fn in (gast.USub, gast.UAdd):
         dims = [_operand(node, found, captured)
                 for node in op.bound.values()

@@ -207,3 +207,79 @@ def test_tracebacks_show_the_specialized_source():
     assert len(set(names)) == len(names) >= 2
     for filename in names:
         assert linecache.getlines(filename)
+
+
+# -- plainer transposes where ndims are known ----------------------------------
+
+def _rules_with_plain_transposes():
+    from srcad.rules.registry import RULES
+    seen = []
+    for rule in RULES.values():
+        if rule.by_ndims and rule not in seen:
+            seen.append(rule)
+    return seen
+
+
+@pytest.mark.parametrize("rule", _rules_with_plain_transposes(),
+                         ids=lambda r: f"{r.owner}.{r.name}")
+def test_plain_transposes_agree_with_the_rule(rule):
+    from srcad import runtime as ad
+    rng = np.random.default_rng(3)
+    sizes = {1: (4,), 2: (3, 4)}
+    for (da, db), plain in rule.by_ndims.items():
+        a = rng.normal(size=sizes[da] if da == 1 else (3, 4))
+        b = rng.normal(size=(4,) if db == 1 else (4, 5))
+        g = rng.normal(size=np.shape(a @ b))
+        env = {"np": np, "ad": ad, "a": a, "b": b, "g": g}
+        for param, template in plain.items():
+            want = eval(rule.reverse[param], env)
+            np.testing.assert_allclose(eval(template, env), want,
+                                       err_msg=f"{(da, db)} {param}")
+
+
+def products(W, v, M, steps):
+    h = v
+    s = 0.0
+    for i in range(steps):
+        h = np.tanh(W @ h) + np.dot(v, M) @ M.T
+        s = s + v @ h + np.sum(np.matmul(M.T, W) @ M)
+    return s
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_products_in_a_loop_against_finite_differences(mode):
+    rng = np.random.default_rng(4)
+    W, v, M = rng.normal(size=(3, 3)), rng.normal(size=3), \
+        rng.normal(size=(3, 2))
+    check_grad(products, W, v, M, 2, wrt=(0, 1, 2), mode=mode)
+    source = srcad.source(products, wrt=(0, 1, 2), args=(W, v, M, 2))
+    assert "matmul_grad" not in source and "dot_grad" not in source
+
+
+def test_products_to_second_order():
+    rng = np.random.default_rng(5)
+    W, v, M = rng.normal(size=(3, 3)), rng.normal(size=3), \
+        rng.normal(size=(3, 2))
+    got = srcad.grad(dv_in_file)(v, W, M)
+    from fdcheck import numeric_grad
+    np.testing.assert_allclose(got, numeric_grad(dv_in_file, (v, W, M), 0),
+                               rtol=1e-5, atol=1e-6)
+
+
+def dv_in_file(v, W, M):
+    return np.sum(srcad.grad(products, wrt=1)(W, v, M, 2))
+
+
+def scaled_tanh(x, n):
+    y = x
+    for i in range(n):
+        y = np.tanh(y) * 2.0 + 1.0
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("x", [0.3, np.array([0.3, -0.2]),
+                               np.array([[0.1], [0.5]])])
+def test_an_operand_with_numbers_has_the_result_shape(x, mode):
+    check_grad(scaled_tanh, x, 3, mode=mode)
+    assert "unbroadcast" not in srcad.source(scaled_tanh, args=(x, 3))

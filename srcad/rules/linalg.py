@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import runtime as ad
 from ..build import const
+from .operators import MATMUL_BY_NDIMS
 from .registry import (LINEAR, RULES, Rule, define, linear, nondiff,
                        returns_sequence)
 
@@ -136,7 +137,7 @@ linear(np.trace, "trace(a, offset=0, axis1=0, axis2=1)", T, shape_only="a",
 forms(np.einsum, "einsum(subscripts, *operands, optimize=False)",
       by_operands("subscripts"), **einsum_transposes("subscripts"))
 if hasattr(np.linalg, "vecdot"):  # NumPy 2's array API spellings
-    linear(np.linalg.matmul, "matmul(a, b)", T,
+    linear(np.linalg.matmul, "matmul(a, b)", T, by_ndims=MATMUL_BY_NDIMS,
            a="ad.matmul_grad_a(g, a, b)", b="ad.matmul_grad_b(g, a, b)")
     linear(np.linalg.matrix_transpose, "matrix_transpose(x)", T,
            x="ad.mT(g)")

@@ -6,6 +6,7 @@ undoes broadcasting, so no rule here sums over broadcast axes by hand.
 import numpy as np
 
 from .. import runtime as ad
+from .operators import MATMUL_BY_NDIMS
 from .registry import (define, elementwise, linear, nondiff,
                        returns_sequence)
 
@@ -218,9 +219,9 @@ define(np.sort, "sort(a, axis=-1, kind=None)", owner=T,
        forward={"a": f"np.take_along_axis(da, {ORDER}, axis=axis)"})
 
 # -- linear algebra (rules/linalg.py has the rest) ----------------------------
-linear(np.dot, "dot(a, b)", T,
+linear(np.dot, "dot(a, b)", T, by_ndims=MATMUL_BY_NDIMS,
        a="ad.dot_grad_a(g, a, b)", b="ad.dot_grad_b(g, a, b)")
-linear(np.matmul, "matmul(a, b)", T,
+linear(np.matmul, "matmul(a, b)", T, by_ndims=MATMUL_BY_NDIMS,
        a="ad.matmul_grad_a(g, a, b)", b="ad.matmul_grad_b(g, a, b)")
 
 # -- srcad's NumPy helpers, so generated code differentiates again ------------

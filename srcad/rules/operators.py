@@ -13,7 +13,14 @@ elementwise(gast.Pow, "pow(a, b)", T,
             a="g * b * a ** (b - 1)", b="g * y * ad.log_positive(a)")
 linear(gast.USub, "neg(a)", T, a="-g")
 linear(gast.UAdd, "pos(a)", T, a="g")
-linear(gast.MatMult, "matmul(a, b)", T,
+# a @ b for operands of known ndims: the transposes without a helper
+MATMUL_BY_NDIMS = {
+    (2, 2): {"a": "g @ b.T", "b": "a.T @ g"},
+    (2, 1): {"a": "np.outer(g, b)", "b": "a.T @ g"},
+    (1, 2): {"a": "b @ g", "b": "np.outer(a, g)"},
+    (1, 1): {"a": "g * b", "b": "g * a"},
+}
+linear(gast.MatMult, "matmul(a, b)", T, by_ndims=MATMUL_BY_NDIMS,
        a="ad.matmul_grad_a(g, a, b)", b="ad.matmul_grad_b(g, a, b)")
 
 for op in (gast.FloorDiv, gast.Mod, gast.Not, gast.Invert, gast.BitAnd,

@@ -16,6 +16,8 @@ of rule, as in JAX:
   (reverse) or applies (forward) broadcasting around it.
 - `linear(fn, sig, x="transpose of fn applied to g")`: fn is linear in each
   listed parameter; forward mode calls fn itself on the tangent.
+  `by_ndims={(2, 1): {...}}` gives plainer transposes for operands of
+  those ndims (`np.outer(g, b)` for a matrix times a vector).
   `shape_only=("x",)` says the transpose reads only x's shape, so the
   framework may pass any value of that shape (one computed anyway).
 - `define(fn, sig, reverse={...}, forward={...})`: anything else; forward
@@ -55,6 +57,7 @@ class Rule:
         self.shape_only = set(shape_only)
         self.objects = {}   # template names for objects (user rules)
         self.vjp = self.jvp = None  # Python functions ("function" rules)
+        self.by_ndims = {}  # (ndim, ...) -> reverse templates for them
         if kind == "function":  # every argument may carry a derivative
             self.reverse = {p: None for p, d in self.params
                             if d is REQUIRED}
@@ -121,11 +124,17 @@ def elementwise(fn, signature, owner=None, **templates):
                               kind="elementwise", owner=owner))
 
 
-def linear(fn, signature, owner=None, shape_only=(), **transposes):
+def linear(fn, signature, owner=None, shape_only=(), by_ndims=None,
+           **transposes):
+    """`by_ndims` maps the ndims of the parameters with transposes (in
+    order) to plainer transposes for those ndims, used where generated
+    code knows them (a derivative specialized to its arguments)."""
     forward = {p: LINEAR for p in transposes}
-    return register(fn, Rule(fn, signature, reverse=transposes,
-                              forward=forward, kind="linear", owner=owner,
-                              shape_only=shape_only))
+    rule = register(fn, Rule(fn, signature, reverse=transposes,
+                             forward=forward, kind="linear", owner=owner,
+                             shape_only=shape_only))
+    rule.by_ndims = dict(by_ndims or {})
+    return rule
 
 
 def define(fn, signature, reverse, forward=None, owner=None):
