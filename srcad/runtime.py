@@ -63,11 +63,45 @@ def unbroadcast(g, like):
     extra = len(have) - len(target)
     axes = tuple(range(extra)) + tuple(
         extra + i for i, n in enumerate(target) if n == 1 and have[extra + i] != 1)
-    g = np.sum(g, axis=axes, keepdims=False) if axes else g
+    g = sum_axes(g, axes) if axes else g
     g = np.reshape(g, target)
     if not target and isinstance(like, (float, int, Like)):
         return float(g)
     return g
+
+
+def sum_axes(g, axes):
+    """np.sum(g, axis=axes), axes ascending. Over a leading or trailing run
+    of axes of a float array, a product with a vector of ones: BLAS sums
+    short rows several times faster than np.sum does."""
+    if type(g) is not np.ndarray or g.dtype.char not in "df" or \
+            not g.size or len(axes) >= g.ndim:
+        return np.sum(g, axis=axes)
+    shape = g.shape
+    if axes[0] == g.ndim - len(axes):  # trailing: rows of what is summed
+        kept = shape[:axes[0]]
+        rows = g.reshape(-1, g.size // math.prod(kept))
+        return (rows @ _ones(rows.shape[1], g.dtype.char)).reshape(kept)
+    if axes[-1] == len(axes) - 1:  # leading: columns of what is summed
+        kept = shape[len(axes):]
+        columns = g.reshape(g.size // math.prod(kept), -1)
+        return (_ones(columns.shape[0], g.dtype.char) @ columns).reshape(kept)
+    return np.sum(g, axis=axes)
+
+
+_ONES = {}
+
+
+def _ones(n, dtype):
+    """A read-only vector of n ones (dtype a type code), kept for reuse."""
+    try:
+        return _ONES[n, dtype]
+    except KeyError:
+        ones = np.ones(n, dtype)
+        ones.flags.writeable = False
+        if len(_ONES) < 256:
+            _ONES[n, dtype] = ones
+        return ones
 
 
 def broadcast_like(d, like):
