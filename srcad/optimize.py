@@ -99,6 +99,7 @@ def optimize(fdef, is_pure, runtime_name, info=None):
             if run(fdef, facts):
                 changed = True
                 facts = Facts(fdef)
+    fold(fdef, runtime_name)  # what the last passes left unfolded
     return fdef
 
 
@@ -428,6 +429,35 @@ def _scaled_after_sum(node, runtime_name):
     return node
 
 
+def _constant_factors(node):
+    """`c1 * a * b * c2` -> `(c1 * c2) * a * b`: a product's constant
+    factors multiplied once (what multiplies the arrays is the same up to
+    rounding)."""
+    factors = []
+    inner = node.left
+    while type(inner) is gast.BinOp and type(inner.op) is gast.Mult:
+        factors.append(inner.right)
+        inner = inner.left
+    factors.append(inner)
+    factors.reverse()
+    numbers = [k for k, f in enumerate(factors) if _number(f)]
+    fn = operator.mul
+    if not numbers:
+        return node
+    k = numbers[0]
+    try:
+        value = fn(factors[k].value, node.right.value)
+    except ArithmeticError:
+        return node
+    if not isinstance(value, (int, float)):
+        return node
+    factors[k] = gast.Constant(value=value, kind=None)
+    chain = factors[0]
+    for factor in factors[1:]:
+        chain = gast.BinOp(left=chain, op=gast.Mult(), right=factor)
+    return chain
+
+
 def _folded(node):
     kind = type(node)
     if kind is gast.UnaryOp and isinstance(node.op, gast.USub):
@@ -440,7 +470,10 @@ def _folded(node):
             _number(node.right) and node.right.value == 1 and \
             type(node.left) is gast.Name:
         return node.left  # x ** 1
-    elif kind is gast.BinOp and _number(node.left) and _number(node.right):
+    elif kind is gast.BinOp and type(node.op) is gast.Mult and \
+            _number(node.right) and type(node.left) is gast.BinOp:
+        return _constant_factors(node)
+    if kind is gast.BinOp and _number(node.left) and _number(node.right):
         fn = BINARY.get(type(node.op))
         try:
             value = fn(node.left.value, node.right.value) if fn else None

@@ -11,8 +11,8 @@ branches, where a name is assigned in every pass of a loop.
   lets later statements of the same list read `b` for `a`, up to the first
   that assigns either name (or a nested block); the copy itself then often
   dies. `a = a` goes.
-- `first_items`: `bc[i] += e` in a loop whose index i never repeats,
-  into fresh zeros, is `bc[i] = e`.
+- `first_items`: the first `bc[idx] += e` into fresh zeros, or `bc[i] +=
+  e` in a loop whose index i never repeats, is `bc[...] = e`.
 """
 import gast
 
@@ -166,9 +166,10 @@ def _copies(stmts):
 
 
 def first_items(runtime_name):
-    """`bc = ad.zeros_like(c)`, then a loop over a range whose body adds
-    to `bc[i]` once, i the loop's index: every pass adds to another item,
-    each still zero, so `bc[i] += e` becomes `bc[i] = e`."""
+    """`bc = ad.zeros_like(c)`, then `bc[idx] += e` as the first statement
+    to mention bc, or a loop over a range whose body adds to `bc[i]` once,
+    i the loop's index (every pass adds to another item): each item added
+    to is still zero, so `bc[...] += e` becomes `bc[...] = e`."""
     def run(fdef, facts=None):
         counts = facts_of(fdef, facts).counts
         changed = False
@@ -178,12 +179,13 @@ def first_items(runtime_name):
                     stmt.value, runtime_name, "zeros_like")):
                 continue
             target = stmt.targets[0].id
-            for loop in body[k + 1:]:
-                if target not in mentions(loop):
+            for later in body[k + 1:]:
+                if target not in mentions(later):
                     continue
-                write = _only_item_write(loop, target, body, counts)
+                write = later if _adds_to_item(later, target) else \
+                    _only_item_write(later, target, body, counts)
                 if write is not None:
-                    _replace(loop.body, write, gast.Assign(
+                    _replace(body, write, gast.Assign(
                         targets=[write.target], value=write.value,
                         type_comment=None))
                     changed = True
@@ -204,19 +206,23 @@ def _only_item_write(loop, target, body, counts):
     for stmt in _branches(loop.body):
         if target not in mentions(stmt):
             continue
-        if not (type(stmt) is gast.AugAssign and
-                type(stmt.op) is gast.Add and
-                type(stmt.target) is gast.Subscript and
-                type(stmt.target.value) is gast.Name and
-                stmt.target.value.id == target and
+        if not (_adds_to_item(stmt, target) and
                 type(stmt.target.slice) is gast.Name and
-                stmt.target.slice.id == index and
-                target not in loads(stmt.value)):
+                stmt.target.slice.id == index):
             return None  # a nested loop, too, may repeat an index
         found.append(stmt)
     if len(found) != 1 or any(index in stores(s) for s in loop.body):
         return None
     return found[0]
+
+
+def _adds_to_item(stmt, target):
+    """`target[...] += e`, target read nowhere else in it."""
+    return type(stmt) is gast.AugAssign and type(stmt.op) is gast.Add and \
+        type(stmt.target) is gast.Subscript and \
+        type(stmt.target.value) is gast.Name and \
+        stmt.target.value.id == target and \
+        target not in loads(stmt.value) | loads(stmt.target.slice)
 
 
 def _branches(stmts):
@@ -234,9 +240,8 @@ def _replace(stmts, old, new):
         if stmt is old:
             stmts[k] = new
             return
-        if type(stmt) is gast.If:
-            _replace(stmt.body, old, new)
-            _replace(stmt.orelse, old, new)
+        for field in ("body", "orelse"):
+            _replace(getattr(stmt, field, ()), old, new)
 
 
 def _distinct_indices(iter_, body, counts):

@@ -89,6 +89,24 @@ def test_constant_folding():
         """)
 
 
+def test_constant_factors_of_a_product_multiply_once():
+    same(run(optimize.fold, """
+        def f(x, y):
+            a = -200.0 * x * 2 * y
+            b = x * 3 * y * 0.5
+            c = x * y * 2
+            d = x / 2 * 4
+            return a, b, c, d
+        """), """
+        def f(x, y):
+            a = -400.0 * x * y
+            b = x * 1.5 * y
+            c = x * y * 2
+            d = x / 2 * 4
+            return a, b, c, d
+        """)
+
+
 def test_dead_code_keeps_calls_with_effects():
     pure = optimize.dead_code(lambda call: call.func.attr != "effect")
     same(run(pure, """

@@ -243,6 +243,26 @@ def test_items_written_otherwise_keep_adding(body):
     same(run(first_items, source), source)
 
 
+def test_first_write_into_zeros_assigns():
+    same(run(first_items, """
+        def f(x, g):
+            bx = ad.zeros_like(x)
+            by = ad.zeros_like(x)
+            bx[:-1] += g
+            bx[1:] += g
+            by[0] += by[1] * g
+            return bx, by
+        """), """
+        def f(x, g):
+            bx = ad.zeros_like(x)
+            by = ad.zeros_like(x)
+            bx[:-1] = g
+            bx[1:] += g
+            by[0] += by[1] * g
+            return bx, by
+        """)
+
+
 def test_zeros_used_before_the_loop_keep_adding():
     source = """
         def f(x, g):
