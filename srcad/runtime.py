@@ -131,10 +131,10 @@ def expand(g, axis=None, keepdims=False):
 def _spread(g, target):
     """`g` (one number) as a read-only array of shape `target` that
     repeats it without copying; np.broadcast_to, minus its overhead."""
-    g = np.asarray(g)
+    g = np.array(g) if type(g) is float else np.asarray(g)
     if g.size != 1 or not target:
         return np.broadcast_to(g, target)
-    one = np.ascontiguousarray(g).reshape(())
+    one = g if not g.ndim else np.ascontiguousarray(g).reshape(())
     out = np.ndarray(target, one.dtype, buffer=one,
                      strides=(0,) * len(target))
     out.flags.writeable = False
@@ -152,6 +152,8 @@ def reduced_size(x, axis=None):
 
 def zeros_like(x):
     """A zero adjoint for `x`: 0.0 for a Python number, else an array."""
+    if type(x) is np.ndarray:
+        return np.zeros(x.shape, _float_dtype(x))
     if isinstance(x, (float, int)):
         return 0.0
     if isinstance(x, (tuple, list)):  # a list, so += works in place
@@ -161,7 +163,7 @@ def zeros_like(x):
 
 def _float_dtype(x):
     dtype = getattr(x, "dtype", None)
-    if dtype is not None and np.issubdtype(dtype, np.inexact):
+    if dtype is not None and dtype.kind in "fc":  # inexact, quickly
         return dtype
     return np.float64
 
