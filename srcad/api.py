@@ -63,17 +63,28 @@ class _Specialized(Transformed):
     shapes known to be equal cost no helper call per iteration."""
 
     def __call__(self, *args, **kwargs):
-        key = (self, pipeline.kinds(args, kwargs))
+        known = tuple(map(pipeline.ndim, args))  # pipeline.kinds, inlined
+        if kwargs:
+            known = pipeline.kinds(args, kwargs)
         try:
-            entry = _SPECIALIZED[key]
+            entry = self._entries[known]
         except KeyError:
-            entry = _SPECIALIZED[key] = pipeline.cached(
-                self.fn, self.kind, self.wrt, self.mode, self.optimize,
-                key[1]).entry
+            entry = self._specialize(known)
         return entry(*args, **kwargs)
 
+    def _specialize(self, known):
+        entries = self.__dict__.setdefault("_entries", {})
+        if id(entries) not in _SPECIALIZED:
+            _SPECIALIZED[id(entries)] = entries
+        entries[known] = pipeline.cached(self.fn, self.kind, self.wrt,
+                                         self.mode, self.optimize,
+                                         known).entry
+        return entries[known]
 
-_SPECIALIZED = {}  # (transform, argument kinds) -> generated function
+    _entries = {}  # until the first call: argument kinds -> function
+
+
+_SPECIALIZED = {}  # every transform's entries, emptied by clear_cache
 _DIRECT = {}
 
 
@@ -90,6 +101,8 @@ def forget_compiled():
     for cls in _DIRECT.values():
         del cls.__call__
     _DIRECT.clear()
+    for entries in _SPECIALIZED.values():
+        entries.clear()
     _SPECIALIZED.clear()
 
 
