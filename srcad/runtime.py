@@ -196,9 +196,13 @@ def add(a, b):
     return a + b
 
 
+def _ndim(x):
+    return x.ndim if type(x) is np.ndarray else np.ndim(x)
+
+
 def matmul_grad_a(g, a, b):
     """Adjoint of `a` in `a @ b`, for every combination of ndims."""
-    dims = (np.ndim(a), np.ndim(b))
+    dims = (_ndim(a), _ndim(b))
     if dims == (2, 2):
         return g @ b.T
     if dims == (2, 1):
@@ -212,7 +216,7 @@ def matmul_grad_a(g, a, b):
 
 def matmul_grad_b(g, a, b):
     """Adjoint of `b` in `a @ b`, for every combination of ndims."""
-    dims = (np.ndim(a), np.ndim(b))
+    dims = (_ndim(a), _ndim(b))
     if dims in ((2, 2), (2, 1)):
         return a.T @ g
     if dims == (1, 2):
