@@ -33,8 +33,9 @@ import numpy as np
 from . import build, runtime
 from .build import assign, attr, call, clone, const, name
 from .errors import NoDerivativeRule, located
-from .tape import (block_locals, is_compound, mark, marked, needed_values,
-                   own_before_writes, recomputations, walk_statements)
+from .tape import (block_locals, exit_by_test, is_compound, mark, marked,
+                   needed_values, own_before_writes, recomputations,
+                   walk_statements)
 from .template import expand
 
 
@@ -86,6 +87,7 @@ class Reverse:
         self.modules = Modules(captured, namer)
         self.tape = None
         self.depth = 0            # how many loops and branches we are in
+        self.whiles = []          # (while loop, its reversed loop)
         self.assigned = set()     # names assigned so far, in program order
         self.local = set()        # names living within one loop iteration
         self.block_locals = {}    # id(statement list) -> its local names
@@ -127,9 +129,12 @@ class Reverse:
                                          returned))
         sweep += backward
         needed = needed_values(sweep, self.info.overwritten, self.info.views)
-        forward = comment_all(self.resolve(forward, needed), self.captured)
+        forward = self.resolve(forward, needed)
         sweep = own_before_writes(self.resolve(sweep, needed),
                                    self.helper("own"))
+        for loop, again in self.whiles:
+            exit_by_test(loop, again, self.tape)
+        forward = comment_all(forward, self.captured)
         if self.tape and not _uses(forward + sweep, self.tape):
             self.tape = None
         primal = self.preamble(fdef, needed, sweep) + forward
@@ -297,6 +302,7 @@ class Reverse:
                          iter=call(name(self.modules["range"]),
                                    [name(trips)]),
                          body=body_b, orelse=[], type_comment=None)
+        self.whiles.append((stmt, again))
         return forward, [assign(trips, self.pop()),
                          build.located(again, stmt)]
 

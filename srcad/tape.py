@@ -13,7 +13,7 @@ writes into an adjoint in place.
 import gast
 
 from . import build
-from .build import assign, call, clone, name
+from .build import assign, call, clone, const, name
 
 
 def mark(stmt, *what):
@@ -172,3 +172,63 @@ def own_before_writes(sweep, own):
             out.append(assign(id_, call(clone(own), [name(id_)]), stmt))
         out.append(stmt)
     return out
+
+
+def exit_by_test(loop, again, tape):
+    """A while loop left only by its test needs no branch flags: every pass
+    but the last took the body, so the sweep runs the body's adjoint
+    `trips - 1` times. `loop` is the primal `while True:` (its test made
+    `if stop: break` by normalize), `again` the sweep's loop over its trip
+    count; both are changed in place when the pattern holds."""
+    test = _exit_test(loop.body, tape)
+    if test is None or len(again.body) != 1:
+        return
+    back = again.body[0]
+    if not (isinstance(back, gast.If) and _is_pop(back.test, tape) and
+            all(isinstance(s, gast.Pass) for s in back.body)):
+        return
+    test.body = test.body[1:]  # the flag pushed before break
+    test.orelse = test.orelse[:-1] or [gast.Pass()]
+    again.body = back.orelse
+    trips = again.iter.args[0]
+    again.iter.args[0] = gast.BinOp(left=trips, op=gast.Sub(),
+                                    right=const(1))
+
+
+def _exit_test(body, tape):
+    """The `if stop: push(True); break / else: ...; push(False)` that ends
+    `body`, if nothing before it touches the tape and nothing in its else
+    branch may jump."""
+    if not body or not isinstance(body[-1], gast.If):
+        return None
+    test = body[-1]
+    for stmt in body[:-1]:
+        if is_compound(stmt) or tape in build.loads(stmt):
+            return None
+    if len(test.body) != 2 or not isinstance(test.body[1], gast.Break) or \
+            not _is_push(test.body[0], tape, True):
+        return None
+    if not test.orelse or not _is_push(test.orelse[-1], tape, False):
+        return None
+    for stmt in walk_statements(test.orelse):
+        if isinstance(stmt, (gast.Break, gast.Continue, gast.Return)):
+            return None
+    return test
+
+
+def _is_push(stmt, tape, value):
+    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) \
+        and isinstance(stmt.value.func, gast.Attribute) and \
+        stmt.value.func.attr == "append" and \
+        isinstance(stmt.value.func.value, gast.Name) and \
+        stmt.value.func.value.id == tape and \
+        len(stmt.value.args) == 1 and \
+        isinstance(stmt.value.args[0], gast.Constant) and \
+        stmt.value.args[0].value is value
+
+
+def _is_pop(expr, tape):
+    return isinstance(expr, gast.Call) and \
+        isinstance(expr.func, gast.Attribute) and expr.func.attr == "pop" \
+        and isinstance(expr.func.value, gast.Name) and \
+        expr.func.value.id == tape and not expr.args

@@ -103,9 +103,10 @@ def shrink(x, rate):
 
 
 def test_while_loop():
-    # Each pass pushes the old x (the adjoint of rate reads it) and which
-    # branch of the loop test ran; the trip count goes on last, so the
-    # sweep pops it first and runs the body's adjoint that many times.
+    # Each pass pushes the old x (the adjoint of rate reads it). The loop
+    # is left only by its test, so every pass but the last ran the body:
+    # the trip count goes on the tape last, the sweep pops it first and
+    # runs the body's adjoint one time fewer, with no flag per pass.
     same(srcad.source(shrink, wrt=(0, 1)), """
         def shrink_grad(x, rate):
             x_in = x
@@ -117,31 +118,45 @@ def test_while_loop():
                 t1 = x > 1.0
                 t2 = not t1
                 if t2:
-                    tape.append(True)
                     break
                 else:
                     # x = x * rate
                     t3 = x * rate
                     tape.append(x)
                     x = t3
-                    tape.append(False)
             tape.append(trips1)
             ad.check_scalar(x, return_site)
             brate = ad.zeros_like(rate)
             bx = 1.0
             trips1 = tape.pop()
-            for _1 in range(trips1):
-                if tape.pop():
-                    pass
-                else:
-                    # grad of: x = x * rate
-                    bt3 = bx
-                    x = tape.pop()
-                    bx = bx * rate
-                    brate += ad.unbroadcast(bt3 * x, rate)
+            for _1 in range(trips1 - 1):
+                # grad of: x = x * rate
+                bt3 = bx
+                x = tape.pop()
+                bx = bx * rate
+                brate += ad.unbroadcast(bt3 * x, rate)
             del tape, trips1
             return ad.result(bx, x_in), ad.result(brate, rate)
         """)
     # 10 -> 5 -> 2.5 -> 1.25 -> 0.625: four passes, so x * rate ** 4
     assert srcad.grad(shrink, wrt=(0, 1))(10.0, 0.5) == (0.0625, 5.0)
     assert srcad.grad(shrink, wrt=(0, 1))(0.5, 0.5) == (1.0, 0.0)
+
+
+def halve_until(x, floor):
+    while x > 1.0:
+        x = x * 0.5
+        if x < floor:
+            break
+    return x
+
+
+def test_while_loop_with_break_keeps_its_flags():
+    # left by its test or by the break: the sweep must know which pass
+    # ran how far, so the flags stay
+    source = srcad.source(halve_until, wrt=0)
+    assert "tape.append(True)" in source and "range(trips1 - 1)" not in source
+    g = srcad.grad(halve_until)
+    assert g(10.0, 3.0) == 0.25   # 10 -> 5 -> 2.5: broke after two passes
+    assert g(10.0, 0.1) == 0.0625  # left by its test after four
+    assert g(0.5, 0.1) == 1.0      # never ran
