@@ -1,7 +1,8 @@
 """The ``srcad`` command line: a thin client of the public API.
 
     srcad show path/to/module.py:func [--mode reverse|forward] [--wrt x,y]
-                                      [--no-optimize] [--dump-after STAGE]
+                                      [--no-optimize] [--ndims c=1,x=0]
+                                      [--dump-after STAGE]
 
 ``show`` loads the module from its file (with the file's directory put first
 on ``sys.path`` so its own imports work), looks the function up and prints
@@ -89,6 +90,12 @@ def _make_parser():
         "--no-optimize", dest="optimize", action="store_false",
         help="skip the clean-up passes",
     )
+    show.add_argument(
+        "--ndims", metavar="c=1,x=0",
+        help="print the version a call with arguments of these ndims runs "
+        "(0 for a number; a function with loops has one per kind of "
+        "arguments)",
+    )
     stages = _stage_names()
     show.add_argument(
         "--dump-after", metavar="STAGE",
@@ -114,6 +121,8 @@ def _show(args):
         )
     module = _load_module(path)
     func = _find_function(module, path, name)
+    if args.ndims is not None:
+        options["args"] = _stand_ins(func, args.ndims)
     try:
         if stage is None:
             text = srcad.source(func, **options)
@@ -135,6 +144,28 @@ def _show(args):
         ) from None
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK
+
+
+def _stand_ins(func, text):
+    """Arguments with the ndims `text` gives (`c=1,x=0`), to pick the
+    version of a derivative that such a call runs."""
+    import inspect
+
+    import numpy as np
+
+    params = list(inspect.signature(func).parameters)
+    ndims = {}
+    for item in text.split(","):
+        key, _, value = item.strip().partition("=")
+        if key not in params or not value.strip().isdigit():
+            raise CliError(
+                f"--ndims wants name=ndim pairs for parameters of the "
+                f"function ({', '.join(params)}), like x=0,c=1; got "
+                f"{item.strip()!r}", EXIT_USAGE)
+        ndims[key] = int(value)
+    return tuple(
+        None if p not in ndims else 0.0 if ndims[p] == 0
+        else np.zeros((1,) * ndims[p]) for p in params)
 
 
 def _stage_names():

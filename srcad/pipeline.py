@@ -222,9 +222,12 @@ def _no_trace(stage, program, info=None):
 
 
 def source_after(fn, stage, kind="grad", wrt=0, mode="reverse",
-                 optimize=True):
+                 optimize=True, args=None):
     """The program as text after pipeline stage `stage` (see STAGES;
-    "reverse" and "forward" name the differentiate stage too)."""
+    "reverse" and "forward" name the differentiate stage too); with
+    `args`, of the version a call with them runs."""
+    known = kinds(tuple(args), {}) if args is not None and loops(fn) \
+        else None
     stage = ALIASES.get(stage, stage)
     if stage not in STAGES:
         raise UsageError(f"unknown stage {stage!r}; stages are "
@@ -240,7 +243,7 @@ def source_after(fn, stage, kind="grad", wrt=0, mode="reverse",
             text += "# active: " + ", ".join(sorted(info.active)) + "\n"
         raise _Stop(text)
     try:
-        generate(fn, kind, wrt, mode, optimize, trace)
+        generate(fn, kind, wrt, mode, optimize, trace, known)
     except _Stop as stop:
         return stop.text
     raise AssertionError("stage not reached")

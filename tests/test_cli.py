@@ -245,3 +245,33 @@ def test_unknown_stage(tmp_path):
 
 def test_no_command():
     assert_clean_failure(run(), status=2)
+
+
+HORNER = """
+def horner(c, x):
+    p = 0.0
+    for i in range(len(c)):
+        p = p * x + c[i]
+    return p
+"""
+
+
+def test_ndims_shows_the_specialized_version(tmp_path):
+    path = write(tmp_path, HORNER)
+    result = run("show", f"{path}:horner", "--wrt", "c,x", "--ndims",
+                 "c=1,x=0")
+    assert_ok(result)
+    assert "for c 1-d, x a number" in result.stdout.splitlines()[0]
+    assert "unbroadcast" not in result.stdout
+    general = run("show", f"{path}:horner", "--wrt", "c,x")
+    assert "unbroadcast" in general.stdout
+    dumped = run("show", f"{path}:horner", "--ndims", "c=1,x=0",
+                 "--dump-after", "optimize")
+    assert_ok(dumped)
+    assert "unbroadcast" not in dumped.stdout
+
+
+@pytest.mark.parametrize("ndims", ["q=1", "c=a", "c"])
+def test_bad_ndims(tmp_path, ndims):
+    path = write(tmp_path, HORNER)
+    assert_clean_failure(run("show", f"{path}:horner", "--ndims", ndims), 2)
