@@ -10,12 +10,15 @@ is checked against the hand-written one before it is timed.
 """
 import argparse
 import math
+import os
 import sys
-import timeit
 
 import numpy as np
 
 import srcad
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_core import Candidate, fmt_time, time_candidates  # noqa: E402
 
 H = 0.01
 
@@ -175,26 +178,13 @@ def workloads():
     ]
 
 
-def best(fn, args, repeat, min_time):
-    timer = timeit.Timer(lambda: fn(*args))
-    number = 1
-    while timer.timeit(number) < min_time:
-        number *= 2
-    return min(timer.repeat(repeat, number)) / number
-
-
-def fmt(seconds):
-    for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.2f} {unit}"
-    return f"{seconds / 1e-9:.0f} ns"
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
-    repeat, min_time = (3, 0.02) if args.quick else (7, 0.1)
+    # round-robin, many short rounds: the machine's fast and slow phases
+    # reach primal, srcad and hand alike (see bench_core.py)
+    repeat, min_time = (25, 0.005) if args.quick else (150, 0.005)
     print(f"Python {sys.version.split()[0]}, NumPy {np.__version__}")
     header = ("workload", "primal", "srcad", "hand", "srcad/primal",
               "srcad/hand")
@@ -209,10 +199,13 @@ def main(argv=None):
             rows.append((label, "-", "WRONG", "-", "-", "-"))
             wrong = True
             continue
-        t_primal = best(f, inputs, repeat, min_time)
-        t_srcad = best(g, inputs, repeat, min_time)
-        t_hand = best(hand, inputs, repeat, min_time)
-        rows.append((label, fmt(t_primal), fmt(t_srcad), fmt(t_hand),
+        timed = time_candidates([Candidate("primal", f, inputs),
+                                 Candidate("srcad", g, inputs),
+                                 Candidate("hand", hand, inputs)],
+                                repeat, min_time)
+        t_primal, t_srcad, t_hand = (min(timed[k].samples)
+                                     for k in ("primal", "srcad", "hand"))
+        rows.append((label, fmt_time(t_primal), fmt_time(t_srcad), fmt_time(t_hand),
                      f"{t_srcad / t_primal:.2f}", f"{t_srcad / t_hand:.2f}"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for i, row in enumerate(rows):
