@@ -13,7 +13,10 @@ between values of one shape, skip the scalar check of a surely scalar
 output, and read a shape from values computed anyway (`shape_source`)
 rather than keep a value alive only for its shape.
 
-Only names assigned once take part; any other name is its own base.
+Only names assigned once take part; any other name is its own base, and a
+value computed from one (in a loop, `t = p * x` then `p = t + c[i]`) gets
+a base of its own: the name's base stands for several values, of shapes
+that may differ from pass to pass.
 
 `ndims` adds what a call's arguments tell (`known`: each argument's ndim,
 0 for a number; see pipeline.kinds): the ndim of every name that surely
@@ -48,6 +51,10 @@ class Shapes:
                 counts[t] = counts.get(t, 0) + 1
                 self.order.append(t)
         local = set(self.order)
+        # names bound more than once: their base stands for no one value,
+        # so what is computed from them gets a base of its own
+        self.rebound = {t for t, n in counts.items()
+                        if n > 1 or t in captured.params}
         self.sets = {}
         declared = set()  # names math functions take, so scalars
         for op in ops:
@@ -101,7 +108,10 @@ class Shapes:
     def _set_of(self, op, captured, local, declared):
         target = op.targets[0]
         if op.kind == "copy":
-            return self._raw(op.sources[0][1].id)
+            source = op.sources[0][1].id
+            if source in self.rebound:
+                return frozenset([target])
+            return self._raw(source)
         if op.kind != "rule":
             return frozenset([target])
         if op.rule.owner == MATH_TABLE:
@@ -118,6 +128,8 @@ class Shapes:
                 if isinstance(node, gast.Constant):
                     if not isinstance(node.value, numbers.Number):
                         return frozenset([target])
+                elif node.id in self.rebound:
+                    return frozenset([target])
                 elif node.id in local:
                     union |= self._raw(node.id)
                 elif not isinstance(captured.resolve(node.id),

@@ -121,6 +121,25 @@ def test_loop_value_whose_shape_grows(shape, mode):
     check_grad(grows, c, rng.normal(size=shape[1:]), wrt=(0, 1), mode=mode)
 
 
+def grows_from(c, x, p0):
+    """The same with an active start: its adjoint must be summed back to
+    the start's shape, though `p * x` (x a number) has p's shape in each
+    pass."""
+    p = p0
+    for i in range(len(c)):
+        p = p * x + c[i]
+    return np.sum(p)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("shape", [(3, 2), (2, 4, 1)])
+def test_loop_value_grown_from_an_active_start(shape, mode):
+    c = np.random.default_rng(6).normal(size=shape)
+    check_grad(grows_from, c, 0.7, 0.5, wrt=(0, 1, 2), mode=mode)
+    check_grad(grows_from, c, np.array(0.7), np.ones(shape[-1]),
+               wrt=(0, 1, 2), mode=mode)
+
+
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 def test_one_gradient_for_floats_and_for_arrays(mode):
     g = srcad.grad(grows, wrt=(0, 1), mode=mode)
