@@ -12,8 +12,11 @@ of its target from the tangents of its operands.
   operand, so bilinear `a @ b` gives `da @ b + a @ db`);
 - other rules give a forward template per operand in `dx`.
 
-`grad(mode="forward")` runs the jvp once per element of each wrt argument
-(`ad.grad_by_tangents`); see benchmarks for why not a batched tangent.
+`grad(mode="forward")` pushes all basis directions through one pass of a
+batched jvp (`ad.grad_by_batch`): each tangent carries a leading axis of
+directions (runtime_batch.py). A function some statement of which has no
+batched form (a call into another function, a rule without `batched`
+templates) runs the jvp once per input element (`ad.grad_by_tangents`).
 """
 import copy
 
@@ -23,14 +26,17 @@ from . import build
 from .build import assign, attr, call, name
 from .errors import NoDerivativeRule, located
 from .assemble import Program, return_site
-from .reverse import Modules, Reverse, callee, comment_all, split_return
+from .reverse import (Modules, Reverse, _as_value, callee, comment_all,
+                      split_return)
 from .tape import mark, own_before_writes
+from .values import statements
 from .rules.registry import LINEAR
 from .template import expand
 
 
 def program(fdef, info, captured, namer, wrt, kind, as_tuple):
-    tangent = Forward(info, captured, namer)
+    batched = kind != "jvp" and batchable(fdef, info)
+    tangent = Forward(info, captured, namer, batched)
     jvp = tangent.jvp_function(fdef, wrt)
     runtime_name = tangent.modules["ad"]
     if kind == "jvp":
@@ -38,7 +44,8 @@ def program(fdef, info, captured, namer, wrt, kind, as_tuple):
     fn_name = namer.reserve(f"{fdef.name}_{kind}")
     site = captured.bind_module(return_site(captured, split_return(fdef)[1]),
                                 "return_site", namer)
-    driver = call(attr(runtime_name, "grad_by_tangents"), [
+    by = "grad_by_batch" if batched else "grad_by_tangents"
+    driver = call(attr(runtime_name, by), [
         name(jvp.name),
         build.tuple_([name(p) for p in captured.params]),
         build.tuple_([build.const(captured.params.index(p)) for p in wrt]),
@@ -49,12 +56,53 @@ def program(fdef, info, captured, namer, wrt, kind, as_tuple):
     return Program([jvp, wrapper], fn_name, runtime_name)
 
 
+def batchable(fdef, info):
+    """Whether every tangent statement of `fdef` has a form for batched
+    tangents (a leading axis of directions): elementwise rules, rules with
+    `batched` templates, subscripts, copies, lists; not calls into other
+    functions or user rules, which have one direction at a time."""
+    for stmt in statements(fdef.body):
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            continue
+        op = info.op(stmt)
+        if not info.differentiates(op):
+            continue
+        if op.kind == "call":
+            return False
+        if op.kind == "rule":
+            rule = op.rule
+            if rule.kind == "function":
+                return False
+            if not (rule.elementwise or rule.fn in (gast.USub, gast.UAdd) or
+                    all(p in rule.batched for p, _ in info_sources(op,
+                                                                   info))):
+                return False
+    return True
+
+
+def info_sources(op, info):
+    return [(p, n) for p, n in op.sources if n.id in info.active]
+
+
 class Forward:
-    def __init__(self, info, captured, namer):
+    def __init__(self, info, captured, namer, batched=False):
         self.info = info
         self.captured = captured
         self.namer = namer
         self.modules = Modules(captured, namer)
+        # tangents carry a leading axis of `self.batch` directions
+        self.batched = batched
+        self.batch = namer.reserve("batch") if batched else None
+
+    def index(self, index):
+        """An index as a value: `1:n, i` -> `(slice(1, n), i)`."""
+        return _as_value(index, self.modules["slice"])
+
+    def zeros(self, node):
+        """A zero tangent for the value of `node`."""
+        if self.batched:
+            return call(self.helper("batch_zeros"), [node, name(self.batch)])
+        return call(self.helper("zeros_like"), [node])
 
     def tan(self, id_):
         return self.namer.tangent(id_)
@@ -67,15 +115,17 @@ class Forward:
         body = own_before_writes(self.block(primal), self.helper("own"))
         # an argument outside wrt that a loop or branch makes active starts
         # with a zero tangent
-        body[:0] = [assign(self.tan(p), call(self.helper("zeros_like"),
-                                             [name(p)]))
+        body[:0] = [assign(self.tan(p), self.zeros(name(p)))
                     for p in self.captured.params
                     if p in self.info.active and p not in wrt]
+        if self.batched:
+            body.insert(0, assign(self.batch, call(
+                self.helper("batch_size"), [name(self.tan(wrt[0]))])))
         output = returned.value
         if isinstance(output, gast.Name) and output.id in self.info.active:
             dout = name(self.tan(output.id))
         else:
-            dout = call(self.helper("zeros_like"), [copy.deepcopy(output)])
+            dout = self.zeros(copy.deepcopy(output))
         body = comment_all(body, self.captured)
         body.append(build.located(
             build.ret(build.tuple_([copy.deepcopy(output), dout])),
@@ -124,7 +174,7 @@ class Forward:
 
     def total(self, target, terms):
         if not terms:
-            return call(self.helper("zeros_like"), [name(target)])
+            return self.zeros(name(target))
         result = terms[0]
         for term in terms[1:]:
             if target in self.info.tuples:
@@ -145,11 +195,20 @@ class Forward:
         for param, node in self.active_sources(op):
             dnode = name(self.tan(node.id))
             if rule.elementwise:
+                fills = self.info.fills(op, node.id)
+                if self.batched and not fills:  # directions stay in front
+                    dnode = call(self.helper("lift"), [dnode, name(y)])
                 bindings = dict(self.bindings(op), g=dnode)
                 term = expand(rule.reverse[param], bindings, self.modules)
-                if not self.info.fills(op, node.id):
-                    term = call(self.helper("broadcast_like"),
-                                [term, name(y)])
+                if not fills:
+                    spread = "batch_broadcast" if self.batched \
+                        else "broadcast_like"
+                    term = call(self.helper(spread), [term, name(y)])
+            elif self.batched and param in rule.batched:
+                bindings = self.bindings(op)
+                bindings.update({"d" + p: name(self.tan(n.id))
+                                 for p, n in self.active_sources(op)})
+                term = expand(rule.batched[param], bindings, self.modules)
             elif rule.forward.get(param) == LINEAR:
                 term = _replace_operand(op.stmt.value, op.bound[param], dnode)
             elif param in rule.forward:
@@ -179,15 +238,13 @@ class Forward:
             if isinstance(node, gast.Name) and node.id in self.info.active:
                 tangents.append(name(self.tan(node.id)))
             else:
-                tangents.append(call(self.helper("zeros_like"),
-                                     [copy.deepcopy(node)]))
+                tangents.append(self.zeros(copy.deepcopy(node)))
         return assign(self.tan(op.targets[0]), call(
             name(jvp), [build.tuple_(args), build.tuple_(tangents)]))
 
     def tangent_nondiff(self, op):
         for t in op.targets:
-            yield assign(self.tan(t), call(self.helper("zeros_like"),
-                                           [name(t)]))
+            yield assign(self.tan(t), self.zeros(name(t)))
 
     def tangent_setitem(self, op):
         place = op.stmt.targets[0]
@@ -197,6 +254,11 @@ class Forward:
             dvalue = name(self.tan(value.id))
         else:
             dvalue = build.const(0.0)
+        if self.batched:
+            write = call(self.helper("batch_assign"), [
+                name(self.tan(y)), self.index(place.slice), dvalue])
+            yield mark(gast.Expr(value=write), "inplace", self.tan(y))
+            return
         target = gast.Subscript(value=name(self.tan(y)),
                                 slice=copy.deepcopy(place.slice),
                                 ctx=gast.Store())
@@ -208,7 +270,7 @@ class Forward:
         if isinstance(value, gast.Name) and value.id in self.info.active:
             dvalue = name(self.tan(value.id))
         else:
-            dvalue = call(self.helper("zeros_like"), [copy.deepcopy(value)])
+            dvalue = self.zeros(copy.deepcopy(value))
         grow = call(attr(self.tan(y), "append"), [dvalue])
         yield mark(gast.Expr(value=grow), "inplace", self.tan(y))
 
@@ -223,8 +285,8 @@ class Forward:
 
     def inactive(self, op):
         """The tangent of a target all of whose sources are constant."""
-        return [assign(self.tan(t), call(self.helper("zeros_like"),
-                                         [name(t)])) for t in op.targets]
+        return [assign(self.tan(t), self.zeros(name(t)))
+                for t in op.targets]
 
     def tangent_copy(self, op):
         if not self.active_sources(op):
@@ -236,6 +298,10 @@ class Forward:
         if not self.active_sources(op):
             return self.inactive(op)
         (_, node), = op.sources
+        if self.batched:
+            value = call(self.helper("batch_index"), [
+                name(self.tan(node.id)), self.index(op.stmt.value.slice)])
+            return [assign(self.tan(op.targets[0]), value)]
         value = _replace_operand(op.stmt.value, op.stmt.value.value,
                                  name(self.tan(node.id)))
         return [assign(self.tan(op.targets[0]), value)]
@@ -246,8 +312,7 @@ class Forward:
             if isinstance(elt, gast.Name) and elt.id in self.info.active:
                 elts.append(name(self.tan(elt.id)))
             else:
-                elts.append(call(self.helper("zeros_like"),
-                                 [copy.deepcopy(elt)]))
+                elts.append(self.zeros(copy.deepcopy(elt)))
         display = type(op.stmt.value)(elts=elts, ctx=gast.Load())
         yield assign(self.tan(op.targets[0]), display)
 

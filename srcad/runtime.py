@@ -433,6 +433,7 @@ def _calling(fn, params):
 
 # Helpers of the NumPy and linear algebra rules live in their own modules;
 # generated code reaches them as `ad.` like every other helper.
+from .runtime_batch import *  # noqa: E402,F401,F403
 from .runtime_linalg import *  # noqa: E402,F401,F403
 from .runtime_numpy import *  # noqa: E402,F401,F403
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import runtime as ad
 from ..build import const
-from .operators import MATMUL_BY_NDIMS
+from .operators import MATMUL_BATCHED, MATMUL_BY_NDIMS
 from .registry import (LINEAR, RULES, Rule, define, linear, nondiff,
                        returns_sequence)
 
@@ -138,7 +138,8 @@ forms(np.einsum, "einsum(subscripts, *operands, optimize=False)",
       by_operands("subscripts"), **einsum_transposes("subscripts"))
 if hasattr(np.linalg, "vecdot"):  # NumPy 2's array API spellings
     linear(np.linalg.matmul, "matmul(a, b)", T, by_ndims=MATMUL_BY_NDIMS,
-           a="ad.matmul_grad_a(g, a, b)", b="ad.matmul_grad_b(g, a, b)")
+           a="ad.matmul_grad_a(g, a, b)", b="ad.matmul_grad_b(g, a, b)",
+           batched=MATMUL_BATCHED)
     linear(np.linalg.matrix_transpose, "matrix_transpose(x)", T,
            x="ad.mT(g)")
     linear(np.linalg.vecdot, "vecdot(a, b, axis=-1)", T,

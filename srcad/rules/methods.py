@@ -7,7 +7,8 @@ from .registry import define, linear, returns_sequence
 T = __name__
 
 linear(ad.flatten, "flatten(a, order='C')", T,
-       a="np.reshape(g, np.shape(a), order=order)")
+       a="np.reshape(g, np.shape(a), order=order)",
+       batched={"a": "ad.batch_reshape(da, y, order)"})
 define(ad.astype, "astype(a, dtype)", owner=T,
        reverse={"a": "ad.through_cast(g, a, dtype)"},
        forward={"a": "ad.through_cast(da, y, dtype)"})

@@ -6,7 +6,7 @@ undoes broadcasting, so no rule here sums over broadcast axes by hand.
 import numpy as np
 
 from .. import runtime as ad
-from .operators import MATMUL_BY_NDIMS
+from .operators import MATMUL_BATCHED, MATMUL_BY_NDIMS
 from .registry import (define, elementwise, linear, nondiff,
                        returns_sequence)
 
@@ -85,33 +85,45 @@ SPREAD = "ad.unreduce(g, a, axis, keepdims)"  # g back over the reduced axes
 # g with the reduced axes back at length one, for a product with a value of
 # a's shape, which broadcasts it
 EXPAND = "ad.expand(g, axis, keepdims)"
-linear(np.sum, "sum" + REDUCE, T, shape_only=("a",), a=SPREAD)
+# on batched tangents, the same reduction past the leading axis
+AXIS = "axis=ad.batch_axis(axis, a)"
+linear(np.sum, "sum" + REDUCE, T, shape_only=("a",), a=SPREAD,
+       batched={"a": f"np.sum(da, {AXIS}, dtype=dtype, keepdims=keepdims)"})
 linear(np.mean, "mean" + REDUCE, T, shape_only=("a",),
-       a="ad.unreduce(g / ad.reduced_size(a, axis), a, axis, keepdims)")
+       a="ad.unreduce(g / ad.reduced_size(a, axis), a, axis, keepdims)",
+       batched={"a": f"np.mean(da, {AXIS}, dtype=dtype, keepdims=keepdims)"})
 define(np.prod, "prod" + REDUCE, owner=T,
        reverse={"a": EXPAND + " * ad.prod_others(a, axis)"},
        forward={"a": "np.sum(da * ad.prod_others(a, axis), axis=axis,"
+                     " keepdims=keepdims)"},
+       batched={"a": f"np.sum(da * ad.prod_others(a, axis), {AXIS},"
                      " keepdims=keepdims)"})
 
 PRESENT = "~np.isnan(a)"  # the values nansum and nanmean read
 COUNT = f"np.sum({PRESENT}, axis=axis, keepdims=keepdims)"
 define(np.nansum, "nansum" + REDUCE, owner=T,
        reverse={"a": f"{EXPAND} * {PRESENT}"},
-       forward={"a": f"np.sum(da * {PRESENT}, axis=axis, keepdims=keepdims)"})
+       forward={"a": f"np.sum(da * {PRESENT}, axis=axis, keepdims=keepdims)"},
+       batched={"a": f"np.sum(da * {PRESENT}, {AXIS}, keepdims=keepdims)"})
 define(np.nanmean, "nanmean" + REDUCE, owner=T,
        reverse={"a": f"ad.expand(g / {COUNT}, axis, keepdims)"
                      f" * {PRESENT}"},
        forward={"a": f"np.sum(da * {PRESENT}, axis=axis, keepdims=keepdims)"
+                     f" / {COUNT}"},
+       batched={"a": f"np.sum(da * {PRESENT}, {AXIS}, keepdims=keepdims)"
                      f" / {COUNT}"})
 
 for fn in (np.max, np.min, np.amax, np.amin):
+    MASK = "ad.extreme_mask(a, y, axis, keepdims)"
     define(fn, fn.__name__ + "(a, axis=None, keepdims=False)", owner=T,
-           reverse={"a": EXPAND + " * ad.extreme_mask(a, y, axis, keepdims)"},
-           forward={"a": "np.sum(da * ad.extreme_mask(a, y, axis, keepdims),"
-                         " axis=axis, keepdims=keepdims)"})
+           reverse={"a": f"{EXPAND} * {MASK}"},
+           forward={"a": f"np.sum(da * {MASK}, axis=axis, keepdims=keepdims)"},
+           batched={"a": f"np.sum(da * {MASK}, {AXIS}, keepdims=keepdims)"})
 define(np.ptp, "ptp(a, axis=None, keepdims=False)", owner=T,
        reverse={"a": EXPAND + " * ad.range_mask(a, axis)"},
        forward={"a": "np.sum(da * ad.range_mask(a, axis), axis=axis,"
+                     " keepdims=keepdims)"},
+       batched={"a": f"np.sum(da * ad.range_mask(a, axis), {AXIS},"
                      " keepdims=keepdims)"})
 
 MOMENTS = "(a, axis=None, dtype=None, ddof=0, keepdims=False)"
@@ -121,11 +133,15 @@ define(np.var, "var" + MOMENTS, owner=T,
        reverse={"a": f"ad.unreduce(2 * g / {DOF}, a, axis, keepdims)"
                      f" * {CENTRED}"},
        forward={"a": f"2 * np.sum(da * {CENTRED}, axis=axis,"
+                     f" keepdims=keepdims) / {DOF}"},
+       batched={"a": f"2 * np.sum(da * {CENTRED}, {AXIS},"
                      f" keepdims=keepdims) / {DOF}"})
 define(np.std, "std" + MOMENTS, owner=T,
        reverse={"a": f"ad.unreduce(g / ({DOF} * y), a, axis, keepdims)"
                      f" * {CENTRED}"},
        forward={"a": f"np.sum(da * {CENTRED}, axis=axis, keepdims=keepdims)"
+                     f" / ({DOF} * y)"},
+       batched={"a": f"np.sum(da * {CENTRED}, {AXIS}, keepdims=keepdims)"
                      f" / ({DOF} * y)"})
 
 WEIGHTS = "ad.broadcast_weights(weights, a, axis)"  # in the shape of a
@@ -153,17 +169,25 @@ linear(np.diff, "diff(a, n=1, axis=-1)", T, a="ad.undiff(g, n, axis)")
 
 # -- shape --------------------------------------------------------------------
 BACK = "ad.reshape_like(g, a)"  # g in the shape of a
+RESHAPED = {"a": "ad.batch_reshape(da, y, order)"}  # batched tangents
 linear(np.reshape, "reshape(a, shape, order='C')", T, shape_only=("a",),
-       a="np.reshape(g, ad.shape(a), order=order)")
+       a="np.reshape(g, ad.shape(a), order=order)", batched=RESHAPED)
 linear(np.ravel, "ravel(a, order='C')", T, shape_only=("a",),
-       a="np.reshape(g, ad.shape(a), order=order)")
-linear(np.squeeze, "squeeze(a, axis=None)", T, shape_only=("a",), a=BACK)
-linear(np.expand_dims, "expand_dims(a, axis)", T, shape_only=("a",), a=BACK)
-linear(np.atleast_1d, "atleast_1d(a)", T, shape_only=("a",), a=BACK)
-linear(np.atleast_2d, "atleast_2d(a)", T, shape_only=("a",), a=BACK)
-linear(np.atleast_3d, "atleast_3d(a)", T, shape_only=("a",), a=BACK)
+       a="np.reshape(g, ad.shape(a), order=order)", batched=RESHAPED)
+LIKE_Y = {"a": "ad.batch_reshape(da, y)"}
+linear(np.squeeze, "squeeze(a, axis=None)", T, shape_only=("a",), a=BACK,
+       batched=LIKE_Y)
+linear(np.expand_dims, "expand_dims(a, axis)", T, shape_only=("a",), a=BACK,
+       batched=LIKE_Y)
+linear(np.atleast_1d, "atleast_1d(a)", T, shape_only=("a",), a=BACK,
+       batched=LIKE_Y)
+linear(np.atleast_2d, "atleast_2d(a)", T, shape_only=("a",), a=BACK,
+       batched=LIKE_Y)
+linear(np.atleast_3d, "atleast_3d(a)", T, shape_only=("a",), a=BACK,
+       batched=LIKE_Y)
 linear(np.transpose, "transpose(a, axes=None)", T,
-       a="ad.untranspose(g, axes)")
+       a="ad.untranspose(g, axes)",
+       batched={"a": "ad.batch_transpose(da, axes)"})
 linear(np.swapaxes, "swapaxes(a, axis1, axis2)", T,
        a="np.swapaxes(g, axis1, axis2)")
 linear(np.moveaxis, "moveaxis(a, source, destination)", T,
@@ -220,9 +244,12 @@ define(np.sort, "sort(a, axis=-1, kind=None)", owner=T,
 
 # -- linear algebra (rules/linalg.py has the rest) ----------------------------
 linear(np.dot, "dot(a, b)", T, by_ndims=MATMUL_BY_NDIMS,
-       a="ad.dot_grad_a(g, a, b)", b="ad.dot_grad_b(g, a, b)")
+       a="ad.dot_grad_a(g, a, b)", b="ad.dot_grad_b(g, a, b)",
+       batched={"a": "ad.batch_matmul_a(da, b, np.dot)",
+                "b": "ad.batch_matmul_b(a, db, np.dot)"})
 linear(np.matmul, "matmul(a, b)", T, by_ndims=MATMUL_BY_NDIMS,
-       a="ad.matmul_grad_a(g, a, b)", b="ad.matmul_grad_b(g, a, b)")
+       a="ad.matmul_grad_a(g, a, b)", b="ad.matmul_grad_b(g, a, b)",
+       batched=MATMUL_BATCHED)
 
 # -- srcad's NumPy helpers, so generated code differentiates again ------------
 define(ad.prod_others, "prod_others(a, axis=None)", owner=T,

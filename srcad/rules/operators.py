@@ -20,8 +20,11 @@ MATMUL_BY_NDIMS = {
     (1, 2): {"a": "b @ g", "b": "np.outer(a, g)"},
     (1, 1): {"a": "g * b", "b": "g * a"},
 }
+MATMUL_BATCHED = {"a": "ad.batch_matmul_a(da, b)",
+                  "b": "ad.batch_matmul_b(a, db)"}
 linear(gast.MatMult, "matmul(a, b)", T, by_ndims=MATMUL_BY_NDIMS,
-       a="ad.matmul_grad_a(g, a, b)", b="ad.matmul_grad_b(g, a, b)")
+       a="ad.matmul_grad_a(g, a, b)", b="ad.matmul_grad_b(g, a, b)",
+       batched=MATMUL_BATCHED)
 
 for op in (gast.FloorDiv, gast.Mod, gast.Not, gast.Invert, gast.BitAnd,
            gast.BitOr, gast.BitXor, gast.LShift, gast.RShift, gast.Eq,

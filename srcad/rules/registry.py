@@ -22,6 +22,10 @@ of rule, as in JAX:
   framework may pass any value of that shape (one computed anyway).
 - `define(fn, sig, reverse={...}, forward={...})`: anything else; forward
   templates use `dx` for the tangent of parameter `x`.
+- `batched={...}` (linear and define): forward templates for tangents with
+  a leading axis of directions (forward-mode `grad` in one pass); a rule
+  without them (elementwise ones need none) makes `grad` run one pass per
+  input element.
 - `nondiff(fn, ...)`: the result carries no derivative (floor, sign, shape,
   constructors, comparisons).
 - kind "function" (made by srcad.defvjp / srcad.primitive): Python
@@ -58,6 +62,9 @@ class Rule:
         self.objects = {}   # template names for objects (user rules)
         self.vjp = self.jvp = None  # Python functions ("function" rules)
         self.by_ndims = {}  # (ndim, ...) -> reverse templates for them
+        # forward templates on batched tangents (see runtime_batch.py);
+        # elementwise rules need none
+        self.batched = {}
         if kind == "function":  # every argument may carry a derivative
             self.reverse = {p: None for p, d in self.params
                             if d is REQUIRED}
@@ -125,7 +132,7 @@ def elementwise(fn, signature, owner=None, **templates):
 
 
 def linear(fn, signature, owner=None, shape_only=(), by_ndims=None,
-           **transposes):
+           batched=None, **transposes):
     """`by_ndims` maps the ndims of the parameters with transposes (in
     order) to plainer transposes for those ndims, used where generated
     code knows them (a derivative specialized to its arguments)."""
@@ -134,12 +141,15 @@ def linear(fn, signature, owner=None, shape_only=(), by_ndims=None,
                              forward=forward, kind="linear", owner=owner,
                              shape_only=shape_only))
     rule.by_ndims = dict(by_ndims or {})
+    rule.batched = dict(batched or {})
     return rule
 
 
-def define(fn, signature, reverse, forward=None, owner=None):
-    return register(fn, Rule(fn, signature, reverse=reverse,
-                              forward=forward, owner=owner))
+def define(fn, signature, reverse, forward=None, owner=None, batched=None):
+    rule = register(fn, Rule(fn, signature, reverse=reverse,
+                             forward=forward, owner=owner))
+    rule.batched = dict(batched or {})
+    return rule
 
 
 def nondiff(fn, signature=None, owner=None):

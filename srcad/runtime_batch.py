@@ -1,0 +1,153 @@
+"""Runtime helpers of batched tangents: forward-mode `grad` pushes every
+basis direction through one pass of the jvp, each tangent carrying a
+leading axis of `batch` directions before the shape of its value.
+
+NumPy broadcasts from the right, so a tangent lines up with values of its
+own shape; `lift` puts length-one axes after the batch axis where a value
+of fewer dimensions meets a larger one, and the reductions and products
+below shift their axes past the batch axis.
+"""
+import numpy as np
+
+from .runtime import check_scalar, result, shape
+
+__all__ = ["batch_size", "batch_zeros", "lift", "batch_broadcast",
+           "batch_axis", "batch_reshape", "batch_transpose", "batch_matmul_a",
+           "batch_matmul_b", "grad_by_batch", "batch_index",
+           "batch_assign"]
+
+
+def batch_size(d):
+    """How many directions tangent `d` carries."""
+    return d.shape[0]
+
+
+def batch_zeros(x, batch):
+    """A zero tangent of `x` for `batch` directions."""
+    if isinstance(x, (tuple, list)):
+        return [batch_zeros(v, batch) for v in x]
+    return np.zeros((batch,) + shape(x))
+
+
+def lift(d, like):
+    """Tangent `d` with length-one axes after the batch axis, so that it
+    broadcasts against values of `like`'s ndim."""
+    missing = len(shape(like)) - (d.ndim - 1)
+    if missing <= 0:
+        return d
+    return d.reshape(d.shape[:1] + (1,) * missing + d.shape[1:])
+
+
+def batch_broadcast(d, like):
+    """Tangent `d` broadcast to the shape of the value `like`."""
+    target = d.shape[:1] + shape(like)
+    if d.shape == target:
+        return d
+    return np.broadcast_to(lift(d, like), target)
+
+
+def batch_axis(axis, x):
+    """Reduction axis `axis` of the value `x`, on its batched tangent."""
+    if axis is None:
+        return tuple(range(1, len(shape(x)) + 1))
+    if isinstance(axis, tuple):
+        return tuple(a + 1 if a >= 0 else a for a in axis)
+    return axis + 1 if axis >= 0 else axis
+
+
+def batch_reshape(d, y, order="C"):
+    """The tangent of a reshape whose result is `y`."""
+    if order == "C":
+        return d.reshape(d.shape[:1] + shape(y))
+    return np.stack([np.reshape(v, shape(y), order=order) for v in d])
+
+
+def batch_transpose(d, axes=None):
+    """The tangent of np.transpose(x, axes)."""
+    if axes is None:
+        axes = tuple(range(d.ndim - 2, -1, -1))
+    return np.transpose(d, (0,) + tuple(a % (d.ndim - 1) + 1 for a in axes))
+
+
+def batch_matmul_a(da, b, product=np.matmul):
+    """The tangent of `product(a, b)` (matmul or dot) from that of a;
+    vectors and matrices directly, other ndims one direction at a time."""
+    if np.ndim(b) in (1, 2) and da.ndim in (2, 3):
+        return da @ b
+    return np.stack([product(d, b) for d in da])
+
+
+def batch_matmul_b(a, db, product=np.matmul):
+    """The tangent of `product(a, b)` (matmul or dot) from that of b."""
+    if np.ndim(a) in (1, 2) and db.ndim == 2:  # b a vector
+        return db @ np.transpose(a)
+    if np.ndim(a) in (1, 2) and db.ndim == 3:
+        return np.matmul(a, db)
+    return np.stack([product(a, d) for d in db])
+
+
+def grad_by_batch(jvps, args, positions, with_value, as_tuple, where):
+    """The gradient of a scalar function from its batched jvp: one pass
+    with a basis direction for every element of every wrt argument."""
+    wrt = [args[p] for p in positions]
+    sizes = [int(np.size(x)) for x in wrt]
+    batch = sum(sizes)
+    tangents = []
+    start = 0
+    for x, size in zip(wrt, sizes):
+        basis = np.zeros((batch, size))
+        basis[start:start + size] = np.eye(size)
+        tangents.append(basis.reshape((batch,) + shape(x)))
+        start += size
+    value, dout = jvps(*args, *tangents)
+    check_scalar(value, where)
+    dout = np.broadcast_to(np.reshape(dout, (-1,)), (batch,))
+    grads = []
+    start = 0
+    for x, size in zip(wrt, sizes):
+        part = dout[start:start + size].reshape(shape(x))
+        grads.append(result(part if shape(x) else part.item(), x))
+        start += size
+    grads = tuple(grads) if as_tuple else grads[0]
+    return (value, grads) if with_value else grads
+
+
+
+def batch_index(d, index):
+    """The tangent of `x[index]`: every direction indexed alike (a list
+    of tangents is indexed as the list)."""
+    if isinstance(d, (list, tuple)):
+        return d[index]
+    key = _batched_key(index)
+    if key is None:
+        return np.stack([v[index] for v in d])
+    return d[key]
+
+
+def batch_assign(d, index, v):
+    """`dy[index] = dv` for every direction (v a batched tangent, or a
+    number for a constant value)."""
+    if isinstance(d, list):
+        d[index] = v if np.ndim(v) else batch_zeros(0.0, len(d[0]))
+        return
+    key = _batched_key(index)
+    if key is None:
+        for k in range(len(d)):
+            d[k][index] = v[k] if np.ndim(v) else v
+        return
+    if np.ndim(v):
+        item = d[key]
+        v = lift(v, item[0]) if item.ndim else v
+    d[key] = v
+
+
+def _batched_key(index):
+    """`index` with the batch axis in front, or None where NumPy would not
+    keep that axis first (array indices apart from each other)."""
+    if not isinstance(index, tuple):
+        return (slice(None), index)
+    arrays = [i for i in index if not isinstance(
+        i, (int, np.integer, slice, type(None), type(Ellipsis)))]
+    if len(arrays) > 1 or arrays and len(index) > 1:
+        return None
+    return (slice(None),) + index
