@@ -2,6 +2,7 @@
 import textwrap
 
 import numpy as np
+import pytest
 
 import srcad
 
@@ -59,3 +60,59 @@ def test_forward_grad_of_float_is_float():
 
 def lambda_free(x):
     return np.sin(x) * 3.0
+
+
+# -- forward-mode grad in one batched pass --------------------------------------
+
+from fdcheck import check_grad  # noqa: E402
+
+
+def scaled_rows(W, x, b):
+    h = np.tanh(W @ x + b)
+    return np.sum(np.max(h * x[0], axis=0)) + np.mean(h.T[1:] ** 2)
+
+
+def filled(x, a):
+    y = np.zeros((len(x), 2))
+    for i in range(len(x)):
+        y[i] = x[i] * a
+        y[i, 1] = y[i, 0] * x[i]
+    rows = [y[0], y[-1]]
+    return np.sum(np.reshape(y, (-1,), order="F") * 2.0) + \
+        np.sum(rows[1] * rows[0])
+
+
+def helper(v):
+    return v * v
+
+
+def calls(x):
+    return np.sum(helper(x))
+
+
+def test_batched_when_every_statement_has_a_batched_form():
+    W = np.ones((2, 3))
+    assert "grad_by_batch" in srcad.source(scaled_rows, mode="forward",
+                                           wrt=(0, 1, 2))
+    assert "grad_by_batch" in srcad.source(filled, mode="forward",
+                                           wrt=(0, 1))
+    # a call into another function: one pass per element
+    assert "grad_by_tangents" in srcad.source(calls, mode="forward")
+    check_grad(calls, np.array([1.0, -2.0]), mode="forward")
+    del W
+
+
+@pytest.mark.parametrize("shapes", [((2, 3), (3,), (2,)),
+                                    ((2, 3), (3,), ()),
+                                    ((4, 2), (2,), (4,))])
+def test_batched_broadcasting_against_finite_differences(shapes):
+    rng = np.random.default_rng(7)
+    args = [rng.normal(size=s) if s else 0.3 for s in shapes]
+    check_grad(scaled_rows, *args, wrt=(0, 1, 2), mode="forward")
+
+
+@pytest.mark.parametrize("n", [1, 4])
+def test_batched_item_writes_and_lists_against_finite_differences(n):
+    x = np.random.default_rng(8).normal(size=n)
+    check_grad(filled, x, 0.7, wrt=(0, 1), mode="forward")
+    check_grad(filled, x, np.array([0.7, -1.2]), wrt=(0, 1), mode="forward")
