@@ -87,21 +87,31 @@ def batch_matmul_b(a, db, product=np.matmul):
 
 
 def grad_by_batch(jvps, args, positions, with_value, as_tuple, where):
-    """The gradient of a scalar function from its batched jvp: one pass
-    with a basis direction for every element of every wrt argument."""
+    """The gradient of a scalar function from its batched jvp: a basis
+    direction for every element of every wrt argument, pushed through in
+    as few passes as keep each tangent under about `CHUNK` numbers."""
     wrt = [args[p] for p in positions]
     sizes = [int(np.size(x)) for x in wrt]
-    batch = sum(sizes)
-    tangents = []
-    start = 0
-    for x, size in zip(wrt, sizes):
-        basis = np.zeros((batch, size))
-        basis[start:start + size] = np.eye(size)
-        tangents.append(basis.reshape((batch,) + shape(x)))
-        start += size
-    value, dout = jvps(*args, *tangents)
+    total = sum(sizes)
+    step = max(1, min(total, CHUNK // max(total, 1)))
+    value, parts = None, []
+    for first in range(0, total, step):
+        batch = min(step, total - first)
+        tangents = []
+        start = 0
+        for x, size in zip(wrt, sizes):
+            basis = np.zeros((batch, size))
+            rows = np.arange(max(start, first), min(start + size,
+                                                    first + batch))
+            basis[rows - first, rows - start] = 1.0
+            tangents.append(basis.reshape((batch,) + shape(x)))
+            start += size
+        value, dout = jvps(*args, *tangents)
+        parts.append(np.broadcast_to(np.reshape(dout, (-1,)), (batch,)))
+    if not total:  # nothing to differentiate: one pass for the value
+        value, _ = jvps(*args, *[np.zeros((0,) + shape(x)) for x in wrt])
     check_scalar(value, where)
-    dout = np.broadcast_to(np.reshape(dout, (-1,)), (batch,))
+    dout = np.concatenate(parts) if parts else np.zeros(0)
     grads = []
     start = 0
     for x, size in zip(wrt, sizes):
@@ -111,6 +121,8 @@ def grad_by_batch(jvps, args, positions, with_value, as_tuple, where):
     grads = tuple(grads) if as_tuple else grads[0]
     return (value, grads) if with_value else grads
 
+
+CHUNK = 1 << 22  # directions x elements of the wrt arguments in one pass
 
 
 def batch_index(d, index):

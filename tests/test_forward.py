@@ -116,3 +116,20 @@ def test_batched_item_writes_and_lists_against_finite_differences(n):
     x = np.random.default_rng(8).normal(size=n)
     check_grad(filled, x, 0.7, wrt=(0, 1), mode="forward")
     check_grad(filled, x, np.array([0.7, -1.2]), wrt=(0, 1), mode="forward")
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 1 << 22])
+def test_batched_passes_of_bounded_size(chunk, monkeypatch):
+    from srcad import runtime_batch
+    monkeypatch.setattr(runtime_batch, "CHUNK", chunk)
+    rng = np.random.default_rng(9)
+    args = rng.normal(size=(2, 3)), rng.normal(size=3), 0.4
+    got = srcad.grad(scaled_rows, wrt=(0, 1, 2), mode="forward")(*args)
+    want = srcad.grad(scaled_rows, wrt=(0, 1, 2))(*args)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b)
+    assert srcad.grad(tanh_dot, mode="forward")(np.zeros(0)).shape == (0,)
+
+
+def tanh_dot(x):
+    return np.sum(np.tanh(x) * x)
