@@ -8,12 +8,13 @@ Run from the repository root::
 
 Issue "forward mode and composable transforms". Workloads:
 
-- ``srcad.hessian`` (forward over reverse: one forward-mode pass of the
-  reverse-mode gradient per column) of a 100-dimensional Rosenbrock
+- ``srcad.hessian`` (forward over reverse: one batched forward-mode pass
+  of the reverse-mode gradient, every column at once) of a 100-dimensional Rosenbrock
   function and of a log-sum-exp over 100 numbers, against central finite
   differences of a hand-written gradient (two gradient calls per column);
 - ``srcad.jacobian(f, mode="reverse")`` (one pullback per output) and
-  ``mode="forward"`` (one jvp per input) of ``np.tanh(A @ x) * x`` with
+  ``mode="forward"`` (one batched jvp, every input at once) of
+  ``np.tanh(A @ x) * x`` with
   ``A`` 50x50, against central finite differences of ``f`` itself (two
   calls per column).
 
@@ -121,10 +122,10 @@ def make_workloads(rng):
     return [
         ("hessian rosen n=100", lambda s: s.hessian(rosen), (x100,),
          fd_hessian_of(rosen_grad_hand), rosen_hessian_closed,
-         "100 jvp(grad)", "200 grad"),
+         "1 batched jvp(grad)", "200 grad"),
         ("hessian logsumexp n=100", lambda s: s.hessian(logsumexp), (z100,),
          fd_hessian_of(logsumexp_grad_hand), logsumexp_hessian_closed,
-         "100 jvp(grad)", "200 grad"),
+         "1 batched jvp(grad)", "200 grad"),
         ("jacobian tanh(Ax)*x reverse", lambda s: s.jacobian(
             tanh_map, mode="reverse"), (x50, A),
          lambda x, A: fd_jacobian(tanh_map, x, A), tanh_map_jacobian_closed,
@@ -132,7 +133,7 @@ def make_workloads(rng):
         ("jacobian tanh(Ax)*x forward", lambda s: s.jacobian(
             tanh_map, mode="forward"), (x50, A),
          lambda x, A: fd_jacobian(tanh_map, x, A), tanh_map_jacobian_closed,
-         "50 jvp", "100 f"),
+         "1 batched jvp", "100 f"),
     ]
 
 

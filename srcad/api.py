@@ -10,6 +10,7 @@ import functools
 import numpy as np
 
 from . import pipeline
+from . import runtime as ad
 from .errors import UsageError
 from .rules.registry import nondiff
 
@@ -219,29 +220,10 @@ def _jacobian_reverse(f, args, positions):
 
 
 def _jacobian_forward(f, args, positions):
-    entry = pipeline.cached(f, "jvp", tuple(positions), "forward", True,
-                            _known(f, args)).entry
-    zeros = [np.zeros(np.shape(args[p])) for p in positions]
-    blocks = []
-    for k, p in enumerate(positions):
-        shape = np.shape(args[p])
-        columns = []
-        out = None
-        for i in range(int(np.prod(shape))):
-            tangents = list(zeros)
-            basis = np.zeros(shape)
-            basis.flat[i] = 1.0
-            tangents[k] = basis if shape else 1.0
-            out, dout = entry(*args, *tangents)
-            columns.append(np.asarray(dout))
-        if out is None:
-            out = f(*args)
-        out_shape = np.shape(out)
-        stacked = _stack(columns, shape, out_shape)  # in.shape + out.shape
-        axes = tuple(range(len(shape), len(shape) + len(out_shape))) + \
-            tuple(range(len(shape)))
-        blocks.append(np.transpose(stacked, axes))
-    return blocks
+    # every column at once: the batched jvp, one direction per element
+    jvps = pipeline.cached(f, "jvps", tuple(positions), "forward", True,
+                           _known(f, args)).entry
+    return ad.jacobian_by_batch(jvps, args, positions)
 
 
 def _stack(parts, lead, trail):

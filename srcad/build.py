@@ -185,12 +185,14 @@ def mentions(tree):
 
 def collect(node, read, written):
     """Add the names `node` reads to `read` and assigns to `written` (either
-    may be None); a recursive walk, the hot path of the optimizer."""
+    may be None); a recursive walk, the hot path of the optimizer. The
+    parameters of a lambda are its own, neither."""
     if type(node) is gast.Name:
-        if type(node.ctx) is gast.Load:
+        ctx = type(node.ctx)
+        if ctx is gast.Load:
             if read is not None:
                 read.add(node.id)
-        elif written is not None:
+        elif written is not None and ctx is not gast.Param:
             written.add(node.id)
         return
     AST = gast.AST

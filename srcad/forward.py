@@ -12,11 +12,13 @@ of its target from the tangents of its operands.
   operand, so bilinear `a @ b` gives `da @ b + a @ db`);
 - other rules give a forward template per operand in `dx`.
 
-`grad(mode="forward")` pushes all basis directions through one pass of a
-batched jvp (`ad.grad_by_batch`): each tangent carries a leading axis of
-directions (runtime_batch.py). A function some statement of which has no
-batched form (a call into another function, a rule without `batched`
-templates) runs the jvp once per input element (`ad.grad_by_tangents`).
+`grad(mode="forward")` and `jacobian(mode="forward")` push all basis
+directions through one pass of a batched jvp (kind "jvps",
+`ad.grad_by_batch`): each tangent carries a leading axis of directions
+(runtime_batch.py). Elementwise rules need nothing more (a tangent of
+fewer dimensions is lifted), other rules give `batched` templates, and a
+rule without them runs its forward template one direction at a time
+(`ad.each(batch, lambda dx: ..., dx)`) inside the one pass.
 """
 import copy
 
@@ -29,23 +31,20 @@ from .assemble import Program, return_site
 from .reverse import (Modules, Reverse, _as_value, callee, comment_all,
                       split_return)
 from .tape import mark, own_before_writes
-from .values import statements
 from .rules.registry import LINEAR
 from .template import expand
 
 
 def program(fdef, info, captured, namer, wrt, kind, as_tuple):
-    batched = kind != "jvp" and batchable(fdef, info)
-    tangent = Forward(info, captured, namer, batched)
+    tangent = Forward(info, captured, namer, batched=kind != "jvp")
     jvp = tangent.jvp_function(fdef, wrt)
     runtime_name = tangent.modules["ad"]
-    if kind == "jvp":
+    if kind in ("jvp", "jvps"):
         return Program([jvp], jvp.name, runtime_name)
     fn_name = namer.reserve(f"{fdef.name}_{kind}")
     site = captured.bind_module(return_site(captured, split_return(fdef)[1]),
                                 "return_site", namer)
-    by = "grad_by_batch" if batched else "grad_by_tangents"
-    driver = call(attr(runtime_name, by), [
+    driver = call(attr(runtime_name, "grad_by_batch"), [
         name(jvp.name),
         build.tuple_([name(p) for p in captured.params]),
         build.tuple_([build.const(captured.params.index(p)) for p in wrt]),
@@ -54,34 +53,6 @@ def program(fdef, info, captured, namer, wrt, kind, as_tuple):
     wrapper = build.function(fn_name, captured.params, [build.ret(driver)])
     wrapper.args.defaults = copy.deepcopy(fdef.args.defaults)
     return Program([jvp, wrapper], fn_name, runtime_name)
-
-
-def batchable(fdef, info):
-    """Whether every tangent statement of `fdef` has a form for batched
-    tangents (a leading axis of directions): elementwise rules, rules with
-    `batched` templates, subscripts, copies, lists; not calls into other
-    functions or user rules, which have one direction at a time."""
-    for stmt in statements(fdef.body):
-        if isinstance(stmt, (gast.If, gast.For, gast.While)):
-            continue
-        op = info.op(stmt)
-        if not info.differentiates(op):
-            continue
-        if op.kind == "call":
-            return False
-        if op.kind == "rule":
-            rule = op.rule
-            if rule.kind == "function":
-                return False
-            if not (rule.elementwise or rule.fn in (gast.USub, gast.UAdd) or
-                    all(p in rule.batched for p, _ in info_sources(op,
-                                                                   info))):
-                return False
-    return True
-
-
-def info_sources(op, info):
-    return [(p, n) for p, n in op.sources if n.id in info.active]
 
 
 class Forward:
@@ -93,10 +64,32 @@ class Forward:
         # tangents carry a leading axis of `self.batch` directions
         self.batched = batched
         self.batch = namer.reserve("batch") if batched else None
+        self.tangent_names = set()  # every tangent name made so far
 
     def index(self, index):
         """An index as a value: `1:n, i` -> `(slice(1, n), i)`."""
         return _as_value(index, self.modules["slice"])
+
+    def each(self, term):
+        """`term`, a tangent for one direction, made batched: run for each
+        direction by `ad.each` (a rule with no batched template)."""
+        if not self.batched:
+            return term
+        tangents = sorted(build.loads(term) & self.tangent_names)
+        # parameters of names of their own, which no pass renames: the
+        # optimizer may replace the tangents passed in by copies of them
+        own = {t: self.namer.fresh("one_" + t) for t in tangents}
+        body = build.transform(term, lambda node: name(own[node.id])
+                               if type(node) is gast.Name and
+                               node.id in own else node)
+        params = gast.arguments(
+            args=[gast.Name(id=own[t], ctx=gast.Param(), annotation=None,
+                            type_comment=None) for t in tangents],
+            posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
+            kwarg=None, defaults=[])
+        return call(self.helper("each"), [
+            name(self.batch), gast.Lambda(args=params, body=body)] +
+            [name(t) for t in tangents])
 
     def zeros(self, node):
         """A zero tangent for the value of `node`."""
@@ -105,7 +98,9 @@ class Forward:
         return call(self.helper("zeros_like"), [node])
 
     def tan(self, id_):
-        return self.namer.tangent(id_)
+        tangent = self.namer.tangent(id_)
+        self.tangent_names.add(tangent)
+        return tangent
 
     def helper(self, fn_name):
         return attr(self.modules["ad"], fn_name)
@@ -120,7 +115,7 @@ class Forward:
                     if p in self.info.active and p not in wrt]
         if self.batched:
             body.insert(0, assign(self.batch, call(
-                self.helper("batch_size"), [name(self.tan(wrt[0]))])))
+                self.helper("batch_size"), [name(self.tan(p)) for p in wrt])))
         output = returned.value
         if isinstance(output, gast.Name) and output.id in self.info.active:
             dout = name(self.tan(output.id))
@@ -157,13 +152,14 @@ class Forward:
 
     def tangent_call(self, op):
         """`y = h(a, b)` becomes `y, dy = ad.call_jvp(h, wrt, (da, db), a,
-        b)`: h's own forward-mode derivative."""
+        b)`: h's own forward-mode derivative (`call_jvps`, batched)."""
         y = op.targets[0]
         sources = self.active_sources(op)
         wrt = build.const(tuple(p for p, n in sources))
         tangents = build.tuple_([name(self.tan(n.id)) for _, n in sources])
         func, args, keywords = callee(op, self.captured, self.namer)
-        jvp = call(self.helper("call_jvp"), [func, wrt, tangents] + args)
+        jvp = call(self.helper("call_jvps" if self.batched else "call_jvp"),
+                   [func, wrt, tangents] + args)
         jvp.keywords = keywords
         yield assign(build.tuple_([name(y, store=True),
                                    name(self.tan(y), store=True)],
@@ -211,11 +207,14 @@ class Forward:
                 term = expand(rule.batched[param], bindings, self.modules)
             elif rule.forward.get(param) == LINEAR:
                 term = _replace_operand(op.stmt.value, op.bound[param], dnode)
+                if rule.fn not in (gast.USub, gast.UAdd):
+                    term = self.each(term)
             elif param in rule.forward:
                 bindings = self.bindings(op)
                 bindings.update({"d" + p: name(self.tan(n.id))
                                  for p, n in self.active_sources(op)})
-                term = expand(rule.forward[param], bindings, self.modules)
+                term = self.each(expand(rule.forward[param], bindings,
+                                        self.modules))
             else:
                 raise located(NoDerivativeRule,
                               f"the rule for {rule.signature} has no forward "
@@ -237,10 +236,11 @@ class Forward:
             args.append(copy.deepcopy(node))
             if isinstance(node, gast.Name) and node.id in self.info.active:
                 tangents.append(name(self.tan(node.id)))
-            else:
-                tangents.append(self.zeros(copy.deepcopy(node)))
-        return assign(self.tan(op.targets[0]), call(
-            name(jvp), [build.tuple_(args), build.tuple_(tangents)]))
+            else:  # one direction's zeros
+                tangents.append(call(self.helper("zeros_like"),
+                                     [copy.deepcopy(node)]))
+        return assign(self.tan(op.targets[0]), self.each(call(
+            name(jvp), [build.tuple_(args), build.tuple_(tangents)])))
 
     def tangent_nondiff(self, op):
         for t in op.targets:

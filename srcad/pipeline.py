@@ -31,7 +31,7 @@ STAGES = ("capture", "normalize", "analyse", "differentiate", "optimize",
           "emit")
 ALIASES = {"reverse": "differentiate", "forward": "differentiate"}
 KINDS = {"reverse": ("grad", "value_and_grad", "vjp"),
-         "forward": ("grad", "value_and_grad", "jvp")}
+         "forward": ("grad", "value_and_grad", "jvp", "jvps")}
 
 stats = {"compiles": 0}
 _cache = {}

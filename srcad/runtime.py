@@ -333,31 +333,6 @@ def reshape_like(v, like):
     return np.reshape(v, target)
 
 
-def grad_by_tangents(jvp, args, positions, with_value, as_tuple, where):
-    """The gradient of a scalar function from its jvp, one pass per input
-    element (forward-mode grad)."""
-    wrt = [args[p] for p in positions]
-    tangents = [zeros_like(x) for x in wrt]
-    grads = []
-    value = None
-    for k, x in enumerate(wrt):
-        size = int(np.size(x))
-        flat = np.zeros(size)
-        for i in range(size):
-            basis = np.zeros(size)
-            basis[i] = 1.0
-            tangents[k] = basis.reshape(np.shape(x)) if shape(x) else 1.0
-            value, dout = jvp(*args, *tangents)
-            check_scalar(value, where)
-            flat[i] = dout
-        tangents[k] = zeros_like(x)
-        if size == 0:
-            value = jvp(*args, *tangents)[0]
-        grads.append(result(flat.reshape(np.shape(x)), x))
-    grads = tuple(grads) if as_tuple else grads[0]
-    return (value, grads) if with_value else grads
-
-
 def extreme_mask(x, y, axis=None, keepdims=False):
     """Where `x` attains its max/min `y` over `axis`, ties sharing equally:
     the derivative of np.max and np.min."""
@@ -391,6 +366,13 @@ def call_jvp(fn, wrt, tangents, *args, **kwargs):
     return generated.entry(*args, **kwargs)
 
 
+def call_jvps(fn, wrt, tangents, *args, **kwargs):
+    """call_jvp for batched tangents (a leading axis of directions)."""
+    generated = _derivative(fn, "jvps", wrt, len(args))
+    kwargs.update(zip(generated.tangents, tangents))
+    return generated.entry(*args, **kwargs)
+
+
 def forward_of(fn, wrt):
     """The generated forward half of `fn`'s derivative (a function)."""
     return _derivative(fn, "vjp", wrt, None).entry
@@ -414,7 +396,7 @@ def _derivative(fn, kind, wrt, nargs):
         # differentiate a one-line function that calls it
         target = _WRAPPED[fn] = _calling(
             fn, [(f"a{i}", None) for i in range(nargs)])
-    mode = "forward" if kind == "jvp" else "reverse"
+    mode = "forward" if kind in ("jvp", "jvps") else "reverse"
     return pipeline.cached(target, kind, wrt, mode)
 
 

@@ -14,12 +14,20 @@ from .runtime import check_scalar, result, shape
 __all__ = ["batch_size", "batch_zeros", "lift", "batch_broadcast",
            "batch_axis", "batch_reshape", "batch_transpose", "batch_matmul_a",
            "batch_matmul_b", "grad_by_batch", "batch_index",
-           "batch_assign"]
+           "batch_assign", "each", "jacobian_by_batch"]
 
 
-def batch_size(d):
-    """How many directions tangent `d` carries."""
-    return d.shape[0]
+def batch_size(*tangents):
+    """How many directions the batched tangents carry (lists of tangents
+    too)."""
+    for d in tangents:
+        if isinstance(d, (list, tuple)):
+            found = batch_size(*d)
+            if found is not None:
+                return found
+        elif np.ndim(d):
+            return d.shape[0]
+    return None
 
 
 def batch_zeros(x, batch):
@@ -88,9 +96,36 @@ def batch_matmul_b(a, db, product=np.matmul):
 
 def grad_by_batch(jvps, args, positions, with_value, as_tuple, where):
     """The gradient of a scalar function from its batched jvp: a basis
-    direction for every element of every wrt argument, pushed through in
-    as few passes as keep each tangent under about `CHUNK` numbers."""
+    direction for every element of every wrt argument."""
     wrt = [args[p] for p in positions]
+    value, douts = _pushed(jvps, args, wrt)
+    check_scalar(value, where)
+    grads = [result(d.reshape(shape(x)) if shape(x) else d.item(), x)
+             for d, x in zip(douts, wrt)]
+    grads = tuple(grads) if as_tuple else grads[0]
+    return (value, grads) if with_value else grads
+
+
+def jacobian_by_batch(jvps, args, positions):
+    """The Jacobian blocks (out.shape + x.shape for each wrt x) from the
+    batched jvp."""
+    wrt = [args[p] for p in positions]
+    value, douts = _pushed(jvps, args, wrt)
+    out = shape(value)
+    blocks = []
+    for d, x in zip(douts, wrt):
+        d = np.reshape(d, shape(x) + out)  # directions first
+        lead = len(shape(x))
+        blocks.append(np.moveaxis(d, tuple(range(lead)), tuple(
+            range(len(out), len(out) + lead))).astype(float))
+    return blocks
+
+
+def _pushed(jvps, args, wrt):
+    """The output and, for each of `wrt`, its tangents along every basis
+    direction of that argument (a (size,) + out.shape array): the
+    directions go through in as few passes as keep each tangent under
+    about `CHUNK` numbers."""
     sizes = [int(np.size(x)) for x in wrt]
     total = sum(sizes)
     step = max(1, min(total, CHUNK // max(total, 1)))
@@ -107,22 +142,44 @@ def grad_by_batch(jvps, args, positions, with_value, as_tuple, where):
             tangents.append(basis.reshape((batch,) + shape(x)))
             start += size
         value, dout = jvps(*args, *tangents)
-        parts.append(np.broadcast_to(np.reshape(dout, (-1,)), (batch,)))
+        parts.append(np.broadcast_to(dout, (batch,) + shape(value)))
     if not total:  # nothing to differentiate: one pass for the value
         value, _ = jvps(*args, *[np.zeros((0,) + shape(x)) for x in wrt])
-    check_scalar(value, where)
-    dout = np.concatenate(parts) if parts else np.zeros(0)
-    grads = []
-    start = 0
-    for x, size in zip(wrt, sizes):
-        part = dout[start:start + size].reshape(shape(x))
-        grads.append(result(part if shape(x) else part.item(), x))
-        start += size
-    grads = tuple(grads) if as_tuple else grads[0]
-    return (value, grads) if with_value else grads
+    douts = np.concatenate(parts) if parts else \
+        np.zeros((0,) + shape(value))
+    split = np.cumsum(sizes)[:-1]
+    return value, np.split(douts, split)
 
 
 CHUNK = 1 << 22  # directions x elements of the wrt arguments in one pass
+
+
+def each(batch, fn, *tangents):
+    """`fn` (a forward template with no batched form) run one direction
+    at a time, the results stacked: a rule without batched templates still
+    takes part in a batched pass."""
+    if batch == 0:  # for the shape of no result at all
+        return _stacked([fn(*(_direction(t, None) for t in tangents))], 0)
+    return _stacked([fn(*(_direction(t, k) for t in tangents))
+                     for k in range(batch)], batch)
+
+
+def _direction(t, k):
+    """Direction `k` of batched tangent `t` (zeros of its shape for None)."""
+    if isinstance(t, (list, tuple)):
+        return [_direction(v, k) for v in t]
+    if np.ndim(t) == 0:  # a constant's zero tangent
+        return t
+    return np.zeros(t.shape[1:]) if k is None else t[k]
+
+
+def _stacked(results, batch):
+    first = results[0]
+    if isinstance(first, (list, tuple)):
+        return [_stacked(list(parts), batch) for parts in zip(*results)]
+    stacked = np.stack([np.asarray(r, dtype=np.result_type(r, float))
+                        for r in results])
+    return stacked[:batch]
 
 
 def batch_index(d, index):
@@ -163,3 +220,4 @@ def _batched_key(index):
     if len(arrays) > 1 or arrays and len(index) > 1:
         return None
     return (slice(None),) + index
+

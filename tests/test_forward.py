@@ -90,16 +90,21 @@ def calls(x):
     return np.sum(helper(x))
 
 
-def test_batched_when_every_statement_has_a_batched_form():
-    W = np.ones((2, 3))
-    assert "grad_by_batch" in srcad.source(scaled_rows, mode="forward",
-                                           wrt=(0, 1, 2))
-    assert "grad_by_batch" in srcad.source(filled, mode="forward",
-                                           wrt=(0, 1))
-    # a call into another function: one pass per element
-    assert "grad_by_tangents" in srcad.source(calls, mode="forward")
+def test_one_batched_pass_for_every_function():
+    for f, wrt in ((scaled_rows, (0, 1, 2)), (filled, (0, 1)),
+                   (calls, 0)):
+        assert "grad_by_batch" in srcad.source(f, mode="forward", wrt=wrt)
+    # a call runs the callee's batched jvp; a rule with no batched form
+    # runs one direction at a time inside the pass
+    assert "ad.call_jvps(" in srcad.source(calls, mode="forward")
     check_grad(calls, np.array([1.0, -2.0]), mode="forward")
-    del W
+    source = srcad.source(uses_diff, mode="forward")
+    assert "ad.each(batch, lambda" in source
+    check_grad(uses_diff, np.array([1.0, -2.0, 0.5]), mode="forward")
+
+
+def uses_diff(x):
+    return np.sum(np.diff(x) ** 2)
 
 
 @pytest.mark.parametrize("shapes", [((2, 3), (3,), (2,)),
