@@ -9,12 +9,13 @@ below shift their axes past the batch axis.
 """
 import numpy as np
 
-from .runtime import check_scalar, result, shape
+from .runtime import _broadcast, check_scalar, result, shape, sum_axes
 
 __all__ = ["batch_size", "batch_zeros", "lift", "batch_broadcast",
            "batch_axis", "batch_reshape", "batch_transpose", "batch_matmul_a",
            "batch_matmul_b", "grad_by_batch", "batch_index",
-           "batch_assign", "each", "jacobian_by_batch"]
+           "batch_assign", "each", "jacobian_by_batch", "batch_unbroadcast",
+           "batch_expand", "batch_unreduce", "batch_result"]
 
 
 def batch_size(*tangents):
@@ -61,6 +62,51 @@ def batch_axis(axis, x):
     if isinstance(axis, tuple):
         return tuple(a + 1 if a >= 0 else a for a in axis)
     return axis + 1 if axis >= 0 else axis
+
+
+def batch_unbroadcast(d, like):
+    """ad.unbroadcast of each direction: summed down to `like`'s shape."""
+    target = shape(like)
+    have = d.shape[1:]
+    if have == target:
+        return d
+    full = _broadcast(have, target)
+    if full != have:  # d stands for its broadcast
+        d = d.reshape(d.shape[:1] + (1,) * (len(full) - len(have)) + have)
+        d = np.broadcast_to(d, d.shape[:1] + full)
+        have = full
+    extra = len(have) - len(target)
+    axes = tuple(range(1, extra + 1)) + tuple(
+        extra + 1 + i for i, n in enumerate(target)
+        if n == 1 and have[extra + i] != 1)
+    if axes:
+        d = sum_axes(d, axes)
+    return d.reshape(d.shape[:1] + target)
+
+
+def batch_expand(d, axis=None, keepdims=False):
+    """ad.expand of each direction."""
+    if axis is None or keepdims:
+        return d
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return np.expand_dims(d, tuple(a + 1 if a >= 0 else a for a in axes))
+
+
+def batch_unreduce(d, x, axis=None, keepdims=False):
+    """ad.unreduce of each direction: spread back over `x`'s shape."""
+    target = d.shape[:1] + shape(x)
+    if axis is None:
+        return np.broadcast_to(lift(d, x), target)
+    return np.broadcast_to(batch_expand(d, axis, keepdims), target)
+
+
+def batch_result(d, like):
+    """ad.result of each direction: in the shape (and a float dtype) of
+    the argument `like`."""
+    d = np.asarray(d)
+    if d.dtype.kind not in "fc":
+        d = d.astype(float)
+    return np.array(np.broadcast_to(d, d.shape[:1] + shape(like)))
 
 
 def batch_reshape(d, y, order="C"):

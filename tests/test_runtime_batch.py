@@ -105,3 +105,38 @@ def test_lift_and_broadcast_keep_the_directions_in_front():
     assert ad.batch_zeros(1.5, K).shape == (K,)
     assert [z.shape for z in ad.batch_zeros([1.0, like], K)] == \
         [(K,), (K, 2, 4)]
+
+
+@pytest.mark.parametrize("have, like", [
+    ((4,), (4,)), ((2, 4), (4,)), ((2, 4), (1, 4)), ((2, 4), ()),
+    ((3, 1, 4), (2, 1)), ((4,), (2, 4))])
+def test_batch_unbroadcast(have, like):
+    d = RNG.normal(size=(K,) + have)
+    x = RNG.normal(size=like) if like else 0.5
+    got = ad.batch_unbroadcast(d, x)
+    want = np.stack([np.broadcast_to(ad.unbroadcast(v, x), like)
+                     for v in d])
+    np.testing.assert_allclose(got, want)
+
+
+@pytest.mark.parametrize("axis, keepdims", [(None, False), (0, False),
+                                            (-1, False), ((0, 2), False),
+                                            (1, True)])
+def test_batch_unreduce_and_expand(axis, keepdims):
+    x = RNG.normal(size=(2, 3, 4))
+    y = np.sum(x, axis=axis, keepdims=keepdims)
+    d = RNG.normal(size=(K,) + np.shape(y))
+    np.testing.assert_allclose(
+        ad.batch_unreduce(d, x, axis, keepdims),
+        per_direction(lambda v: ad.unreduce(v, x, axis, keepdims), d))
+    np.testing.assert_allclose(
+        ad.batch_expand(d, axis, keepdims),
+        per_direction(lambda v: ad.expand(v, axis, keepdims), d))
+
+
+@pytest.mark.parametrize("like", [1.5, np.ones(3), np.ones((2, 3))])
+def test_batch_result(like):
+    d = RNG.normal(size=(K,) + np.shape(like)).astype(np.float32)
+    got = ad.batch_result(d, like)
+    assert got.shape == (K,) + np.shape(like) and got.flags.writeable
+    np.testing.assert_allclose(got, d)

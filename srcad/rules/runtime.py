@@ -10,14 +10,18 @@ from .registry import define, elementwise, linear, nondiff
 T = __name__
 
 linear(ad.unbroadcast, "unbroadcast(v, like)", T,
-       v="ad.broadcast_like(g, v)")
+       v="ad.broadcast_like(g, v)",
+       batched={"v": "ad.batch_unbroadcast(dv, like)"})
 linear(ad.broadcast_like, "broadcast_like(v, like)", T,
        v="ad.unbroadcast(g, v)")
-linear(ad.result, "result(v, like)", T, v="ad.unbroadcast(g, v)")
+linear(ad.result, "result(v, like)", T, v="ad.unbroadcast(g, v)",
+       batched={"v": "ad.batch_result(dv, like)"})
 linear(ad.unreduce, "unreduce(v, x, axis=None, keepdims=False)", T,
-       v="ad.reshape_like(np.sum(g, axis=axis, keepdims=keepdims), v)")
+       v="ad.reshape_like(np.sum(g, axis=axis, keepdims=keepdims), v)",
+       batched={"v": "ad.batch_unreduce(dv, x, axis, keepdims)"})
 linear(ad.expand, "expand(v, axis=None, keepdims=False)", T,
-       v="ad.reshape_like(g, v)")
+       v="ad.reshape_like(g, v)",
+       batched={"v": "ad.batch_expand(dv, axis, keepdims)"})
 linear(ad.unindex, "unindex(v, x, index)", T, v="g[index]")
 linear(ad.matmul_grad_a, "matmul_grad_a(v, a, b)", T,
        v="ad.reshape_like(np.matmul(g, b), v)",
@@ -29,7 +33,7 @@ linear(ad.dot_grad_a, "dot_grad_a(v, a, b)", T,
        v="ad.reshape_like(np.dot(g, b), v)", b="ad.dot_grad_b(v, g, b)")
 linear(ad.dot_grad_b, "dot_grad_b(v, a, b)", T,
        v="ad.reshape_like(np.dot(a, g), v)", a="ad.dot_grad_a(v, a, g)")
-linear(ad.own, "own(v)", T, v="g")
+linear(ad.own, "own(v)", T, v="g", batched={"v": "ad.own(dv)"})
 linear(ad.as_list, "as_list(v)", T, v="ad.as_list(g)")
 linear(ad.total, "total(v)", T, v="ad.spread_over(g, v)")
 define(ad.through_cast, "through_cast(v, like, dtype)", owner=T,
@@ -40,13 +44,14 @@ linear(ad.written, "written(v, index)", T, v="ad.place(g, v, index)")
 linear(ad.sum_like, "sum_like(v, like)", T, v="ad.spread_over(g, v)")
 linear(ad.place, "place(v, like, index)", T, v="ad.written(g, index)")
 linear(ad.cast_like, "cast_like(v, x)", T, v="g")
-linear(ad.copy, "copy(v)", T, v="g")
+linear(ad.copy, "copy(v)", T, v="g", batched={"v": "ad.copy(dv)"})
 linear(ad.reshape_like, "reshape_like(v, like)", T,
        v="ad.reshape_like(g, v)")
 elementwise(ad.log_positive, "log_positive(a)", T,
             a="g / np.where(a > 0, a, np.inf)")
 define(ad.add, "add(a, b)", reverse={"a": "g", "b": "g"},
-       forward={"a": "da", "b": "db"}, owner=T)
+       forward={"a": "da", "b": "db"}, batched={"a": "da", "b": "db"},
+       owner=T)
 
 for fn in (ad.zeros_like, ad.check_scalar, ad.reduced_size, ad.inverse_axes,
            ad.shape, ad.extreme_mask, ad.stop_gradient, ad.Like,
