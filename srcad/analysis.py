@@ -381,7 +381,13 @@ def _no_rule(op, captured):
         label = _spelled(func)
     else:
         label = repr(func)
-    if op.rule is not None:
+    if module == "srcad.runtime_batch":
+        message = ("a forward-mode derivative (grad or jacobian with "
+                   "mode='forward') cannot be differentiated again; make "
+                   "the inner transform reverse mode (the default), or use "
+                   "srcad.hessian or srcad.jacobian of a reverse-mode "
+                   "gradient.")
+    elif op.rule is not None:
         message = (f"srcad's rule for {label} ({op.rule.signature}) does not "
                    f"accept these arguments; pass only the arguments it "
                    f"lists, or give your own rule with srcad.defrule.")

@@ -182,3 +182,15 @@ def test_forward_grad_of_matrix_equals_reverse():
 
 def frobenius_tanh(W):
     return np.sum(np.tanh(W) ** 2)
+
+
+def _cube(x):
+    return x ** 3
+
+
+def test_forward_grad_differentiated_again_is_a_clear_error():
+    g2 = srcad.grad(srcad.grad(_cube, mode="forward"))
+    with pytest.raises(srcad.SrcadError, match="reverse mode"):
+        g2(2.0)
+    # the other way round works
+    assert srcad.grad(srcad.grad(_cube), mode="forward")(2.0) == 12.0
