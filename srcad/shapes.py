@@ -65,9 +65,14 @@ class Shapes:
         self.scalar = {n for n, d in self.ndims.items() if d == 0}
         for name_ in declared:
             self.scalar |= self._raw(name_)
-        self.first = {}  # bases -> the earliest name with exactly those
+        # bases -> the earliest name with exactly those, among names
+        # surely bound once set (not a loop's index, not a branch's value)
+        self.first = {}
+        unsure = self.overwritten | {t for op in ops if isinstance(
+            op.stmt, gast.For) for t in op.targets}
         for name_ in self.order:
-            self.first.setdefault(self.bases(name_), name_)
+            if name_ not in unsure:
+                self.first.setdefault(self.bases(name_), name_)
 
     def _raw(self, name_):
         return self.sets.get(name_, frozenset([name_]))

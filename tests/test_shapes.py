@@ -302,3 +302,20 @@ def scaled_tanh(x, n):
 def test_an_operand_with_numbers_has_the_result_shape(x, mode):
     check_grad(scaled_tanh, x, 3, mode=mode)
     assert "unbroadcast" not in srcad.source(scaled_tanh, args=(x, 3))
+
+
+def _loop_cases():
+    import test_control_flow as flow
+    return [pytest.param(f, args, id=label) for label, f, args, _ in
+            flow.CASES if pipeline.loops(f)]
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("f, args", _loop_cases())
+def test_general_version_agrees_with_the_specialized_one(f, args, mode):
+    """The general version runs for arguments of no known kind (a list,
+    say); loops that run zero times included, it gives the same numbers."""
+    general = pipeline.cached(f, "grad", 0, mode).entry(*args)
+    special = srcad.grad(f, mode=mode)(*args)
+    assert np.shape(general) == np.shape(special)
+    np.testing.assert_allclose(general, special, rtol=1e-7, atol=1e-9)
