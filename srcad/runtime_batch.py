@@ -170,11 +170,11 @@ def jacobian_by_batch(jvps, args, positions):
 def _pushed(jvps, args, wrt):
     """The output and, for each of `wrt`, its tangents along every basis
     direction of that argument (a (size,) + out.shape array): the
-    directions go through in as few passes as keep each tangent under
-    about `CHUNK` numbers."""
+    directions go through in passes of at most `DIRECTIONS` of them and
+    about `CHUNK` numbers per tangent."""
     sizes = [int(np.size(x)) for x in wrt]
     total = sum(sizes)
-    step = max(1, min(total, CHUNK // max(total, 1)))
+    step = max(1, min(total, DIRECTIONS, CHUNK // max(total, 1)))
     value, parts = None, []
     for first in range(0, total, step):
         batch = min(step, total - first)
@@ -197,7 +197,12 @@ def _pushed(jvps, args, wrt):
     return value, np.split(douts, split)
 
 
-CHUNK = 1 << 22  # directions x elements of the wrt arguments in one pass
+# At most this many directions in one pass, and directions x elements of
+# the wrt arguments at most CHUNK: a tangent is about that many numbers
+# where values are about the size of the arguments, and passes of a few
+# hundred directions run as fast per direction as larger ones.
+DIRECTIONS = 128
+CHUNK = 1 << 20
 
 
 def each(batch, fn, *tangents):
