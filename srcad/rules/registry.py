@@ -24,8 +24,8 @@ of rule, as in JAX:
   templates use `dx` for the tangent of parameter `x`.
 - `batched={...}` (linear and define): forward templates for tangents with
   a leading axis of directions (forward-mode `grad` in one pass); a rule
-  without them (elementwise ones need none) makes `grad` run one pass per
-  input element.
+  without them (elementwise ones need none) runs its forward template one
+  direction at a time inside that pass.
 - `nondiff(fn, ...)`: the result carries no derivative (floor, sign, shape,
   constructors, comparisons).
 - kind "function" (made by srcad.defvjp / srcad.primitive): Python
