@@ -36,14 +36,12 @@ The other passes only rewrite top-level straight-line statements and
 treat any nested block as reading and writing everything it mentions, so
 they stay correct for code with loops and branches.
 """
-import operator
-
 import gast
 
-from .build import (clone, fingerprint, is_number as _number,
-                    is_runtime_call, loads, mentions, simple_assign, stores,
-                    transform, walk)
+from .build import (clone, fingerprint, is_runtime_call, loads, mentions,
+                    simple_assign, stores, transform)
 from .facts import Facts, facts_of
+from .folding import fold, folded as _folded
 from .optimize_blocks import block_copies, dead_code, first_items, pure
 from .optimize_scales import defer_scales
 from .optimize_shapes import likes, ones
@@ -99,7 +97,6 @@ def optimize(fdef, is_pure, runtime_name, info=None):
             if run(fdef, facts):
                 changed = True
                 facts = Facts(fdef)
-    fold(fdef, runtime_name)  # what the last passes left unfolded
     return fdef
 
 
@@ -380,106 +377,3 @@ class _Replace:
                 return clone(values[node.id])
             return _folded(node)  # so a folded constant propagates at once
         return transform(tree, replace)
-
-
-# -- constant folding -------------------------------------------------------------
-
-BINARY = {gast.Add: operator.add, gast.Sub: operator.sub,
-          gast.Mult: operator.mul, gast.Div: operator.truediv,
-          gast.Pow: operator.pow}
-
-
-def fold(fdef, runtime_name=None):
-    """Fold constants; given the runtime's name, also move a negation or a
-    constant factor out of `ad.unbroadcast`, to scale the smaller array."""
-    changed = []
-
-    def fold_node(node):
-        new = _folded(node)
-        if runtime_name is not None and new is node:
-            new = _scaled_after_sum(node, runtime_name)
-        if new is not node:
-            changed.append(node)
-        return new
-    transform(fdef, fold_node)
-    return bool(changed)
-
-
-def _scaled_after_sum(node, runtime_name):
-    """`ad.unbroadcast(-e, s)` -> `-ad.unbroadcast(e, s)`, and the same for
-    `c * e`, `e * c` and `e / c` with c a number: the sum is linear."""
-    if not is_runtime_call(node, runtime_name, "unbroadcast") or \
-            len(node.args) != 2:
-        return node
-    inner = node.args[0]
-    if type(inner) is gast.UnaryOp and type(inner.op) is gast.USub:
-        node.args[0] = inner.operand
-        inner.operand = node
-        return inner
-    if type(inner) is not gast.BinOp:
-        return node
-    if type(inner.op) is gast.Mult and _number(inner.left):
-        node.args[0] = inner.right
-        inner.right = node
-        return inner
-    if type(inner.op) in (gast.Mult, gast.Div) and _number(inner.right):
-        node.args[0] = inner.left
-        inner.left = node
-        return inner
-    return node
-
-
-def _constant_factors(node):
-    """`c1 * a * b * c2` -> `(c1 * c2) * a * b`: a product's constant
-    factors multiplied once (what multiplies the arrays is the same up to
-    rounding)."""
-    factors = []
-    inner = node.left
-    while type(inner) is gast.BinOp and type(inner.op) is gast.Mult:
-        factors.append(inner.right)
-        inner = inner.left
-    factors.append(inner)
-    factors.reverse()
-    numbers = [k for k, f in enumerate(factors) if _number(f)]
-    fn = operator.mul
-    if not numbers:
-        return node
-    k = numbers[0]
-    try:
-        value = fn(factors[k].value, node.right.value)
-    except ArithmeticError:
-        return node
-    if not isinstance(value, (int, float)):
-        return node
-    factors[k] = gast.Constant(value=value, kind=None)
-    chain = factors[0]
-    for factor in factors[1:]:
-        chain = gast.BinOp(left=chain, op=gast.Mult(), right=factor)
-    return chain
-
-
-def _folded(node):
-    kind = type(node)
-    if kind is gast.UnaryOp and isinstance(node.op, gast.USub):
-        if _number(node.operand):
-            return gast.Constant(value=-node.operand.value, kind=None)
-        inner = node.operand
-        if type(inner) is gast.UnaryOp and isinstance(inner.op, gast.USub):
-            return inner.operand
-    elif kind is gast.BinOp and isinstance(node.op, gast.Pow) and \
-            _number(node.right) and node.right.value == 1 and \
-            type(node.left) is gast.Name:
-        return node.left  # x ** 1
-    elif kind is gast.BinOp and type(node.op) is gast.Mult and \
-            _number(node.right) and type(node.left) is gast.BinOp:
-        return _constant_factors(node)
-    if kind is gast.BinOp and _number(node.left) and _number(node.right):
-        fn = BINARY.get(type(node.op))
-        try:
-            value = fn(node.left.value, node.right.value) if fn else None
-        except (ArithmeticError, ValueError):
-            return node
-        if isinstance(value, (int, float)):
-            return gast.Constant(value=value, kind=None)
-    return node
-

@@ -171,7 +171,8 @@ def first_items(runtime_name):
     i the loop's index (every pass adds to another item): each item added
     to is still zero, so `bc[...] += e` becomes `bc[...] = e`."""
     def run(fdef, facts=None):
-        counts = facts_of(fdef, facts).counts
+        facts = facts_of(fdef, facts)
+        counts, names = facts.counts, facts.names
         changed = False
         body = fdef.body
         for k, stmt in enumerate(body):
@@ -179,9 +180,11 @@ def first_items(runtime_name):
                     stmt.value, runtime_name, "zeros_like")):
                 continue
             target = stmt.targets[0].id
-            for later in body[k + 1:]:
-                if target not in mentions(later):
+            for j in range(k + 1, len(body)):
+                reads, writes = names[j]
+                if target not in reads and target not in writes:
                     continue
+                later = body[j]
                 write = later if _adds_to_item(later, target) else \
                     _only_item_write(later, target, body, counts)
                 if write is not None:

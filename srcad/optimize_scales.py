@@ -24,6 +24,7 @@ import gast
 
 from .build import (is_number, is_runtime_call, loads, name, simple_assign,
                     transform, walk)
+from .folding import folded
 from .facts import facts_of
 
 # runtime helpers linear in their first argument
@@ -125,7 +126,7 @@ class _Scales:
             if type(node) is gast.Name and type(node.ctx) is gast.Load and \
                     node.id in self.pending:
                 return self.pending[node.id].times(node)
-            return node
+            return folded(node)  # a factor may meet a constant
         transform(stmt, apply)
 
     def is_scalar(self, expr):

@@ -150,14 +150,19 @@ def loops(fn):
         pass
     target = fn._srcad_function() if hasattr(fn, "_srcad_function") else fn
     code = getattr(target, "__code__", None)
-    found = code is not None and any(
-        ins.opcode in _JUMPS and ins.argval <= ins.offset
-        for ins in dis.get_instructions(code))
+    if code is None:
+        found = False
+    elif _BACKWARD:  # Python 3.11+: opcodes that jump only backwards
+        found = not _BACKWARD.isdisjoint(code.co_code[::2])
+    else:
+        found = any(ins.opcode in _JUMPS and ins.argval <= ins.offset
+                    for ins in dis.get_instructions(code))
     _loops[fn] = found
     return found
 
 
 _JUMPS = set(dis.hasjrel) | set(dis.hasjabs)
+_BACKWARD = {code for op, code in dis.opmap.items() if "BACKWARD" in op}
 _loops = {}
 
 

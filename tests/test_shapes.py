@@ -319,3 +319,29 @@ def test_general_version_agrees_with_the_specialized_one(f, args, mode):
     special = srcad.grad(f, mode=mode)(*args)
     assert np.shape(general) == np.shape(special)
     np.testing.assert_allclose(general, special, rtol=1e-7, atol=1e-9)
+
+
+def _while_loop(x):
+    while x > 1.0:
+        x = x * 0.5
+    return x
+
+
+def _while_with_break(x):
+    while True:
+        x = x * 0.5
+        if x < 1.0:
+            break
+    return x
+
+
+def _straight(x):
+    y = x * 2 if x > 0 else -x
+    return y + sum([1.0, 2.0])
+
+
+def test_which_functions_have_loops():
+    assert pipeline.loops(horner) and pipeline.loops(iir)
+    assert pipeline.loops(_while_loop) and pipeline.loops(_while_with_break)
+    assert not pipeline.loops(_straight)
+    assert pipeline.loops(srcad.grad(horner))  # its generated code loops
