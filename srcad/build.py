@@ -217,3 +217,14 @@ def is_runtime_call(value, runtime_name, fn_name):
 def simple_assign(stmt):
     return isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
         isinstance(stmt.targets[0], gast.Name)
+
+
+def summed(exprs):
+    """The sum of expressions; twice the same one is `2.0 * e`."""
+    if len(exprs) == 2 and fingerprint(exprs[0]) == fingerprint(exprs[1]):
+        return gast.BinOp(left=gast.Constant(value=2.0, kind=None),
+                          op=gast.Mult(), right=exprs[0])
+    total = exprs[0]
+    for expr in exprs[1:]:
+        total = gast.BinOp(left=total, op=gast.Add(), right=expr)
+    return total

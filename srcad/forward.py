@@ -171,12 +171,11 @@ class Forward:
     def total(self, target, terms):
         if not terms:
             return self.zeros(name(target))
+        if target not in self.info.tuples:
+            return build.summed(terms)
         result = terms[0]
-        for term in terms[1:]:
-            if target in self.info.tuples:
-                result = call(self.helper("add"), [result, term])
-            else:
-                result = gast.BinOp(left=result, op=gast.Add(), right=term)
+        for term in terms[1:]:  # lists add item by item
+            result = call(self.helper("add"), [result, term])
         return result
 
     # -- one statement each ------------------------------------------------
@@ -191,6 +190,10 @@ class Forward:
         for param, node in self.active_sources(op):
             dnode = name(self.tan(node.id))
             if rule.elementwise:
+                if node.id in self.info.tuples:  # np.add(xs, ys) of lists
+                    dnode = call(self.helper("batch_array") if self.batched
+                                 else attr(self.modules["np"], "asarray"),
+                                 [dnode])
                 fills = self.info.fills(op, node.id)
                 if self.batched and not fills:  # directions stay in front
                     dnode = call(self.helper("lift"), [dnode, name(y)])

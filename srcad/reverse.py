@@ -433,12 +433,20 @@ class Reverse:
                 bindings[param] = self.shape_of(bindings[param].id)
         templates = op.rule.by_ndims.get(self.ndims(op), op.rule.reverse) \
             if op.rule.by_ndims else op.rule.reverse
+        parts = {}  # one contribution a name: x * x gives 2.0 * (g * x)
         for param, node in self.active_sources(op):
-            expr = expand(templates[param], bindings, self.modules)
-            if op.rule.elementwise and not self.info.fills(op, node.id):
-                expr = call(self.helper("unbroadcast"),
-                            [expr, self.shape_of(node.id)])
-            yield self.contribute(node.id, expr, op.stmt)
+            parts.setdefault(node.id, []).append(
+                expand(templates[param], bindings, self.modules))
+        for id_, exprs in parts.items():
+            if id_ in self.info.tuples:  # lists add item by item
+                exprs = [[e] for e in exprs]
+            else:
+                exprs = [[build.summed(exprs)]]
+            for (expr,) in exprs:
+                if op.rule.elementwise and not self.info.fills(op, id_):
+                    expr = call(self.helper("unbroadcast"),
+                                [expr, self.shape_of(id_)])
+                yield self.contribute(id_, expr, op.stmt)
 
     def ndims(self, op):
         """The ndims of the operands a rule's transposes are for, in

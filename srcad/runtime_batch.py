@@ -15,7 +15,7 @@ __all__ = ["batch_size", "batch_zeros", "lift", "batch_broadcast",
            "batch_axis", "batch_reshape", "batch_transpose", "batch_matmul_a",
            "batch_matmul_b", "grad_by_batch", "batch_index",
            "batch_assign", "each", "jacobian_by_batch", "batch_unbroadcast",
-           "batch_expand", "batch_unreduce", "batch_result"]
+           "batch_expand", "batch_unreduce", "batch_result", "batch_array"]
 
 
 def batch_size(*tangents):
@@ -62,6 +62,15 @@ def batch_axis(axis, x):
     if isinstance(axis, tuple):
         return tuple(a + 1 if a >= 0 else a for a in axis)
     return axis + 1 if axis >= 0 else axis
+
+
+def batch_array(d):
+    """A list of batched tangents (of the items of a list an elementwise
+    function takes) as one batched array, the directions first."""
+    depth, probe = 0, d
+    while isinstance(probe, (list, tuple)) and len(probe):
+        depth, probe = depth + 1, probe[0]
+    return np.moveaxis(np.asarray(d), depth, 0)
 
 
 def batch_unbroadcast(d, like):

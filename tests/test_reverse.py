@@ -22,6 +22,8 @@ def twice(x, b):
 
 
 def test_uses_are_summed_and_broadcasting_undone():
+    # x is used three times: in y * x, and twice in x * x, whose two
+    # contributions are one
     same(srcad.source(twice, wrt=(0, 1)), """
         def twice_grad(x, b):
             # y = x * x + b
@@ -37,8 +39,7 @@ def test_uses_are_summed_and_broadcasting_undone():
             bt1 = ad.unbroadcast(by, x)
             bb = ad.unbroadcast(by, b)
             del by
-            bx = bx + bt1 * x
-            bx = bx + bt1 * x
+            bx = bx + 2.0 * (bt1 * x)
             del bt1
             return ad.result(bx, x), ad.result(bb, b)
         """)
@@ -142,3 +143,19 @@ def test_gradient_is_a_fresh_writeable_array():
     g = srcad.grad(total)(x)
     g[0] = 5.0  # must not raise: no read-only broadcast view escapes
     np.testing.assert_array_equal(x, np.ones(4))
+
+
+def squares_list(x):
+    parts = [x, x * 2.0]
+    both = np.add(parts, parts)
+    return np.sum(both * x * x)
+
+
+def test_one_operand_twice_is_one_contribution():
+    assert "2.0 * (bt1 * x)" in srcad.source(twice)
+    tangent = srcad.source(twice, mode="forward", kind="jvp")
+    assert "dx * x + dx * x" not in tangent and "2.0 *" in tangent
+    x = np.array([0.5, -1.5])
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(srcad.grad(squares_list, mode=mode)(x),
+                                   18.0 * x ** 2)

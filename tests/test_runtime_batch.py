@@ -140,3 +140,12 @@ def test_batch_result(like):
     got = ad.batch_result(d, like)
     assert got.shape == (K,) + np.shape(like) and got.flags.writeable
     np.testing.assert_allclose(got, d)
+
+
+def test_batch_array_puts_the_directions_first():
+    items = [RNG.normal(size=(K, 2)), RNG.normal(size=(K, 2))]
+    got = ad.batch_array(items)
+    assert got.shape == (K, 2, 2)
+    np.testing.assert_array_equal(got[:, 1], items[1])
+    nested = [[RNG.normal(size=(K,))] * 3] * 2
+    assert ad.batch_array(nested).shape == (K, 2, 3)
