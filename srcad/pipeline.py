@@ -96,7 +96,11 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None,
                                             program.runtime_name, info))
     trace("optimize", program.functions)
     assumed = _by_name(captured, known)
-    source = emit(program.functions, _header(captured, kind, params, assumed))
+    header = _header(captured, kind, params, assumed)
+    if known is None and kind in ("grad", "value_and_grad") and loops(fn):
+        header += "; the general version: a call runs one compiled for " \
+            "its arguments' kinds"
+    source = emit(program.functions, header)
     trace("emit", source)
     stats["compiles"] += 1
     functions = compile_source(source,

@@ -183,6 +183,8 @@ def test_specialized_code_leaves_out_unbroadcast():
                               pipeline.kinds((c, 0.5), {})).source
     assert "unbroadcast" in general
     assert "unbroadcast" not in special
+    assert "the general version" in general.splitlines()[0]
+    assert "general" not in special.splitlines()[0]
 
 
 def test_one_build_per_kind_of_arguments():
