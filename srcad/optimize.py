@@ -326,8 +326,9 @@ def common_subexpressions(fdef, is_pure):
     changing = facts.written  # y[i] = v changes what y[j] reads
     seen = {}
     for stmt in fdef.body:
-        if not simple_assign(stmt) or counts.get(stmt.targets[0].id) != 1:
-            continue
+        if not simple_assign(stmt) or counts.get(stmt.targets[0].id) != 1 \
+                or stmt.targets[0].id in changing:
+            continue  # two arrays written in place must stay two
         value = stmt.value
         if type(value) not in (gast.BinOp, gast.UnaryOp, gast.Subscript,
                                gast.Call, gast.Attribute) or \

@@ -13,11 +13,13 @@ branches, where a name is assigned in every pass of a loop.
   dies. `a = a` goes.
 - `first_items`: the first `bc[idx] += e` into fresh zeros, or `bc[i] +=
   e` in a loop whose index i never repeats, is `bc[...] = e`.
+- `block_subexpressions` (run on the primal, before differentiating):
+  arithmetic computed twice in one pass of a loop becomes a copy.
 """
 import gast
 
-from .build import (clone, is_runtime_call, loads, mentions,
-                    simple_assign, stores, transform, walk)
+from .build import (clone, fingerprint, is_runtime_call, loads, mentions,
+                    name, simple_assign, stores, transform, walk)
 from .facts import facts_of
 
 LOOPS = (gast.For, gast.While)
@@ -272,3 +274,73 @@ def _distinct_indices(iter_, body, counts):
 def _int_at_least(node, low):
     return type(node) is gast.Constant and type(node.value) is int and \
         node.value >= low
+
+
+def block_subexpressions(fdef, is_pure):
+    """Inside loops and branches: a statement computing, by arithmetic,
+    what an earlier statement of the same pass computed, from names not
+    changed since, becomes a copy of it (`-k` four times in a loop body,
+    say; `block_copies` then reads the first for the copy). Branches see
+    what was computed before them; a loop's body starts afresh (its next
+    pass may follow changes)."""
+    written = facts_of(fdef).written  # arrays written in place stay apart
+    for stmt in fdef.body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if inner:
+                _subexpressions(inner, is_pure, {}, written)
+
+
+def _subexpressions(stmts, is_pure, available, written):
+    available = dict(available)  # fingerprint -> (holder, names read)
+    for stmt in stmts:
+        if type(stmt) is gast.If:
+            _subexpressions(stmt.body, is_pure, available, written)
+            _subexpressions(stmt.orelse, is_pure, available, written)
+        elif type(stmt) in LOOPS:
+            _subexpressions(stmt.body, is_pure, {}, written)
+            _subexpressions(stmt.orelse, is_pure, {}, written)
+        elif simple_assign(stmt) and _arithmetic(stmt.value) and \
+                pure(stmt.value, is_pure) and \
+                stmt.targets[0].id not in written:
+            target = stmt.targets[0].id
+            reads = loads(stmt.value)
+            key = fingerprint(stmt.value)
+            hit = available.get(key)
+            _forget(available, {target})
+            if hit is not None:
+                stmt.value = name(hit[0])
+            elif target not in reads:
+                available[key] = (target, reads)
+            continue
+        _forget(available, stores(stmt) | _written_into(stmt))
+
+
+def _arithmetic(value):
+    """An operator on names and numbers."""
+    return type(value) in (gast.BinOp, gast.UnaryOp) and all(
+        type(node) in (gast.Name, gast.Constant) for node in
+        ((value.left, value.right) if type(value) is gast.BinOp
+         else (value.operand,)))
+
+
+def _written_into(stmt):
+    """Names a statement changes in place (y[i] = v, ys.append(v))."""
+    found = set()
+    for node in walk(stmt):
+        if type(node) is gast.Subscript and type(node.ctx) is gast.Store \
+                and type(node.value) is gast.Name:
+            found.add(node.value.id)
+        elif type(node) is gast.Call and \
+                type(node.func) is gast.Attribute and \
+                type(node.func.value) is gast.Name:
+            found.add(node.func.value.id)  # a method may change its owner
+    return found
+
+
+def _forget(available, changed):
+    if not changed:
+        return
+    for key, (holder, reads) in list(available.items()):
+        if holder in changed or not changed.isdisjoint(reads):
+            del available[key]

@@ -26,6 +26,7 @@ from .naming import Namer, names_in
 from .normalize import normalize
 from .structure import structure
 from .optimize import common_subexpressions, constants, optimize as clean_up
+from .optimize_blocks import block_subexpressions
 
 STAGES = ("capture", "normalize", "analyse", "differentiate", "optimize",
           "emit")
@@ -84,6 +85,7 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None,
     fdef = structure(normalize(captured, namer), namer)
     constants(fdef)
     common_subexpressions(fdef, is_pure(captured))
+    block_subexpressions(fdef, is_pure(captured))
     trace("normalize", [fdef])
     params = wrt_params(captured, wrt)
     info = analyse(fdef, captured, params, _by_name(captured, known))

@@ -988,3 +988,17 @@ def test_row_written_from_its_old_value(mode):
     # the adjoint of the row is read, then zeroed in place: it must not
     # be a view of the adjoint of y
     check_grad(row_written_twice, np.array([1.0, 2.0]), mode=mode)
+
+
+def two_fresh_arrays(x):
+    a = np.zeros(3)
+    b = np.zeros(3)
+    a[0] = x
+    b[1] = x * 2.0
+    return np.sum(a * 3.0) + np.sum(b)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_equal_constructors_make_two_arrays(mode):
+    # np.zeros(3) twice is not one array: each is written in place
+    assert srcad.grad(two_fresh_arrays, mode=mode)(1.5) == 5.0

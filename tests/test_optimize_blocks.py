@@ -296,3 +296,53 @@ def test_loops_reading_items_against_finite_differences(shape, mode):
 
 def summed_gathers(x, k):
     return np.sum(gathers(x, k))
+
+
+def test_arithmetic_computed_twice_in_a_pass_is_copied():
+    from srcad.optimize_blocks import block_subexpressions
+    fdef = __import__("gast").parse(__import__("textwrap").dedent("""
+        def f(x, k, n):
+            for i in range(n):
+                a = -k
+                b = a * x
+                c = -k
+                x = x + 1.0
+                d = a * x
+                if b > 0:
+                    e = -k
+                y = x + 1.0
+            return d
+        """)).body[0]
+    block_subexpressions(fdef, lambda call: True)
+    from srcad.emit import emit
+    same(emit([fdef]), """
+        def f(x, k, n):
+            for i in range(n):
+                a = -k
+                b = a * x
+                c = a
+                x = x + 1.0
+                d = a * x
+                if b > 0:
+                    e = a
+                y = x + 1.0
+            return d
+        """)
+
+
+def rk4_like(y, k):
+    t = 0.0
+    for i in range(3):
+        k1 = -k * y + np.sin(t)
+        k2 = -k * (y + 0.05 * k1) + np.sin(t + 0.05)
+        k3 = -k * (y + 0.05 * k2) + np.sin(t + 0.05)
+        y = y + 0.1 / 6.0 * (k1 + 2.0 * k2 + k3)
+        t = t + 0.1
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_repeated_arithmetic_in_loops_against_finite_differences(mode):
+    check_grad(rk4_like, 1.0, 0.7, wrt=(0, 1), mode=mode)
+    check_grad(rk4_like, np.array([1.0, -0.5]), np.array([0.7, 0.2]),
+               wrt=(0, 1), mode=mode)
