@@ -278,11 +278,12 @@ def _int_at_least(node, low):
 
 def block_subexpressions(fdef, is_pure):
     """Inside loops and branches: a statement computing, by arithmetic,
-    what an earlier statement of the same pass computed, from names not
+    what an earlier statement of the same list computed, from names not
     changed since, becomes a copy of it (`-k` four times in a loop body,
-    say; `block_copies` then reads the first for the copy). Branches see
-    what was computed before them; a loop's body starts afresh (its next
-    pass may follow changes)."""
+    say; `block_copies` then reads the first for the copy). Each list
+    starts afresh: reaching into a branch from before it would make a
+    loop's exit test carry derivatives (the test's `x * x` reused by the
+    body) and cost the sweep more than it saves."""
     written = facts_of(fdef).written  # arrays written in place stay apart
     for stmt in fdef.body:
         for field in ("body", "orelse"):
@@ -294,10 +295,7 @@ def block_subexpressions(fdef, is_pure):
 def _subexpressions(stmts, is_pure, available, written):
     available = dict(available)  # fingerprint -> (holder, names read)
     for stmt in stmts:
-        if type(stmt) is gast.If:
-            _subexpressions(stmt.body, is_pure, available, written)
-            _subexpressions(stmt.orelse, is_pure, available, written)
-        elif type(stmt) in LOOPS:
+        if type(stmt) in (gast.If,) + LOOPS:
             _subexpressions(stmt.body, is_pure, {}, written)
             _subexpressions(stmt.orelse, is_pure, {}, written)
         elif simple_assign(stmt) and _arithmetic(stmt.value) and \

@@ -324,7 +324,7 @@ def test_arithmetic_computed_twice_in_a_pass_is_copied():
                 x = x + 1.0
                 d = a * x
                 if b > 0:
-                    e = a
+                    e = -k
                 y = x + 1.0
             return d
         """)
