@@ -41,7 +41,7 @@ from .errors import (NoDerivativeRule, SourceUnavailable, SrcadError,
                      located)
 from .shapes import Shapes
 from .values import (check_writes, ints_of, overwritten, resolve,
-                     sequences, statements, views)
+                     sequences, views)
 
 SHAPE_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 
@@ -298,7 +298,7 @@ def analyse(fdef, captured, wrt, known=None):
     captured.locals = set(captured.params) | build.stores(fdef)
     ops = {}
     order = []
-    for stmt in statements(fdef.body):
+    for stmt in build.statements(fdef.body):
         op = describe(stmt, captured)
         ops[id(stmt)] = op
         order.append(op)

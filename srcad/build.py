@@ -214,6 +214,14 @@ def is_runtime_call(value, runtime_name, fn_name):
         value.func.value.id == runtime_name
 
 
+def statements(stmts):
+    """Every statement in `stmts`, nested ones included, in source order."""
+    for stmt in stmts:
+        yield stmt
+        for field in ("body", "orelse"):
+            yield from statements(getattr(stmt, field, []))
+
+
 def simple_assign(stmt):
     return isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
         isinstance(stmt.targets[0], gast.Name)

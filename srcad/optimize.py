@@ -39,7 +39,7 @@ they stay correct for code with loops and branches.
 import gast
 
 from .build import (clone, fingerprint, is_runtime_call, loads, mentions,
-                    simple_assign, stores, transform)
+                    simple_assign, statements, stores, transform)
 from .facts import Facts, facts_of
 from .folding import fold, folded as _folded
 from .optimize_blocks import block_copies, dead_code, first_items, pure
@@ -306,7 +306,7 @@ def constants(fdef, facts=None):
         counts = facts_of(fdef, facts).counts
         facts = None  # after a change, count again
         values = {}
-        for stmt in _all_statements(fdef.body):
+        for stmt in statements(fdef.body):
             if simple_assign(stmt) and \
                     isinstance(stmt.value, gast.Constant) and \
                     counts.get(stmt.targets[0].id) == 1:
@@ -342,13 +342,6 @@ def common_subexpressions(fdef, is_pure):
                                    annotation=None, type_comment=None)
         else:
             seen[key] = stmt.targets[0].id
-
-
-def _all_statements(stmts):
-    for stmt in stmts:
-        yield stmt
-        for field in ("body", "orelse"):
-            yield from _all_statements(getattr(stmt, field, []))
 
 
 def _drop_assignments(stmts, values):

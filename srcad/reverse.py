@@ -31,11 +31,10 @@ import gast
 import numpy as np
 
 from . import build, runtime
-from .build import assign, attr, call, clone, const, name
+from .build import assign, attr, call, clone, const, name, statements
 from .errors import NoDerivativeRule, located
 from .tape import (block_locals, exit_by_test, is_compound, mark, marked,
-                   needed_values, own_before_writes, recomputations,
-                   walk_statements)
+                   needed_values, own_before_writes, recomputations)
 from .template import expand
 
 
@@ -164,7 +163,7 @@ class Reverse:
 
     def initial_zeros(self, fdef, primal, wrt):
         order = list(wrt)
-        for stmt in walk_statements(primal):
+        for stmt in statements(primal):
             order.extend(self.info.op(stmt).targets)
         inits = []
         seen = set()
@@ -258,7 +257,7 @@ class Reverse:
         return [stmt], [build.located(back, stmt)]
 
     def in_loop(self, stmt):
-        self.loops.append({t for s in walk_statements(stmt.body)
+        self.loops.append({t for s in statements(stmt.body)
                            if not is_compound(s)
                            for t in self.info.op(s).targets})
         try:
@@ -718,7 +717,7 @@ def _at_exits(stmts, make):
 
 def _jumps(stmt):
     return any(isinstance(s, (gast.Break, gast.Continue))
-               for s in walk_statements([stmt])
+               for s in statements([stmt])
                if not isinstance(s, (gast.For, gast.While)))
 
 

@@ -13,7 +13,7 @@ writes into an adjoint in place.
 import gast
 
 from . import build
-from .build import assign, call, clone, const, name
+from .build import assign, call, clone, const, name, statements
 
 
 def mark(stmt, *what):
@@ -37,13 +37,6 @@ def recomputations(stmts, needed):
             keep.insert(0, build.located(clone(stmt), stmt))
             wanted |= build.loads(stmt.value)
     return keep
-
-
-def walk_statements(stmts):
-    for stmt in stmts:
-        yield stmt
-        for field in ("body", "orelse"):
-            yield from walk_statements(getattr(stmt, field, []))
 
 
 def needed_values(sweep, overwritten, views):
@@ -89,7 +82,7 @@ def _scan(stmts, restored, overwritten, needed, views):
 
 def _restores(stmts):
     names = set()
-    for stmt in walk_statements(stmts):
+    for stmt in statements(stmts):
         mark_ = marked(stmt)
         if mark_ and mark_[0] in ("restore", "restore_append", "restore_pop"):
             names.add(mark_[1])
@@ -109,7 +102,7 @@ def block_locals(body):
     an iteration, so its adjoint can start from zero in each reversed pass
     over the list. Keyed by id() of the list."""
     mentions, assignments = {}, {}
-    for stmt in walk_statements(body):
+    for stmt in statements(body):
         if not is_compound(stmt):
             for id_ in build.loads(stmt) | build.stores(stmt):
                 mentions[id_] = mentions.get(id_, 0) + 1
@@ -122,7 +115,7 @@ def block_locals(body):
     for block in _loop_blocks(body):
         seen = {}
         for i, stmt in enumerate(block):
-            for inner in walk_statements([stmt]):
+            for inner in statements([stmt]):
                 names = build.loads(inner) | build.stores(inner) \
                     if not is_compound(inner) else set()
                 for id_ in names:
@@ -152,7 +145,7 @@ def _loop_blocks(body, in_loop=False):
 
 
 def _first_mention(block, id_):
-    for stmt in walk_statements(block):
+    for stmt in statements(block):
         if not is_compound(stmt) and \
                 id_ in build.loads(stmt) | build.stores(stmt):
             return stmt
@@ -165,7 +158,7 @@ def own_before_writes(sweep, own):
     made afresh inside it (the zero of a block's local)."""
     out = []
     for stmt in sweep:
-        inner = [marked(s) for s in walk_statements([stmt]) if marked(s)]
+        inner = [marked(s) for s in statements([stmt]) if marked(s)]
         fresh = {m[1] for m in inner if m[0] == "zero" and len(m) > 1}
         written = sorted({m[1] for m in inner if m[0] == "inplace"} - fresh)
         for id_ in written:
@@ -210,7 +203,7 @@ def _exit_test(body, tape):
         return None
     if not test.orelse or not _is_push(test.orelse[-1], tape, False):
         return None
-    for stmt in walk_statements(test.orelse):
+    for stmt in statements(test.orelse):
         if isinstance(stmt, (gast.Break, gast.Continue, gast.Return)):
             return None
     return test

@@ -13,6 +13,7 @@ import gast
 import numpy as np
 
 from . import rules
+from .build import statements
 from .capture import MISSING
 from .errors import UnsupportedSyntax, located
 
@@ -160,14 +161,6 @@ def _may_alias(op):
     if op.kind in ("copy", "subscript", "unpack", "unknown"):
         return True
     return op.kind == "rule" and op.rule.fn in VIEWS
-
-
-def statements(body):
-    """Every statement in `body`, nested ones included, in source order."""
-    for stmt in body:
-        yield stmt
-        for field in ("body", "orelse"):
-            yield from statements(getattr(stmt, field, []))
 
 
 def resolve(func, captured):
