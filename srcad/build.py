@@ -207,6 +207,8 @@ def collect(node, read, written):
 
 
 def is_runtime_call(value, runtime_name, fn_name):
+    """`value` is the call `runtime_name.fn_name(...)` (the runtime's
+    helpers, or a method of any name, such as `tape.pop()`)."""
     return isinstance(value, gast.Call) and \
         isinstance(value.func, gast.Attribute) and \
         value.func.attr == fn_name and \

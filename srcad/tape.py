@@ -210,18 +210,13 @@ def _exit_test(body, tape):
 
 
 def _is_push(stmt, tape, value):
-    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) \
-        and isinstance(stmt.value.func, gast.Attribute) and \
-        stmt.value.func.attr == "append" and \
-        isinstance(stmt.value.func.value, gast.Name) and \
-        stmt.value.func.value.id == tape and \
+    """`tape.append(value)` as a statement, value True or False."""
+    return isinstance(stmt, gast.Expr) and \
+        build.is_runtime_call(stmt.value, tape, "append") and \
         len(stmt.value.args) == 1 and \
         isinstance(stmt.value.args[0], gast.Constant) and \
         stmt.value.args[0].value is value
 
 
 def _is_pop(expr, tape):
-    return isinstance(expr, gast.Call) and \
-        isinstance(expr.func, gast.Attribute) and expr.func.attr == "pop" \
-        and isinstance(expr.func.value, gast.Name) and \
-        expr.func.value.id == tape and not expr.args
+    return build.is_runtime_call(expr, tape, "pop") and not expr.args
