@@ -287,9 +287,7 @@ class Analysis:
                 if node.id != operand and \
                         not self.shapes.is_scalar(node.id):
                     return False
-            elif not isinstance(node, gast.Constant) or \
-                    not isinstance(node.value, (int, float)) or \
-                    isinstance(node.value, bool):
+            elif not build.is_number(node):
                 return False
         return True
 

@@ -64,9 +64,8 @@ class _Specialized(Transformed):
     shapes known to be equal cost no helper call per iteration."""
 
     def __call__(self, *args, **kwargs):
-        known = tuple(map(pipeline.ndim, args))  # pipeline.kinds, inlined
-        if kwargs:
-            known = pipeline.kinds(args, kwargs)
+        known = pipeline.kinds(args, kwargs) if kwargs else \
+            tuple(map(pipeline.ndim, args))  # pipeline.kinds, inlined
         try:
             entry = self._entries[known]
         except KeyError:
@@ -75,8 +74,7 @@ class _Specialized(Transformed):
 
     def _specialize(self, known):
         entries = self.__dict__.setdefault("_entries", {})
-        if id(entries) not in _SPECIALIZED:
-            _SPECIALIZED[id(entries)] = entries
+        _SPECIALIZED[id(entries)] = entries  # held here, so ids stay apart
         entries[known] = pipeline.cached(self.fn, self.kind, self.wrt,
                                          self.mode, self.optimize,
                                          known).entry
@@ -141,7 +139,7 @@ def vjp(f, *primals, optimize=True):
     primal, as a tuple, from the saved forward pass (no recomputation)."""
     wrt = tuple(range(len(primals)))
     generated = pipeline.cached(f, "vjp", wrt, "reverse", optimize,
-                                _known(f, primals))
+                                pipeline.known_for(f, primals))
     fwd = generated.entry
     bwd = generated.backward
     out, residuals = fwd(*primals)
@@ -156,7 +154,7 @@ def source(f, mode="reverse", wrt=0, optimize=True, kind="grad", args=None):
     `args`, the version a call with those arguments runs (for a function
     with loops, specialized to their kinds)."""
     _check_mode(mode)
-    known = None if args is None else _known(f, tuple(args))
+    known = None if args is None else pipeline.known_for(f, args)
     return pipeline.cached(f, kind, _freeze(wrt), mode, optimize,
                            known).source
 
@@ -171,14 +169,8 @@ def jvp(f, primals, tangents, optimize=True):
                          f"tangents")
     wrt = tuple(range(len(primals)))
     entry = pipeline.cached(f, "jvp", wrt, "forward", optimize,
-                            _known(f, primals)).entry
+                            pipeline.known_for(f, primals)).entry
     return entry(*primals, *tangents)
-
-
-def _known(f, args):
-    """The kinds of `args`, for a function whose derivatives are
-    specialized to them (one with loops), else None."""
-    return pipeline.kinds(args, {}) if pipeline.loops(f) else None
 
 
 def jacobian(f, wrt=0, mode="reverse"):
@@ -207,7 +199,7 @@ def _jacobian_reverse(f, args, positions):
     # a pullback with respect to the wrt arguments only, run once per
     # element of the output from one forward pass
     generated = pipeline.cached(f, "vjp", tuple(positions), "reverse", True,
-                                _known(f, args))
+                                pipeline.known_for(f, args))
     out, saved = generated.entry(*args)
     shape = np.shape(out)
     rows = []
@@ -222,7 +214,7 @@ def _jacobian_reverse(f, args, positions):
 def _jacobian_forward(f, args, positions):
     # every column at once: the batched jvp, one direction per element
     jvps = pipeline.cached(f, "jvps", tuple(positions), "forward", True,
-                           _known(f, args)).entry
+                           pipeline.known_for(f, args)).entry
     return ad.jacobian_by_batch(jvps, args, positions)
 
 

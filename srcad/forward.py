@@ -204,20 +204,15 @@ class Forward:
                         else "broadcast_like"
                     term = call(self.helper(spread), [term, name(y)])
             elif self.batched and param in rule.batched:
-                bindings = self.bindings(op)
-                bindings.update({"d" + p: name(self.tan(n.id))
-                                 for p, n in self.active_sources(op)})
-                term = expand(rule.batched[param], bindings, self.modules)
+                term = expand(rule.batched[param], self.with_tangents(op),
+                              self.modules)
             elif rule.forward.get(param) == LINEAR:
                 term = _replace_operand(op.stmt.value, op.bound[param], dnode)
                 if rule.fn not in (gast.USub, gast.UAdd):
                     term = self.each(term)
             elif param in rule.forward:
-                bindings = self.bindings(op)
-                bindings.update({"d" + p: name(self.tan(n.id))
-                                 for p, n in self.active_sources(op)})
-                term = self.each(expand(rule.forward[param], bindings,
-                                        self.modules))
+                term = self.each(expand(rule.forward[param],
+                                        self.with_tangents(op), self.modules))
             else:
                 raise located(NoDerivativeRule,
                               f"the rule for {rule.signature} has no forward "
@@ -227,6 +222,14 @@ class Forward:
         yield assign(self.tan(y), self.total(y, terms))
 
     bindings = Reverse.bindings
+
+    def with_tangents(self, op):
+        """A forward template's bindings: the rule's, and `dx` for the
+        tangent of each active parameter `x`."""
+        bindings = self.bindings(op)
+        bindings.update({"d" + p: name(self.tan(n.id))
+                         for p, n in self.active_sources(op)})
+        return bindings
     user_function = Reverse.user_function
 
     def tangent_function(self, op):
@@ -304,9 +307,9 @@ class Forward:
         if self.batched:
             value = call(self.helper("batch_index"), [
                 name(self.tan(node.id)), self.index(op.stmt.value.slice)])
-            return [assign(self.tan(op.targets[0]), value)]
-        value = _replace_operand(op.stmt.value, op.stmt.value.value,
-                                 name(self.tan(node.id)))
+        else:
+            value = _replace_operand(op.stmt.value, op.stmt.value.value,
+                                     name(self.tan(node.id)))
         return [assign(self.tan(op.targets[0]), value)]
 
     def tangent_pack(self, op):

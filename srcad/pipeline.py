@@ -88,7 +88,8 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None,
     block_subexpressions(fdef, is_pure(captured))
     trace("normalize", [fdef])
     params = wrt_params(captured, wrt)
-    info = analyse(fdef, captured, params, _by_name(captured, known))
+    assumed = _by_name(captured, known)
+    info = analyse(fdef, captured, params, assumed)
     trace("analyse", [fdef], info)
     program = _differentiate(mode, kind)(fdef, info, captured, namer,
                                          params, kind, isinstance(wrt, tuple))
@@ -97,7 +98,6 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None,
         program.optimize(lambda f: clean_up(f, is_pure(captured),
                                             program.runtime_name, info))
     trace("optimize", program.functions)
-    assumed = _by_name(captured, known)
     header = _header(captured, kind, params, assumed)
     if known is None and kind in ("grad", "value_and_grad") and loops(fn):
         header += "; the general version: a call runs one compiled for " \
@@ -130,6 +130,12 @@ def ndim(value):
     if kind is np.ndarray:
         return value.ndim
     return _NUMBERS.get(kind)
+
+
+def known_for(fn, args):
+    """The kinds a call of `fn`'s derivative with `args` specializes to:
+    `kinds(args)` for a function with loops, else None (one version)."""
+    return kinds(tuple(args), {}) if loops(fn) else None
 
 
 def _by_name(captured, known):
@@ -237,8 +243,7 @@ def source_after(fn, stage, kind="grad", wrt=0, mode="reverse",
     """The program as text after pipeline stage `stage` (see STAGES;
     "reverse" and "forward" name the differentiate stage too); with
     `args`, of the version a call with them runs."""
-    known = kinds(tuple(args), {}) if args is not None and loops(fn) \
-        else None
+    known = None if args is None else known_for(fn, args)
     stage = ALIASES.get(stage, stage)
     if stage not in STAGES:
         raise UsageError(f"unknown stage {stage!r}; stages are "

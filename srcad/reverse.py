@@ -437,11 +437,9 @@ class Reverse:
             parts.setdefault(node.id, []).append(
                 expand(templates[param], bindings, self.modules))
         for id_, exprs in parts.items():
-            if id_ in self.info.tuples:  # lists add item by item
-                exprs = [[e] for e in exprs]
-            else:
-                exprs = [[build.summed(exprs)]]
-            for (expr,) in exprs:
+            if id_ not in self.info.tuples:  # lists add item by item
+                exprs = [build.summed(exprs)]
+            for expr in exprs:
                 if op.rule.elementwise and not self.info.fills(op, id_):
                     expr = call(self.helper("unbroadcast"),
                                 [expr, self.shape_of(id_)])

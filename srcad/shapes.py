@@ -291,6 +291,6 @@ def _indexed(value, found, captured, ints):
 
 
 def _is_number(value):
-    return isinstance(value, numbers.Number) and not isinstance(value, bool) \
-        or isinstance(value, np.generic) and value.ndim == 0 and \
-        np.issubdtype(value.dtype, np.number)
+    """A number, NumPy's scalars too (they register as numbers), not a
+    bool."""
+    return isinstance(value, numbers.Number) and not isinstance(value, bool)

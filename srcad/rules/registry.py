@@ -49,7 +49,8 @@ def returns_sequence(*fns):
 
 class Rule:
     def __init__(self, fn, signature, reverse=None, forward=None,
-                 kind="define", owner=None, shape_only=()):
+                 kind="define", owner=None, shape_only=(), by_ndims=None,
+                 batched=None):
         self.fn = fn
         self.name, self.params = parse_signature(signature)
         self.signature = signature
@@ -61,10 +62,11 @@ class Rule:
         self.shape_only = set(shape_only)
         self.objects = {}   # template names for objects (user rules)
         self.vjp = self.jvp = None  # Python functions ("function" rules)
-        self.by_ndims = {}  # (ndim, ...) -> reverse templates for them
+        # (ndim, ...) -> reverse templates for operands of those ndims
+        self.by_ndims = dict(by_ndims or {})
         # forward templates on batched tangents (see runtime_batch.py);
         # elementwise rules need none
-        self.batched = {}
+        self.batched = dict(batched or {})
         if kind == "function":  # every argument may carry a derivative
             self.reverse = {p: None for p, d in self.params
                             if d is REQUIRED}
@@ -137,19 +139,15 @@ def linear(fn, signature, owner=None, shape_only=(), by_ndims=None,
     order) to plainer transposes for those ndims, used where generated
     code knows them (a derivative specialized to its arguments)."""
     forward = {p: LINEAR for p in transposes}
-    rule = register(fn, Rule(fn, signature, reverse=transposes,
+    return register(fn, Rule(fn, signature, reverse=transposes,
                              forward=forward, kind="linear", owner=owner,
-                             shape_only=shape_only))
-    rule.by_ndims = dict(by_ndims or {})
-    rule.batched = dict(batched or {})
-    return rule
+                             shape_only=shape_only, by_ndims=by_ndims,
+                             batched=batched))
 
 
 def define(fn, signature, reverse, forward=None, owner=None, batched=None):
-    rule = register(fn, Rule(fn, signature, reverse=reverse,
-                             forward=forward, owner=owner))
-    rule.batched = dict(batched or {})
-    return rule
+    return register(fn, Rule(fn, signature, reverse=reverse,
+                             forward=forward, owner=owner, batched=batched))
 
 
 def nondiff(fn, signature=None, owner=None):
