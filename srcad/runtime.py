@@ -59,15 +59,20 @@ def unbroadcast(g, like):
     full = _broadcast(have, target)
     if full != have:  # g stands for its broadcast (a scalar for a spread)
         g = np.broadcast_to(g, full)
-        have = full
-    extra = len(have) - len(target)
-    axes = tuple(range(extra)) + tuple(
-        extra + i for i, n in enumerate(target) if n == 1 and have[extra + i] != 1)
+    axes = broadcast_axes(full, target)
     g = sum_axes(g, axes) if axes else g
     g = np.reshape(g, target)
     if not target and isinstance(like, (float, int, Like)):
         return float(g)
     return g
+
+
+def broadcast_axes(have, target):
+    """The axes of shape `have` that broadcasting `target` to it made (or
+    stretched from length one): what unbroadcast sums over."""
+    extra = len(have) - len(target)
+    return tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(target) if n == 1 and have[extra + i] != 1)
 
 
 def sum_axes(g, axes):

@@ -9,7 +9,8 @@ below shift their axes past the batch axis.
 """
 import numpy as np
 
-from .runtime import _broadcast, check_scalar, result, shape, sum_axes
+from .runtime import (_broadcast, broadcast_axes, check_scalar, result,
+                      shape, sum_axes)
 
 __all__ = ["batch_size", "batch_zeros", "lift", "batch_broadcast",
            "batch_axis", "batch_reshape", "batch_transpose", "batch_matmul_a",
@@ -41,7 +42,11 @@ def batch_zeros(x, batch):
 def lift(d, like):
     """Tangent `d` with length-one axes after the batch axis, so that it
     broadcasts against values of `like`'s ndim."""
-    missing = len(shape(like)) - (d.ndim - 1)
+    return _lifted(d, len(shape(like)))
+
+
+def _lifted(d, ndim):
+    missing = ndim - (d.ndim - 1)
     if missing <= 0:
         return d
     return d.reshape(d.shape[:1] + (1,) * missing + d.shape[1:])
@@ -81,13 +86,8 @@ def batch_unbroadcast(d, like):
         return d
     full = _broadcast(have, target)
     if full != have:  # d stands for its broadcast
-        d = d.reshape(d.shape[:1] + (1,) * (len(full) - len(have)) + have)
-        d = np.broadcast_to(d, d.shape[:1] + full)
-        have = full
-    extra = len(have) - len(target)
-    axes = tuple(range(1, extra + 1)) + tuple(
-        extra + 1 + i for i, n in enumerate(target)
-        if n == 1 and have[extra + i] != 1)
+        d = np.broadcast_to(_lifted(d, len(full)), d.shape[:1] + full)
+    axes = tuple(a + 1 for a in broadcast_axes(full, target))
     if axes:
         d = sum_axes(d, axes)
     return d.reshape(d.shape[:1] + target)
@@ -97,8 +97,7 @@ def batch_expand(d, axis=None, keepdims=False):
     """ad.expand of each direction."""
     if axis is None or keepdims:
         return d
-    axes = axis if isinstance(axis, tuple) else (axis,)
-    return np.expand_dims(d, tuple(a + 1 if a >= 0 else a for a in axes))
+    return np.expand_dims(d, batch_axis(axis, None))
 
 
 def batch_unreduce(d, x, axis=None, keepdims=False):
@@ -257,7 +256,7 @@ def batch_assign(d, index, v):
     """`dy[index] = dv` for every direction (v a batched tangent, or a
     number for a constant value)."""
     if isinstance(d, list):
-        d[index] = v if np.ndim(v) else batch_zeros(0.0, len(d[0]))
+        d[index] = v if np.ndim(v) else batch_zeros(0.0, batch_size(d))
         return
     key = _batched_key(index)
     if key is None:
