@@ -224,6 +224,15 @@ def statements(stmts):
             yield from statements(getattr(stmt, field, []))
 
 
+def blocks(stmt):
+    """The statement lists directly inside `stmt` (a loop's or branch's
+    body and else part), the empty ones left out."""
+    for field in ("body", "orelse"):
+        inner = getattr(stmt, field, None)
+        if inner:
+            yield inner
+
+
 def simple_assign(stmt):
     return isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
         isinstance(stmt.targets[0], gast.Name)

@@ -38,8 +38,8 @@ they stay correct for code with loops and branches.
 """
 import gast
 
-from .build import (clone, fingerprint, is_runtime_call, loads, mentions,
-                    simple_assign, statements, stores, transform)
+from .build import (blocks, clone, fingerprint, is_runtime_call, loads,
+                    mentions, simple_assign, statements, stores, transform)
 from .facts import Facts, facts_of
 from .folding import fold, folded as _folded
 from .optimize_blocks import block_copies, dead_code, first_items, pure
@@ -117,11 +117,9 @@ def _first_contribution(body, runtime_name, written, named=None,
     in its next pass."""
     changed = False
     for stmt in body:
-        for field in ("body", "orelse"):
-            inner = getattr(stmt, field, None)
-            if inner:
-                changed |= _first_contribution(inner, runtime_name, written,
-                                               nested=True)
+        for inner in blocks(stmt):
+            changed |= _first_contribution(inner, runtime_name, written,
+                                           nested=True)
     if changed or named is None:  # nested lists changed: names did too
         named = [mentions(s) for s in body]
     drop = set()
@@ -192,9 +190,8 @@ def subtract(fdef, facts=None):
 def _subtract(body):
     changed = False
     for stmt in body:
-        for field in ("body", "orelse"):
-            if getattr(stmt, field, None):
-                changed |= _subtract(getattr(stmt, field))
+        for inner in blocks(stmt):
+            changed |= _subtract(inner)
     for i, stmt in enumerate(body):
         if not (simple_assign(stmt) and type(stmt.value) is gast.UnaryOp
                 and isinstance(stmt.value.op, gast.USub)):

@@ -18,8 +18,8 @@ branches, where a name is assigned in every pass of a loop.
 """
 import gast
 
-from .build import (clone, fingerprint, is_runtime_call, loads, mentions,
-                    name, simple_assign, stores, transform, walk)
+from .build import (blocks, clone, fingerprint, is_runtime_call, loads,
+                    mentions, name, simple_assign, stores, transform, walk)
 from .facts import facts_of
 
 LOOPS = (gast.For, gast.While)
@@ -131,20 +131,16 @@ def pure(value, is_pure):
 def block_copies(fdef, facts=None):
     changed = False
     for stmt in fdef.body:
-        for field in ("body", "orelse"):
-            inner = getattr(stmt, field, None)
-            if inner:
-                changed |= _copies(inner)
+        for inner in blocks(stmt):
+            changed |= _copies(inner)
     return changed
 
 
 def _copies(stmts):
     changed = False
     for stmt in stmts:
-        for field in ("body", "orelse"):
-            inner = getattr(stmt, field, None)
-            if inner:
-                changed |= _copies(inner)
+        for inner in blocks(stmt):
+            changed |= _copies(inner)
     selves = [s for s in stmts if simple_assign(s) and
               type(s.value) is gast.Name and s.targets[0].id == s.value.id]
     if selves:  # a = a
@@ -286,18 +282,16 @@ def block_subexpressions(fdef, is_pure):
     body) and cost the sweep more than it saves."""
     written = facts_of(fdef).written  # arrays written in place stay apart
     for stmt in fdef.body:
-        for field in ("body", "orelse"):
-            inner = getattr(stmt, field, None)
-            if inner:
-                _subexpressions(inner, is_pure, {}, written)
+        for inner in blocks(stmt):
+            _subexpressions(inner, is_pure, written)
 
 
-def _subexpressions(stmts, is_pure, available, written):
-    available = dict(available)  # fingerprint -> (holder, names read)
+def _subexpressions(stmts, is_pure, written):
+    available = {}  # fingerprint -> (holder, names read)
     for stmt in stmts:
         if type(stmt) in (gast.If,) + LOOPS:
-            _subexpressions(stmt.body, is_pure, {}, written)
-            _subexpressions(stmt.orelse, is_pure, {}, written)
+            for inner in blocks(stmt):
+                _subexpressions(inner, is_pure, written)
         elif simple_assign(stmt) and _arithmetic(stmt.value) and \
                 pure(stmt.value, is_pure) and \
                 stmt.targets[0].id not in written:
