@@ -87,6 +87,17 @@ SPREAD = "ad.unreduce(g, a, axis, keepdims)"  # g back over the reduced axes
 EXPAND = "ad.expand(g, axis, keepdims)"
 # on batched tangents, the same reduction past the leading axis
 AXIS = "axis=ad.batch_axis(axis, a)"
+
+
+def weighted_sum(weights, around="{}"):
+    """The forward templates, plain and batched, of a reduction whose
+    tangent is `da * weights` summed over the reduced axes (then put in
+    `around`)."""
+    total = "np.sum(da * " + weights + ", {}, keepdims=keepdims)"
+    return {"forward": {"a": around.format(total.format("axis=axis"))},
+            "batched": {"a": around.format(total.format(AXIS))}}
+
+
 linear(np.sum, "sum" + REDUCE, T, shape_only=("a",), a=SPREAD,
        batched={"a": f"np.sum(da, {AXIS}, dtype=dtype, keepdims=keepdims)"})
 linear(np.mean, "mean" + REDUCE, T, shape_only=("a",),
@@ -94,37 +105,24 @@ linear(np.mean, "mean" + REDUCE, T, shape_only=("a",),
        batched={"a": f"np.mean(da, {AXIS}, dtype=dtype, keepdims=keepdims)"})
 define(np.prod, "prod" + REDUCE, owner=T,
        reverse={"a": EXPAND + " * ad.prod_others(a, axis)"},
-       forward={"a": "np.sum(da * ad.prod_others(a, axis), axis=axis,"
-                     " keepdims=keepdims)"},
-       batched={"a": f"np.sum(da * ad.prod_others(a, axis), {AXIS},"
-                     " keepdims=keepdims)"})
+       **weighted_sum("ad.prod_others(a, axis)"))
 
 PRESENT = "~np.isnan(a)"  # the values nansum and nanmean read
 COUNT = f"np.sum({PRESENT}, axis=axis, keepdims=keepdims)"
 define(np.nansum, "nansum" + REDUCE, owner=T,
-       reverse={"a": f"{EXPAND} * {PRESENT}"},
-       forward={"a": f"np.sum(da * {PRESENT}, axis=axis, keepdims=keepdims)"},
-       batched={"a": f"np.sum(da * {PRESENT}, {AXIS}, keepdims=keepdims)"})
+       reverse={"a": f"{EXPAND} * {PRESENT}"}, **weighted_sum(PRESENT))
 define(np.nanmean, "nanmean" + REDUCE, owner=T,
        reverse={"a": f"ad.expand(g / {COUNT}, axis, keepdims)"
                      f" * {PRESENT}"},
-       forward={"a": f"np.sum(da * {PRESENT}, axis=axis, keepdims=keepdims)"
-                     f" / {COUNT}"},
-       batched={"a": f"np.sum(da * {PRESENT}, {AXIS}, keepdims=keepdims)"
-                     f" / {COUNT}"})
+       **weighted_sum(PRESENT, "{} / " + COUNT))
 
 for fn in (np.max, np.min, np.amax, np.amin):
     MASK = "ad.extreme_mask(a, y, axis, keepdims)"
     define(fn, fn.__name__ + "(a, axis=None, keepdims=False)", owner=T,
-           reverse={"a": f"{EXPAND} * {MASK}"},
-           forward={"a": f"np.sum(da * {MASK}, axis=axis, keepdims=keepdims)"},
-           batched={"a": f"np.sum(da * {MASK}, {AXIS}, keepdims=keepdims)"})
+           reverse={"a": f"{EXPAND} * {MASK}"}, **weighted_sum(MASK))
 define(np.ptp, "ptp(a, axis=None, keepdims=False)", owner=T,
        reverse={"a": EXPAND + " * ad.range_mask(a, axis)"},
-       forward={"a": "np.sum(da * ad.range_mask(a, axis), axis=axis,"
-                     " keepdims=keepdims)"},
-       batched={"a": f"np.sum(da * ad.range_mask(a, axis), {AXIS},"
-                     " keepdims=keepdims)"})
+       **weighted_sum("ad.range_mask(a, axis)"))
 
 MOMENTS = "(a, axis=None, dtype=None, ddof=0, keepdims=False)"
 CENTRED = "(a - np.mean(a, axis=axis, keepdims=True))"
@@ -132,17 +130,11 @@ DOF = "(ad.reduced_size(a, axis) - ddof)"
 define(np.var, "var" + MOMENTS, owner=T,
        reverse={"a": f"ad.unreduce(2 * g / {DOF}, a, axis, keepdims)"
                      f" * {CENTRED}"},
-       forward={"a": f"2 * np.sum(da * {CENTRED}, axis=axis,"
-                     f" keepdims=keepdims) / {DOF}"},
-       batched={"a": f"2 * np.sum(da * {CENTRED}, {AXIS},"
-                     f" keepdims=keepdims) / {DOF}"})
+       **weighted_sum(CENTRED, "2 * {} / " + DOF))
 define(np.std, "std" + MOMENTS, owner=T,
        reverse={"a": f"ad.unreduce(g / ({DOF} * y), a, axis, keepdims)"
                      f" * {CENTRED}"},
-       forward={"a": f"np.sum(da * {CENTRED}, axis=axis, keepdims=keepdims)"
-                     f" / ({DOF} * y)"},
-       batched={"a": f"np.sum(da * {CENTRED}, {AXIS}, keepdims=keepdims)"
-                     f" / ({DOF} * y)"})
+       **weighted_sum(CENTRED, "{} / (" + DOF + " * y)"))
 
 WEIGHTS = "ad.broadcast_weights(weights, a, axis)"  # in the shape of a
 TOTAL = f"np.sum({WEIGHTS}, axis=axis, keepdims=keepdims)"
