@@ -293,20 +293,32 @@ def srcad_grad(srcad, f, wrt):
     return srcad.grad(f) if wrt is None else srcad.grad(f, wrt=wrt)
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true",
-                    help="fewer repetitions (under 15 s instead of under 60 s)")
-    ap.add_argument("--strict", action="store_true",
-                    help="exit 1 if any target is missed")
-    ap.add_argument("--source", action="store_true",
-                    help="also print srcad's generated source per workload")
-    opts = ap.parse_args(argv)
+def options(doc, argv, quick_help="fewer repetitions", targets=True):
+    """The benchmark scripts' command line: --quick, and where there are
+    targets and sources to show, --strict and --source."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help=quick_help)
+    if targets:
+        ap.add_argument("--strict", action="store_true",
+                        help="exit 1 if any target is missed")
+        ap.add_argument("--source", action="store_true",
+                        help="also print srcad's generated source per "
+                             "workload")
+    return ap.parse_args(argv)
 
-    if opts.quick:
-        repeat, min_time, build_repeat = 25, 0.005, 5
-    else:
-        repeat, min_time, build_repeat = 150, 0.005, 20
+
+def timing(quick):
+    """(rounds, seconds a measurement takes at least): many short rounds,
+    round-robin, so the machine's fast and slow phases reach every
+    candidate alike."""
+    return (25, 0.005) if quick else (150, 0.005)
+
+
+def main(argv=None):
+    opts = options(__doc__, argv,
+                   "fewer repetitions (under 15 s instead of under 60 s)")
+    repeat, min_time = timing(opts.quick)
+    build_repeat = 5 if opts.quick else 20
 
     started = time.perf_counter()
     rng = np.random.default_rng(0)

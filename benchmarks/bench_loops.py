@@ -8,7 +8,6 @@ Targets (issue "control flow"): the gradient takes at most 3x the primal,
 and at most 1.5x a hand-written NumPy/Python adjoint. Each srcad gradient
 is checked against the hand-written one before it is timed.
 """
-import argparse
 import math
 import os
 import sys
@@ -18,7 +17,8 @@ import numpy as np
 import srcad
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_core import Candidate, fmt_time, time_candidates  # noqa: E402
+from bench_core import (Candidate, fmt_time, options,  # noqa: E402
+                        time_candidates, timing)
 
 H = 0.01
 
@@ -179,12 +179,8 @@ def workloads():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
-    # round-robin, many short rounds: the machine's fast and slow phases
-    # reach primal, srcad and hand alike (see bench_core.py)
-    repeat, min_time = (25, 0.005) if args.quick else (150, 0.005)
+    args = options(__doc__, argv, targets=False)
+    repeat, min_time = timing(args.quick)
     print(f"Python {sys.version.split()[0]}, NumPy {np.__version__}")
     header = ("workload", "primal", "srcad", "hand", "srcad/primal",
               "srcad/hand")

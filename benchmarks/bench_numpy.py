@@ -34,7 +34,6 @@ imported, raised, or produced a wrong gradient (and, with ``--strict``, if a
 target was missed).
 """
 
-import argparse
 import gc
 import os
 import sys
@@ -43,9 +42,9 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_core import (Candidate, attempt, fmt_time,  # noqa: E402
+from bench_core import (Candidate, attempt, fmt_time, options,  # noqa: E402
                         paired_ratio, print_table, report, start,
-                        time_candidates)
+                        time_candidates, timing)
 
 TARGET = 1.3
 
@@ -214,15 +213,8 @@ def check_same(got, want):
 # --------------------------------------------------------------------------
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true",
-                    help="fewer repetitions (about 15 s)")
-    ap.add_argument("--strict", action="store_true",
-                    help="exit 1 if any target is missed")
-    ap.add_argument("--source", action="store_true",
-                    help="also print srcad's generated source per workload")
-    opts = ap.parse_args(argv)
-    repeat, min_time = (25, 0.005) if opts.quick else (150, 0.005)
+    opts = options(__doc__, argv, "fewer repetitions (about 15 s)")
+    repeat, min_time = timing(opts.quick)
 
     started = time.perf_counter()
     rng = np.random.default_rng(0)

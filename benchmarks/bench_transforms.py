@@ -34,7 +34,6 @@ Exit status: 0 if every workload ran and was right; 1 if srcad could not be
 imported, raised, or was wrong.
 """
 
-import argparse
 import gc
 import os
 import sys
@@ -43,8 +42,9 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_core import (Candidate, attempt, fmt_time,  # noqa: E402
-                        paired_ratio, print_table, start, time_candidates)
+from bench_core import (Candidate, attempt, fmt_time, options,  # noqa: E402
+                        paired_ratio, print_table, start, time_candidates,
+                        timing)
 from bench_numpy import rosen, rosen_grad_hand  # noqa: E402
 
 
@@ -146,11 +146,8 @@ def rel_err(got, want):
 # --------------------------------------------------------------------------
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true",
-                    help="fewer repetitions")
-    opts = ap.parse_args(argv)
-    repeat, min_time = (25, 0.005) if opts.quick else (150, 0.005)
+    opts = options(__doc__, argv, targets=False)
+    repeat, min_time = timing(opts.quick)
 
     started = time.perf_counter()
     rng = np.random.default_rng(0)
