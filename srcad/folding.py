@@ -69,22 +69,28 @@ def _constant_factors(node):
         inner = inner.left
     factors.append(inner)
     factors.reverse()
-    numbers = [k for k, f in enumerate(factors) if _number(f)]
-    fn = operator.mul
-    if not numbers:
+    k = next((k for k, f in enumerate(factors) if _number(f)), None)
+    merged = None if k is None else \
+        _computed(operator.mul, factors[k], node.right)
+    if merged is None:
         return node
-    k = numbers[0]
-    try:
-        value = fn(factors[k].value, node.right.value)
-    except ArithmeticError:
-        return node
-    if not isinstance(value, (int, float)):
-        return node
-    factors[k] = gast.Constant(value=value, kind=None)
+    factors[k] = merged
     chain = factors[0]
     for factor in factors[1:]:
         chain = gast.BinOp(left=chain, op=gast.Mult(), right=factor)
     return chain
+
+
+def _computed(fn, left, right):
+    """`fn` of two number constants, as a constant; None where it fails or
+    gives no int or float."""
+    try:
+        value = fn(left.value, right.value)
+    except (ArithmeticError, ValueError):
+        return None
+    if isinstance(value, (int, float)):
+        return gast.Constant(value=value, kind=None)
+    return None
 
 
 def folded(node):
@@ -104,11 +110,7 @@ def folded(node):
         return _constant_factors(node)
     if kind is gast.BinOp and _number(node.left) and _number(node.right):
         fn = BINARY.get(type(node.op))
-        try:
-            value = fn(node.left.value, node.right.value) if fn else None
-        except (ArithmeticError, ValueError):
-            return node
-        if isinstance(value, (int, float)):
-            return gast.Constant(value=value, kind=None)
+        value = _computed(fn, node.left, node.right) if fn else None
+        if value is not None:
+            return value
     return node
-
