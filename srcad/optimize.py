@@ -21,8 +21,9 @@
   (`is_pure(call)` says whether a call may be dropped);
 - `block_copies` (optimize_blocks.py): inside loops and branches, `a = b`
   lets the statements after it read `b`;
-- `first_items` (optimize_blocks.py): `bc[i] += e` in a loop whose index
-  never repeats, into fresh zeros, is `bc[i] = e`.
+- `first_items` (optimize_blocks.py): the first `bc[idx] += e` into fresh
+  zeros, or `bc[i] += e` in a loop whose index never repeats, is
+  `bc[...] = e`.
 
 - `defer_scales` (optimize_scales.py): scalar factors of the adjoint
   sweep (a mean's `1 / n`, a negation's sign) ride along to where they are
