@@ -8,6 +8,12 @@ union of its operands' sets; a copy has its source's; scalars (numbers,
 `math` results and arguments, full reductions) have the empty set. Two
 names with equal sets surely have one shape at run time.
 
+Two more facts join sets. Slices that trim the same number of items
+from each end's total (`x[1:]`, `x[:-1]`: n - 1 rows either way) share
+one base. A reduction with `keepdims=True` broadcasts into its operand's
+shape without changing it, so beside its operand's bases it drops out of
+a set (`z - np.max(z, axis=1, keepdims=True)` has `z`'s shape).
+
 This lets the framework leave out `unbroadcast` and `broadcast_like`
 between values of one shape, skip the scalar check of a surely scalar
 output, and read a shape from values computed anyway (`shape_source`)
@@ -56,6 +62,8 @@ class Shapes:
         self.rebound = {t for t, n in counts.items()
                         if n > 1 or t in captured.params}
         self.sets = {}
+        self.within = {}  # a keepdims reduction -> its operand's bases
+        self._trims = {}  # (source's bases, trim per axis) -> first slice
         declared = set()  # names math functions take, so scalars
         for op in ops:
             for t in op.targets:
@@ -79,7 +87,16 @@ class Shapes:
 
     def bases(self, name_):
         """The bases of `name_`, scalars left out."""
-        return frozenset(b for b in self._raw(name_) if b not in self.scalar)
+        return self.joined(self._raw(name_))
+
+    def joined(self, bases):
+        """The bases of values of `bases` broadcast together: scalars and
+        keepdims reductions beside their operand left out."""
+        found = {b for b in bases if b not in self.scalar}
+        for b in sorted(found & self.within.keys(), key=self.order.index):
+            if self.joined(self.within[b]) <= found - {b}:
+                found.discard(b)
+        return frozenset(found)
 
     def names_with(self, bases):
         """Names whose bases are `bases` and whose value never changes,
@@ -117,6 +134,8 @@ class Shapes:
             if source in self.rebound:
                 return frozenset([target])
             return self._raw(source)
+        if op.kind == "subscript":
+            return self._sliced(op, target, local)
         if op.kind != "rule":
             return frozenset([target])
         if op.rule.owner == MATH_TABLE:
@@ -127,6 +146,12 @@ class Shapes:
             return frozenset()
         if _full_reduction(op):
             return frozenset()
+        if _keepdims_reduction(op):
+            source = op.bound.get("a")
+            if isinstance(source, gast.Name) and source.id in local and \
+                    source.id not in self.rebound:
+                self.within[target] = self._raw(source.id)
+            return frozenset([target])
         if op.rule.elementwise or op.rule.fn in (gast.USub, gast.UAdd):
             union = set()
             for node in op.bound.values():
@@ -142,6 +167,54 @@ class Shapes:
                     return frozenset([target])
             return frozenset(union)
         return frozenset([target])
+
+
+    def _sliced(self, op, target, local):
+        """`x[1:]` and `x[:-1]`, `x[2:, :]` and `x[1:-1]`: one base for
+        slices of one value that trim as many items per axis."""
+        source = op.stmt.value.value
+        trim = _trim(op.stmt.value.slice)
+        if trim is None or not isinstance(source, gast.Name) or \
+                source.id not in local or source.id in self.rebound:
+            return frozenset([target])
+        if not trim:  # x[:], x[:, :]
+            return self._raw(source.id)
+        key = (self._raw(source.id), trim)
+        return frozenset([self._trims.setdefault(key, target)])
+
+
+def _trim(index):
+    """How many items slice `index` leaves out per axis, counted from
+    both ends, when that alone gives its length: a start of 0 or more,
+    a stop below 0 or none, no step. None otherwise."""
+    items = index.elts if isinstance(index, gast.Tuple) else [index]
+    trim = []
+    for item in items:
+        if not isinstance(item, gast.Slice) or item.step is not None:
+            return None
+        start = 0 if item.lower is None else _int(item.lower)
+        stop = 0 if item.upper is None else _int(item.upper)
+        if start is None or stop is None or start < 0 or \
+                (item.upper is not None and stop >= 0):
+            return None
+        trim.append(start - stop)
+    while trim and trim[-1] == 0:
+        trim.pop()
+    return tuple(trim)
+
+
+def _int(node):
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        value = _int(node.operand)
+        return None if value is None else -value
+    if isinstance(node, gast.Constant) and type(node.value) is int:
+        return node.value
+    return None
+
+
+def _keepdims_reduction(op):
+    return op.rule.fn in FULL_REDUCTIONS and \
+        _constant(op.bound.get("keepdims"), True)
 
 
 def _full_reduction(op):

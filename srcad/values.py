@@ -99,19 +99,28 @@ def ints_of(order, captured):
     for op in order:
         for t in op.targets:
             candidates.setdefault(t, []).append(op)
+    shapes = {t for t, ops in candidates.items()
+               if all(_attribute(op, ("shape",)) for op in ops)}
     ints = set()
     changed = True
     while changed:
         changed = False
         for t, ops in candidates.items():
-            if t not in ints and all(_gives_int(op, ints, captured)
+            if t not in ints and all(_gives_int(op, ints, shapes, captured)
                                      for op in ops):
                 ints.add(t)
                 changed = True
     return ints
 
 
-def _gives_int(op, ints, captured):
+def _attribute(op, attrs):
+    """Whether `op` assigns `x.attr` for one of `attrs`."""
+    value = getattr(op.stmt, "value", None)
+    return op.kind == "nondiff" and isinstance(value, gast.Attribute) and \
+        value.attr in attrs
+
+
+def _gives_int(op, ints, shapes, captured):
     stmt = op.stmt
     if isinstance(stmt, gast.For):
         return True  # loops run over ranges after normalize
@@ -123,6 +132,8 @@ def _gives_int(op, ints, captured):
     def int_atom(node):
         if isinstance(node, gast.Constant):
             return type(node.value) is int
+        if isinstance(node, gast.UnaryOp):
+            return isinstance(node.op, gast.USub) and int_atom(node.operand)
         return isinstance(node, gast.Name) and node.id in ints
     if isinstance(value, gast.Call):
         fn = resolve(value.func, captured)
@@ -132,7 +143,10 @@ def _gives_int(op, ints, captured):
         return isinstance(value.op, (gast.Add, gast.Sub, gast.Mult,
                                      gast.FloorDiv, gast.Mod)) and \
             int_atom(value.left) and int_atom(value.right)
-    return int_atom(value)
+    if isinstance(value, gast.Subscript):  # x.shape[0]
+        return isinstance(value.value, gast.Name) and \
+            value.value.id in shapes and int_atom(value.slice)
+    return int_atom(value) or _attribute(op, ("ndim", "size"))
 
 
 # Functions whose result may share memory with an argument.

@@ -7,6 +7,7 @@ differences, with arguments whose shapes make a wrong proof show.
 """
 import math
 
+import gast
 import numpy as np
 import pytest
 
@@ -347,3 +348,127 @@ def test_which_functions_have_loops():
     assert pipeline.loops(_while_loop) and pipeline.loops(_while_with_break)
     assert not pipeline.loops(_straight)
     assert pipeline.loops(srcad.grad(horner))  # its generated code loops
+
+
+# -- shape relations: trimmed slices, keepdims reductions, shape ints ---------
+
+def shapes_of(fn):
+    captured = capture(fn)
+    namer = Namer(names_in(captured.tree))
+    fdef = structure(normalize(captured, namer), namer)
+    return analyse(fdef, captured, (captured.params[0],)).shapes, fdef
+
+
+def assigned(fdef, text):
+    """The name assigned `text` (source of the right-hand side)."""
+    import astor
+    for stmt in fdef.body:
+        value = getattr(stmt, "value", None)
+        if value is not None and hasattr(stmt, "targets") and \
+                astor.to_source(gast.gast_to_ast(value)).strip() == text:
+            return stmt.targets[0].id
+    raise AssertionError(f"nothing assigns {text}")
+
+
+def trimmed(x):
+    a = x[1:]
+    b = x[:-1]
+    c = x[2:]
+    d = x[1:-1]
+    e = x[:-2]
+    f = x[1:, 1:]
+    g = x[:-1, :-1]
+    h = x[:]
+    return np.sum(a * b + c * d + e + f * g + h)
+
+
+def test_slices_trimming_as_many_items_share_a_shape():
+    shapes, _ = shapes_of(trimmed)
+    assert shapes.same("a", "b")
+    assert shapes.same("c", "d") and shapes.same("d", "e")
+    assert shapes.same("f", "g")
+    assert shapes.same("h", "x")
+    assert not shapes.same("a", "c") and not shapes.same("a", "f")
+
+
+def untrimmed(x):
+    a = x[1:]
+    b = x[-1:]  # from the end: its length is not n - 1
+    c = x[:1]   # a positive stop
+    d = x[::2]  # a step
+    return np.sum(a) + np.sum(b) + np.sum(c) + np.sum(d)
+
+
+def test_slices_not_told_by_their_trim_keep_their_own_shape():
+    shapes, _ = shapes_of(untrimmed)
+    assert not {shapes.bases(n) for n in "bcd"} & {shapes.bases("a")}
+    assert len({shapes.bases(n) for n in "abcd"}) == 4
+
+
+def softmax_like(z, w):
+    m = np.max(z, axis=1, keepdims=True)
+    s = z - m
+    e = np.exp(s)
+    t = np.log(np.sum(e, axis=1, keepdims=True))
+    u = s - t
+    v = m * w  # w's shape is not known: m stays
+    return np.sum(u) + np.sum(v)
+
+
+def test_keepdims_reductions_drop_out_beside_their_operand():
+    shapes, _ = shapes_of(softmax_like)
+    assert shapes.same("s", "z") and shapes.same("u", "z")
+    assert not shapes.same("t", "z")
+    assert shapes.bases("v") == shapes.bases("m") | shapes.bases("w")
+
+
+def shape_ints(x):
+    n = x.shape[0]
+    k = x.shape[-1]
+    s = x.size
+    return np.sum(x) / n + k * s
+
+
+def test_shape_items_and_sizes_are_ints():
+    captured = capture(shape_ints)
+    namer = Namer(names_in(captured.tree))
+    fdef = structure(normalize(captured, namer), namer)
+    info = analyse(fdef, captured, ("x",))
+    assert {"n", "k", "s"} <= info.ints
+
+
+def rosen(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def rows_trimmed(x):
+    return np.sum(x[2:, :] * x[1:-1] - x[:-2] ** 2 * x[1:-1, :])
+
+
+def xent(z, y):
+    z = z - np.max(z, axis=-1, keepdims=True)
+    logp = z - np.log(np.sum(np.exp(z), axis=-1, keepdims=True))
+    return -np.sum(y * logp) / z.shape[0]
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("f, args", [
+    (rosen, (np.array([0.5]),)),  # empty slices
+    (rosen, (np.linspace(-1.0, 1.5, 7),)),
+    (rosen, (np.linspace(-1.0, 1.5, 12).reshape(4, 3),)),
+    (rows_trimmed, (np.linspace(-1.0, 1.5, 12).reshape(6, 2),)),
+    (rows_trimmed, (np.linspace(-1.0, 1.5, 24).reshape(4, 3, 2),)),
+    (xent, (np.linspace(-2.0, 2.0, 12).reshape(3, 4), np.eye(4)[[0, 3, 1]])),
+    (xent, (np.linspace(-2.0, 2.0, 4), np.array([0.0, 0.0, 1.0, 0.0]))),
+    (xent, (np.linspace(-2.0, 2.0, 12).reshape(3, 4), 0.25)),
+    (xent, (np.linspace(-2.0, 2.0, 8).reshape(2, 4),
+            np.ones((3, 2, 4)) / 4)),  # y broadcasts z up
+])
+def test_shape_relations_against_finite_differences(f, args, mode):
+    check_grad(f, *args, mode=mode)
+
+
+def test_relations_leave_out_unbroadcast():
+    assert "unbroadcast" not in srcad.source(rosen)
+    code = srcad.source(xent)
+    assert code.count("ad.unbroadcast") == 3  # y's, the two keepdims sums
