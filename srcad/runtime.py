@@ -56,15 +56,30 @@ def unbroadcast(g, like):
     have = shape(g)
     if have == target:
         return g
-    full = _broadcast(have, target)
-    if full != have:  # g stands for its broadcast (a scalar for a spread)
+    axes = _stretched(have, target)
+    if axes is None:  # g stands for its broadcast (a scalar for a spread)
+        full = _broadcast(have, target)
         g = np.broadcast_to(g, full)
-    axes = broadcast_axes(full, target)
-    g = sum_axes(g, axes) if axes else g
-    g = np.reshape(g, target)
+        axes = broadcast_axes(full, target)
+    g = sum_axes(g, axes, target) if axes else np.reshape(g, target)
     if not target and isinstance(like, (float, int, Like)):
         return float(g)
     return g
+
+
+def _stretched(have, target):
+    """broadcast_axes(have, target) when `have` is already the broadcast
+    shape (the common case, told without building it); else None."""
+    extra = len(have) - len(target)
+    if extra < 0:
+        return None
+    axes = list(range(extra))
+    for i, n in enumerate(target):
+        if n != have[extra + i]:
+            if n != 1:
+                return None
+            axes.append(extra + i)
+    return tuple(axes)
 
 
 def broadcast_axes(have, target):
@@ -75,23 +90,25 @@ def broadcast_axes(have, target):
         extra + i for i, n in enumerate(target) if n == 1 and have[extra + i] != 1)
 
 
-def sum_axes(g, axes):
-    """np.sum(g, axis=axes), axes ascending. Over a leading or trailing run
-    of axes of a float array, a product with a vector of ones: BLAS sums
-    short rows several times faster than np.sum does."""
+def sum_axes(g, axes, kept=None):
+    """np.sum(g, axis=axes), axes ascending, reshaped to `kept` if given.
+    Over a leading or trailing run of axes of a float array, a product
+    with a vector of ones: BLAS sums short rows several times faster than
+    np.sum does."""
     if type(g) is not np.ndarray or g.dtype.char not in "df" or \
             not g.size or len(axes) >= g.ndim:
-        return np.sum(g, axis=axes)
-    shape = g.shape
-    if axes[0] == g.ndim - len(axes):  # trailing: rows of what is summed
-        kept = shape[:axes[0]]
-        rows = g.reshape(-1, g.size // math.prod(kept))
-        return (rows @ _ones(rows.shape[1], g.dtype.char)).reshape(kept)
-    if axes[-1] == len(axes) - 1:  # leading: columns of what is summed
-        kept = shape[len(axes):]
-        columns = g.reshape(g.size // math.prod(kept), -1)
-        return (_ones(columns.shape[0], g.dtype.char) @ columns).reshape(kept)
-    return np.sum(g, axis=axes)
+        found = np.sum(g, axis=axes)
+    elif axes[0] == g.ndim - len(axes):  # trailing: rows of what is summed
+        rows = g.reshape(-1, math.prod(g.shape[axes[0]:]))
+        found = rows @ _ones(rows.shape[1], g.dtype.char)
+    elif axes[-1] == len(axes) - 1:  # leading: columns of what is summed
+        columns = g.reshape(math.prod(g.shape[:len(axes)]), -1)
+        found = _ones(columns.shape[0], g.dtype.char) @ columns
+    else:
+        found = np.sum(g, axis=axes)
+    if kept is None:
+        kept = tuple(n for i, n in enumerate(np.shape(g)) if i not in axes)
+    return np.reshape(found, kept)
 
 
 _ONES = {}
