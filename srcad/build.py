@@ -82,7 +82,8 @@ _SKIP = {"ctx", "type_comment", "kind", "annotation", "returns"}
 _CHILDREN = {}
 
 
-def _children(cls):
+def children(cls):
+    """The fields of node class `cls` that may hold child nodes."""
     fields = _CHILDREN.get(cls)
     if fields is None:
         fields = _CHILDREN[cls] = tuple(f for f in cls._fields
@@ -93,7 +94,7 @@ def _children(cls):
 def walk_children(node):
     """The child nodes of `node`, expression contexts left out."""
     out = []
-    for field in _children(node.__class__):
+    for field in children(node.__class__):
         value = getattr(node, field, None)
         if type(value) is list:
             out.extend(v for v in value if isinstance(v, gast.AST))
@@ -110,12 +111,15 @@ def walk(tree):
     AST = gast.AST
     while stack:
         node = pop()
+        if node is None:  # a missing key in {**d}
+            continue
         yield node
         for field in _CHILDREN.get(node.__class__) or \
-                _children(node.__class__):
+                children(node.__class__):
             value = getattr(node, field, None)
             if type(value) is list:
-                extend(v for v in value if isinstance(v, AST))
+                if value and isinstance(value[0], AST):
+                    extend(value)
             elif isinstance(value, AST):
                 push(value)
 
@@ -124,7 +128,7 @@ def transform(node, fn):
     """Rebuild `node` bottom-up: each node is replaced by `fn(node)` after
     its children (a lighter NodeTransformer; fn returns the node to keep)."""
     AST = gast.AST
-    for field in _children(node.__class__):
+    for field in children(node.__class__):
         value = getattr(node, field, None)
         if type(value) is list:
             value[:] = [transform(v, fn) if isinstance(v, AST) else v
@@ -144,7 +148,7 @@ def fingerprint(node):
     if type(node) is gast.Name:
         return ("Name", node.id, type(node.ctx))
     return (type(node),) + tuple(fingerprint(getattr(node, f, None))
-                                 for f in _children(node.__class__))
+                                 for f in children(node.__class__))
 
 
 def clone(node):
@@ -196,7 +200,7 @@ def collect(node, read, written):
             written.add(node.id)
         return
     AST = gast.AST
-    for field in _children(node.__class__):
+    for field in children(node.__class__):
         value = getattr(node, field, None)
         if type(value) is list:
             for item in value:

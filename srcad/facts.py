@@ -1,11 +1,11 @@
 """Facts about a generated function that the optimizer's passes ask for:
-what each top-level statement reads and assigns, how often each name is
-assigned, which names are changed in place. Worked out in one walk, kept
+what each top-level statement reads, assigns and calls, how often each
+name is assigned, which names are changed in place. Worked out in one walk, kept
 while no pass changes the function.
 """
 import gast
 
-from .build import walk
+from .build import children
 
 
 class Facts:
@@ -34,25 +34,60 @@ class Facts:
         """(reads, writes) of each top-level statement."""
         return self._scan()[0]
 
+    @property
+    def calls(self):
+        """The `name.attr` callees of each top-level statement
+        (`ad.unbroadcast`), as (name, attr) pairs."""
+        return self._scan()[3]
+
     def _scan(self):
-        if self._memo is None:  # one walk for all three
-            names, counts, written = [], {}, set()
+        if self._memo is None:  # one walk for all four
+            names, counts, written, calls = [], {}, set(), []
             for arg in self.fdef.args.args:
                 counts[arg.id] = counts.get(arg.id, 0) + 1
             for stmt in self.fdef.body:
-                read, wrote = set(), set()
-                for node in walk(stmt):
-                    if type(node) is gast.Name:
-                        if type(node.ctx) is gast.Load:
-                            read.add(node.id)
-                        else:
-                            wrote.add(node.id)
-                            counts[node.id] = counts.get(node.id, 0) + 1
-                    else:
-                        _note_in_place(node, written)
-                names.append((read, wrote))
-            self._memo = names, counts, written
+                calls.append(set())
+                names.append(_scan_statement(stmt, counts, written,
+                                             calls[-1]))
+            self._memo = names, counts, written, calls
         return self._memo
+
+
+def _scan_statement(stmt, counts, written, calls):
+    """(reads, writes) of `stmt`, counting its assignments into `counts`,
+    names it changes in place into `written` and its `name.attr` callees
+    into `calls`. The optimizer's hottest
+    loop: a walk written out, without a generator."""
+    read, wrote = set(), set()
+    stack = [stmt]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    Name, Load, AST = gast.Name, gast.Load, gast.AST
+    Call, Attribute = gast.Call, gast.Attribute
+    while stack:
+        node = pop()
+        kind = type(node)
+        if node is None:  # a missing key in {**d}
+            continue
+        if kind is Name:
+            if type(node.ctx) is Load:
+                read.add(node.id)
+            else:
+                wrote.add(node.id)
+                counts[node.id] = counts.get(node.id, 0) + 1
+            continue
+        if kind is Call:
+            func = node.func
+            if type(func) is Attribute and type(func.value) is Name:
+                calls.add((func.value.id, func.attr))
+        _note_in_place(node, written)
+        for field in children(kind):
+            value = getattr(node, field, None)
+            if type(value) is list:
+                if value and isinstance(value[0], AST):
+                    extend(value)
+            elif isinstance(value, AST):
+                push(value)
+    return read, wrote
 
 
 def facts_of(fdef, facts=None):

@@ -202,7 +202,8 @@ def likes(runtime_name, info):
     def run(fdef, facts=None):
         if not getattr(info, "likes_used", False):
             return False
-        used, with_likes = _outside_likes(fdef.body, runtime_name)
+        facts = facts_of(fdef, facts)
+        used, with_likes = _outside_likes(fdef.body, runtime_name, facts)
         if not with_likes:
             return False
         changed = []
@@ -211,8 +212,8 @@ def likes(runtime_name, info):
             if not is_runtime_call(node, runtime_name, "Like") or \
                     not all(isinstance(a, gast.Name) for a in node.args):
                 return node
-            bases = frozenset().union(
-                *(info.shapes.bases(a.id) for a in node.args))
+            bases = info.shapes.joined(frozenset().union(
+                *(info.shapes.bases(a.id) for a in node.args)))
             for candidate in info.shapes.names_with(bases):
                 if candidate in used and candidate in bound:
                     changed.append(candidate)
@@ -220,7 +221,7 @@ def likes(runtime_name, info):
                                      annotation=None, type_comment=None)
             return node
         bound = {a.id for a in fdef.args.args}
-        names = facts_of(fdef, facts).names
+        names = facts.names
         for i, stmt in enumerate(fdef.body):  # only values computed before
             if i in with_likes:
                 transform(stmt, replace)
@@ -229,19 +230,22 @@ def likes(runtime_name, info):
     return run
 
 
-def _outside_likes(body, runtime_name):
+def _outside_likes(body, runtime_name, facts):
     """The names read outside `ad.Like(...)` calls, and the positions of
     the statements holding such calls."""
     used, with_likes = set(), set()
+    like = (runtime_name, "Like")
     for i, stmt in enumerate(body):
+        if like not in facts.calls[i]:
+            used |= facts.names[i][0]
+            continue
+        with_likes.add(i)
         stack = [stmt]
         while stack:
             node = stack.pop()
             if type(node) is gast.Name:
                 if type(node.ctx) is gast.Load:
                     used.add(node.id)
-            elif is_runtime_call(node, runtime_name, "Like"):
-                with_likes.add(i)
-            else:
+            elif not is_runtime_call(node, runtime_name, "Like"):
                 stack.extend(walk_children(node))
     return used, with_likes

@@ -73,6 +73,7 @@ class Shapes:
         self.scalar = {n for n, d in self.ndims.items() if d == 0}
         for name_ in declared:
             self.scalar |= self._raw(name_)
+        self._joined = {}  # memo of joined, now that scalars are known
         # bases -> the earliest name with exactly those, among names
         # surely bound once set (not a loop's index, not a branch's value)
         self.first = {}
@@ -92,11 +93,16 @@ class Shapes:
     def joined(self, bases):
         """The bases of values of `bases` broadcast together: scalars and
         keepdims reductions beside their operand left out."""
+        try:
+            return self._joined[bases]
+        except KeyError:
+            pass
         found = {b for b in bases if b not in self.scalar}
         for b in sorted(found & self.within.keys(), key=self.order.index):
             if self.joined(self.within[b]) <= found - {b}:
                 found.discard(b)
-        return frozenset(found)
+        self._joined[bases] = found = frozenset(found)
+        return found
 
     def names_with(self, bases):
         """Names whose bases are `bases` and whose value never changes,
