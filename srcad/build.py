@@ -79,22 +79,24 @@ def located(node, like):
 
 
 _SKIP = {"ctx", "type_comment", "kind", "annotation", "returns"}
-_CHILDREN = {}
 
 
-def children(cls):
-    """The fields of node class `cls` that may hold child nodes."""
-    fields = _CHILDREN.get(cls)
-    if fields is None:
-        fields = _CHILDREN[cls] = tuple(f for f in cls._fields
-                                        if f not in _SKIP)
-    return fields
+class _Fields(dict):
+    """Node class -> the fields that may hold child nodes, worked out on
+    first use (a dict lookup in the walks' inner loops)."""
+
+    def __missing__(self, cls):
+        fields = self[cls] = tuple(f for f in cls._fields if f not in _SKIP)
+        return fields
+
+
+CHILDREN = _Fields()
 
 
 def walk_children(node):
     """The child nodes of `node`, expression contexts left out."""
     out = []
-    for field in children(node.__class__):
+    for field in CHILDREN[node.__class__]:
         value = getattr(node, field, None)
         if type(value) is list:
             out.extend(v for v in value if isinstance(v, gast.AST))
@@ -114,8 +116,7 @@ def walk(tree):
         if node is None:  # a missing key in {**d}
             continue
         yield node
-        for field in _CHILDREN.get(node.__class__) or \
-                children(node.__class__):
+        for field in CHILDREN[node.__class__]:
             value = getattr(node, field, None)
             if type(value) is list:
                 if value and isinstance(value[0], AST):
@@ -128,7 +129,7 @@ def transform(node, fn):
     """Rebuild `node` bottom-up: each node is replaced by `fn(node)` after
     its children (a lighter NodeTransformer; fn returns the node to keep)."""
     AST = gast.AST
-    for field in children(node.__class__):
+    for field in CHILDREN[node.__class__]:
         value = getattr(node, field, None)
         if type(value) is list:
             value[:] = [transform(v, fn) if isinstance(v, AST) else v
@@ -148,7 +149,7 @@ def fingerprint(node):
     if type(node) is gast.Name:
         return ("Name", node.id, type(node.ctx))
     return (type(node),) + tuple(fingerprint(getattr(node, f, None))
-                                 for f in children(node.__class__))
+                                 for f in CHILDREN[node.__class__])
 
 
 def clone(node):
@@ -189,25 +190,31 @@ def mentions(tree):
 
 def collect(node, read, written):
     """Add the names `node` reads to `read` and assigns to `written` (either
-    may be None); a recursive walk, the hot path of the optimizer. The
-    parameters of a lambda are its own, neither."""
-    if type(node) is gast.Name:
-        ctx = type(node.ctx)
-        if ctx is gast.Load:
-            if read is not None:
-                read.add(node.id)
-        elif written is not None and ctx is not gast.Param:
-            written.add(node.id)
-        return
-    AST = gast.AST
-    for field in children(node.__class__):
-        value = getattr(node, field, None)
-        if type(value) is list:
-            for item in value:
-                if isinstance(item, AST):
-                    collect(item, read, written)
-        elif isinstance(value, AST):
-            collect(value, read, written)
+    may be None); the hot path of the optimizer, so a walk written out.
+    The parameters of a lambda are its own, neither."""
+    stack = [node]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    Name, Load, Param, AST = gast.Name, gast.Load, gast.Param, gast.AST
+    while stack:
+        node = pop()
+        kind = type(node)
+        if kind is Name:
+            ctx = type(node.ctx)
+            if ctx is Load:
+                if read is not None:
+                    read.add(node.id)
+            elif written is not None and ctx is not Param:
+                written.add(node.id)
+            continue
+        if node is None:  # a missing key in {**d}
+            continue
+        for field in CHILDREN[kind]:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                if value and isinstance(value[0], AST):
+                    extend(value)
+            elif isinstance(value, AST):
+                push(value)
 
 
 def is_runtime_call(value, runtime_name, fn_name):

@@ -5,7 +5,7 @@ while no pass changes the function.
 """
 import gast
 
-from .build import children
+from .build import CHILDREN
 
 
 class Facts:
@@ -80,7 +80,7 @@ def _scan_statement(stmt, counts, written, calls):
             if type(func) is Attribute and type(func.value) is Name:
                 calls.add((func.value.id, func.attr))
         _note_in_place(node, written)
-        for field in children(kind):
+        for field in CHILDREN[kind]:
             value = getattr(node, field, None)
             if type(value) is list:
                 if value and isinstance(value[0], AST):
