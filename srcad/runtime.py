@@ -15,6 +15,7 @@ from .errors import NonScalarOutput
 
 
 _FLOAT64 = np.float64
+_ARRAY = np.ndarray
 
 
 def shape(x):
@@ -31,9 +32,11 @@ class Like:
     __slots__ = ("shape",)
 
     def __init__(self, first, *values):
-        result = shape(first)
+        result = first.shape if type(first) is _ARRAY else shape(first)
         for value in values:
-            result = _broadcast(result, shape(value))
+            found = value.shape if type(value) is _ARRAY else shape(value)
+            if found != result:
+                result = _broadcast(result, found)
         self.shape = result
 
 
@@ -49,11 +52,14 @@ def _broadcast(a, b):
 def unbroadcast(g, like):
     """Sum `g` down to the shape of `like`, undoing NumPy broadcasting."""
     kind = type(like)
-    if (kind is float or kind is _FLOAT64) and \
+    if kind is _ARRAY:  # the common cases first, without calls
+        target = like.shape
+    elif (kind is float or kind is _FLOAT64) and \
             (type(g) is float or type(g) is _FLOAT64):
         return g
-    target = shape(like)
-    have = shape(g)
+    else:
+        target = shape(like)
+    have = g.shape if type(g) is _ARRAY else shape(g)
     if have == target:
         return g
     axes = _stretched(have, target)
@@ -219,12 +225,13 @@ def add(a, b):
 
 
 def _ndim(x):
-    return x.ndim if type(x) is np.ndarray else np.ndim(x)
+    return x.ndim if type(x) is _ARRAY else np.ndim(x)
 
 
 def matmul_grad_a(g, a, b):
     """Adjoint of `a` in `a @ b`, for every combination of ndims."""
-    dims = (_ndim(a), _ndim(b))
+    dims = (a.ndim, b.ndim) if type(a) is _ARRAY and type(b) is _ARRAY \
+        else (_ndim(a), _ndim(b))
     if dims == (2, 2):
         return g @ b.T
     if dims == (2, 1):
@@ -238,7 +245,8 @@ def matmul_grad_a(g, a, b):
 
 def matmul_grad_b(g, a, b):
     """Adjoint of `b` in `a @ b`, for every combination of ndims."""
-    dims = (_ndim(a), _ndim(b))
+    dims = (a.ndim, b.ndim) if type(a) is _ARRAY and type(b) is _ARRAY \
+        else (_ndim(a), _ndim(b))
     if dims in ((2, 2), (2, 1)):
         return a.T @ g
     if dims == (1, 2):
@@ -321,13 +329,13 @@ def _describe(y):
 def result(g, x):
     """The gradient `g` with the type and shape of argument `x`: a float
     for a number, a fresh writeable float array for an array."""
-    if type(g) is float and type(x) is float:
-        return g
-    if type(x) is np.ndarray:
-        if type(g) is np.ndarray and g.shape == x.shape and \
-                g.flags.writeable and g.dtype.kind in "fc":
+    if type(x) is _ARRAY:
+        if type(g) is _ARRAY and g.shape == x.shape and \
+                g.dtype.kind in "fc" and g.flags.writeable:
             return g
         return np.array(np.broadcast_to(g, x.shape), dtype=_float_dtype(x))
+    if type(g) is float and type(x) is float:
+        return g
     if isinstance(x, (float, int)):
         return float(g)
     if isinstance(x, (tuple, list)) and isinstance(g, (tuple, list)):
