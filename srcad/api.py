@@ -6,6 +6,7 @@ pipeline, so a decorated function may use helpers defined further down its
 module. Later calls go straight to the cached compiled function.
 """
 import functools
+import inspect
 
 import numpy as np
 
@@ -36,11 +37,14 @@ class Transformed:
 
     def __call__(self, *args, **kwargs):
         if pipeline.loops(self.fn):
-            self.__class__ = _Specialized
-            return self(*args, **kwargs)
-        entry = self._generated().entry
-        # From now on calls go straight to the generated function: a class
-        # whose __call__ is that function costs no Python frame of ours.
+            # a derivative of a function with loops is compiled once per
+            # kind of arguments: shapes known equal cost no helper call
+            # per iteration
+            entry = _dispatcher(self)
+        else:
+            entry = self._generated().entry
+        # From now on calls go straight to that function: a class whose
+        # __call__ is it costs no Python frame of ours.
         self.__class__ = _direct_class(entry)
         return entry(*args, **kwargs)
 
@@ -58,32 +62,65 @@ class Transformed:
                 f" wrt={self.wrt!r} mode={self.mode}>")
 
 
-class _Specialized(Transformed):
-    """A derivative of a function with loops: compiled once per kind of
-    arguments (numbers, arrays of each ndim), so that in a loop body
-    shapes known to be equal cost no helper call per iteration."""
+def _dispatcher(transform):
+    """A function that runs the version of `transform` compiled for the
+    kinds of its arguments (pipeline.kinds). It is made for `fn`'s own
+    signature, so a call reads each argument's kind inline and costs one
+    dict lookup more than the compiled version itself."""
+    entries = {}  # per argument its type, or an array's ndim -> function
+    _SPECIALIZED[id(entries)] = entries
 
-    def __call__(self, *args, **kwargs):
-        known = pipeline.kinds(args, kwargs) if kwargs else \
-            tuple(map(pipeline.ndim, args))  # pipeline.kinds, inlined
-        try:
-            entry = self._entries[known]
-        except KeyError:
-            entry = self._specialize(known)
+    def compiled(args, kwargs):
+        entry = pipeline.cached(transform.fn, transform.kind, transform.wrt,
+                                transform.mode, transform.optimize,
+                                pipeline.kinds(args, kwargs)).entry
+        if not kwargs:
+            entries[_key(args)] = entry
         return entry(*args, **kwargs)
 
-    def _specialize(self, known):
-        entries = self.__dict__.setdefault("_entries", {})
-        _SPECIALIZED[id(entries)] = entries  # held here, so ids stay apart
-        entries[known] = pipeline.cached(self.fn, self.kind, self.wrt,
-                                         self.mode, self.optimize,
-                                         known).entry
-        return entries[known]
+    scope = {"_entries": entries, "_compiled": compiled, "_key": _key,
+             "_array": np.ndarray}
+    params = _plain_params(transform.fn)
+    if params is not None and set(params) & (scope.keys() | {"entry"}):
+        params = None
+    if params is None:
+        source = ("def dispatch(*args, **kwargs):\n"
+                  "    entry = None if kwargs else _entries.get(_key(args))\n"
+                  "    if entry is None:\n"
+                  "        return _compiled(args, kwargs)\n"
+                  "    return entry(*args)\n")
+    else:
+        key = "".join(f"{p}.ndim if type({p}) is _array else type({p}), "
+                      for p in params)
+        listed = "".join(p + ", " for p in params)
+        source = (f"def dispatch({listed}):\n"
+                  f"    entry = _entries.get(({key}))\n"
+                  f"    if entry is None:\n"
+                  f"        return _compiled(({listed}), {{}})\n"
+                  f"    return entry({listed})\n")
+    exec(compile(source, f"<srcad dispatch of {transform!r}>", "exec"),
+         scope)
+    dispatch = scope["dispatch"]
+    if params is not None:
+        dispatch.__defaults__ = transform.fn.__defaults__
+    return dispatch
 
-    _entries = {}  # until the first call: argument kinds -> function
+
+def _key(args):
+    return tuple(a.ndim if type(a) is np.ndarray else type(a) for a in args)
 
 
-_SPECIALIZED = {}  # every transform's entries, emptied by clear_cache
+def _plain_params(fn):
+    """The parameter names of `fn` if all are plain positional-or-keyword
+    ones (no *args, **kwargs or keyword-only), else None."""
+    code = getattr(fn, "__code__", None)
+    if code is None or code.co_kwonlyargcount or code.co_posonlyargcount \
+            or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        return None
+    return list(code.co_varnames[:code.co_argcount])
+
+
+_SPECIALIZED = {}  # every dispatcher's entries, emptied by clear_cache
 _DIRECT = {}
 
 

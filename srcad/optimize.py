@@ -29,6 +29,10 @@
   sweep (a mean's `1 / n`, a negation's sign) ride along to where they are
   read, often a smaller array, where signs may cancel.
 
+After them, `number_zeros`: `bx = ad.zeros_like(x)` for an x known to
+be a number (a specialized version's argument, a scalar a loop carries)
+is `bx = 0.0`, unless bx is written into in place.
+
 Last, `release` deletes each local after its last use (`del t3, bt2`):
 large temporaries go back while the derivative runs, which matters for
 arrays of more than about 100k elements.
@@ -98,7 +102,23 @@ def optimize(fdef, is_pure, runtime_name, info=None):
             if run(fdef, facts):
                 changed = True
                 facts = Facts(fdef)
+    if info is not None:
+        number_zeros(fdef, runtime_name, info, facts)
     return fdef
+
+
+def number_zeros(fdef, runtime_name, info, facts):
+    """A zero adjoint of a number is the number 0.0 (no helper call), where
+    nothing writes into it in place. Last, since the passes above know
+    zeros by their `ad.zeros_like` call."""
+    ndims = info.shapes.ndims
+    for stmt in statements(fdef.body):
+        if simple_assign(stmt) and \
+                is_runtime_call(stmt.value, runtime_name, ZERO_INIT) and \
+                stmt.targets[0].id not in facts.written:
+            of = stmt.value.args[0]
+            if type(of) is gast.Name and ndims.get(of.id) == 0:
+                stmt.value = gast.Constant(value=0.0, kind=None)
 
 
 # -- first contribution --------------------------------------------------------

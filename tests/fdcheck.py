@@ -60,8 +60,12 @@ def numeric_grad(f, args, wrt, eps=1e-6):
 
 
 def assert_like(g, arg, what="gradient"):
-    """g has the type of arg: float for a float, same-shape array for an array."""
-    if isinstance(arg, np.ndarray):
+    """g has the type of arg: float for a float, same-shape array for an
+    array, a NumPy float scalar of the same type for one."""
+    if isinstance(arg, np.floating) and not isinstance(arg, float):
+        assert type(g) is type(arg), \
+            f"{what} of a {type(arg).__name__} should be one, got {type(g).__name__}"
+    elif isinstance(arg, np.ndarray):
         assert isinstance(g, np.ndarray), \
             f"{what} should be an ndarray of shape {arg.shape}, got {type(g).__name__}: {g!r}"
         assert g.shape == arg.shape, f"{what} has shape {g.shape}, argument has {arg.shape}"

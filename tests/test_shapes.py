@@ -170,6 +170,37 @@ def test_int_and_keyword_arguments(mode):
     check_grad(scaled, np.array([1.0, 2.0]), 0.5, 3, wrt=(0, 1), mode=mode)
 
 
+def powered(x, n=3, scale=2.0):
+    y = x
+    for _ in range(n):
+        y = y * scale
+    return np.sum(y)
+
+
+def named_like_the_dispatcher(entry, _entries, _key):
+    s = entry
+    for i in range(_key):
+        s = s * _entries
+    return s
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_calls_with_defaults_and_keywords(mode):
+    """The dispatcher made for a function's signature takes every call the
+    function takes, and runs the version for the arguments given."""
+    x = np.array([1.0, -2.0])
+    g = srcad.grad(powered, mode=mode)
+    np.testing.assert_allclose(g(x), [8.0, 8.0])
+    np.testing.assert_allclose(g(x, 2), [4.0, 4.0])
+    np.testing.assert_allclose(g(x, scale=3.0, n=1), [3.0, 3.0])
+    np.testing.assert_allclose(g(x=x, n=0), [1.0, 1.0])
+    assert g(0.5, 2) == 4.0
+    d = srcad.grad(named_like_the_dispatcher, wrt=(0, 1), mode=mode)
+    assert d(2.0, 3.0, 2) == (9.0, 12.0)
+    with pytest.raises(TypeError):
+        g(x, 1, 2.0, 4)
+
+
 def test_iir_filter_against_finite_differences():
     x = np.random.default_rng(1).normal(size=7)
     check_grad(iir, x, 0.9, wrt=(0, 1))
