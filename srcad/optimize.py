@@ -25,6 +25,10 @@
   zeros, or `bc[i] += e` in a loop whose index never repeats, is
   `bc[...] = e`.
 
+- `reciprocals`, `cancel` (optimize_algebra.py): `e / b` is `e * r` where
+  `r = 1 / b` is computed anyway; `v = a / p - b; w = v * p * q` is
+  `v = a - b * p; w = v * q`.
+
 - `defer_scales` (optimize_scales.py): scalar factors of the adjoint
   sweep (a mean's `1 / n`, a negation's sign) ride along to where they are
   read, often a smaller array, where signs may cancel.
@@ -47,6 +51,7 @@ from .build import (blocks, clone, fingerprint, is_runtime_call, loads,
                     mentions, simple_assign, statements, stores, transform)
 from .facts import Facts, facts_of
 from .folding import fold, folded as _folded
+from .optimize_algebra import cancel, reciprocals
 from .optimize_blocks import block_copies, dead_code, first_items, pure
 from .optimize_scales import defer_scales
 from .optimize_shapes import likes, ones
@@ -89,7 +94,8 @@ def optimize(fdef, is_pure, runtime_name, info=None):
               owns(runtime_name)]
     passes.append(dead_code(is_pure))
     if info is not None:  # after dead code: only values still needed count
-        passes += [ones(runtime_name, info), likes(runtime_name, info)]
+        passes += [ones(runtime_name, info), likes(runtime_name, info),
+                   reciprocals(info), cancel(info)]
         # after first contributions make sums single assignments, before
         # propagate takes up the copies it leaves
         passes.insert(1, defer_scales(runtime_name, info))
