@@ -5,7 +5,7 @@ while no pass changes the function.
 """
 import gast
 
-from .build import CHILDREN
+from .build import collect
 
 
 class Facts:
@@ -56,38 +56,23 @@ class Facts:
 def _scan_statement(stmt, counts, written, calls):
     """(reads, writes) of `stmt`, counting its assignments into `counts`,
     names it changes in place into `written` and its `name.attr` callees
-    into `calls`. The optimizer's hottest
-    loop: a walk written out, without a generator."""
-    read, wrote = set(), set()
-    stack = [stmt]
-    pop, push, extend = stack.pop, stack.append, stack.extend
-    Name, Load, AST = gast.Name, gast.Load, gast.AST
-    Call, Attribute = gast.Call, gast.Attribute
-    while stack:
-        node = pop()
-        kind = type(node)
-        if node is None:  # a missing key in {**d}
-            continue
-        if kind is Name:
-            if type(node.ctx) is Load:
-                read.add(node.id)
-            else:
-                wrote.add(node.id)
-                counts[node.id] = counts.get(node.id, 0) + 1
-            continue
-        if kind is Call:
+    into `calls`."""
+    read, wrote, noted = set(), _Names(), []
+    collect(stmt, read, wrote, noted)
+    for id_ in wrote:
+        counts[id_] = counts.get(id_, 0) + 1
+    for node in noted:
+        if type(node) is gast.Call:
             func = node.func
-            if type(func) is Attribute and type(func.value) is Name:
+            if type(func) is gast.Attribute and type(func.value) is gast.Name:
                 calls.add((func.value.id, func.attr))
         _note_in_place(node, written)
-        for field in CHILDREN[kind]:
-            value = getattr(node, field, None)
-            if type(value) is list:
-                if value and isinstance(value[0], AST):
-                    extend(value)
-            elif isinstance(value, AST):
-                push(value)
-    return read, wrote
+    return read, set(wrote)
+
+
+class _Names(list):
+    """Names in the order collected, repeats kept (to count assignments)."""
+    add = list.append
 
 
 def facts_of(fdef, facts=None):
