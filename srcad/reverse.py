@@ -278,9 +278,7 @@ class Reverse:
         if _breaks(stmt.body):
             trips = self.namer.fresh("trips")
             stmt.body = [assign(trips, _plus_one(trips))] + stmt.body
-            forward = [assign(trips, const(0)), stmt,
-                       self.push(name(trips))]
-            backward = [assign(trips, self.pop())]
+            forward, backward = self.counted(trips, stmt)
             steps = gast.Subscript(value=steps, slice=gast.Slice(
                 lower=None, upper=name(trips), step=None), ctx=gast.Load())
         back = gast.For(target=clone(stmt.target),
@@ -296,14 +294,24 @@ class Reverse:
             return [stmt], []
         trips = self.namer.fresh("trips")
         stmt.body = [assign(trips, _plus_one(trips))] + stmt.body
-        forward = [assign(trips, const(0)), stmt, self.push(name(trips))]
+        forward, backward = self.counted(trips, stmt)
         again = gast.For(target=name(self.namer.fresh("_"), store=True),
                          iter=call(name(self.modules["range"]),
                                    [name(trips)]),
                          body=body_b, orelse=[], type_comment=None)
         self.whiles.append((stmt, again))
-        return forward, [assign(trips, self.pop()),
-                         build.located(again, stmt)]
+        return forward, backward + [build.located(again, stmt)]
+
+    def counted(self, trips, loop):
+        """The primal loop counting its passes into `trips`, and what the
+        sweep runs first to know them: a loop inside another loop or a
+        branch keeps each count on the tape, an outermost one in a local
+        the sweep reads."""
+        forward = [assign(trips, const(0)), loop]
+        if self.depth == 0:
+            return forward, []
+        return forward + [self.push(name(trips))], [assign(trips,
+                                                           self.pop())]
 
     def block_Break(self, stmt):
         return [stmt], []
