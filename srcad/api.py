@@ -111,11 +111,14 @@ def _key(args):
 
 
 def _plain_params(fn):
-    """The parameter names of `fn` if all are plain positional-or-keyword
-    ones (no *args, **kwargs or keyword-only), else None."""
-    code = getattr(fn, "__code__", None)
-    if code is None or code.co_kwonlyargcount or code.co_posonlyargcount \
-            or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+    """The parameter names of function `fn` if all are plain
+    positional-or-keyword ones (no *args, **kwargs or keyword-only), else
+    None."""
+    if not inspect.isfunction(fn):  # a bound method, say: not ours to copy
+        return None
+    code = fn.__code__
+    if code.co_kwonlyargcount or code.co_posonlyargcount or \
+            code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
         return None
     return list(code.co_varnames[:code.co_argcount])
 

@@ -158,6 +158,26 @@ def test_function_without_source():
     _assert_advice(msg)
 
 
+class _Model:
+    def looped(self, x):
+        s = 0.0
+        for i in range(3):
+            s = s + x * i
+        return s
+
+    def straight(self, x):
+        return x * 2.0
+
+
+@pytest.mark.parametrize("method", ["looped", "straight"])
+def test_bound_method_is_refused_with_advice(method):
+    with pytest.raises(srcad.SrcadError) as info:
+        srcad.grad(getattr(_Model(), method))(2.0)
+    msg = str(info.value)
+    assert "source" in msg.lower() and "bound method" in msg
+    _assert_advice(msg)
+
+
 def test_call_to_function_without_source():
     msg = _raise(calls_from_string, X)
     assert "from_string" in msg, f"the callee is not named in:\n{msg}"
