@@ -15,6 +15,8 @@ branches, where a name is assigned in every pass of a loop.
   e` in a loop whose index i never repeats, is `bc[...] = e`.
 - `block_subexpressions` (run on the primal, before differentiating):
   arithmetic computed twice in one pass of a loop becomes a copy.
+- `hoist_invariants` (the primal too): `+ - *` on values a loop never
+  changes is computed once, before the loop.
 """
 import gast
 
@@ -336,3 +338,40 @@ def _forget(available, changed):
     for key, (holder, reads) in list(available.items()):
         if holder in changed or not changed.isdisjoint(reads):
             del available[key]
+
+
+def hoist_invariants(fdef):
+    """A statement of a loop's body computing `+`, `-` or `*` from values
+    the loop never changes, into a name assigned nowhere else, moves in
+    front of the loop (`t2 = -k` of `-k * y` in an integrator's step): the
+    loop and its sweep no longer compute it each pass, and the sweep adds
+    up its adjoint to apply once. Division and powers stay, as they may
+    raise where a loop that never runs would not."""
+    facts = facts_of(fdef)
+    _hoist(fdef.body, facts.counts, facts.written)
+
+
+def _hoist(stmts, counts, written):
+    out = []
+    for stmt in stmts:
+        for inner in blocks(stmt):
+            _hoist(inner, counts, written)
+        if type(stmt) in LOOPS:
+            changed = stores(stmt) | (written & mentions(stmt))
+            for inner in list(stmt.body):
+                if simple_assign(inner) and \
+                        type(inner.value) in (gast.BinOp, gast.UnaryOp) and \
+                        type(inner.value.op) in _SAFE and \
+                        _arithmetic(inner.value) and \
+                        counts.get(inner.targets[0].id) == 1 and \
+                        not loads(inner.value) & changed:
+                    stmt.body.remove(inner)
+                    out.append(inner)
+                    changed.discard(inner.targets[0].id)
+            if not stmt.body:
+                stmt.body.append(gast.Pass())
+        out.append(stmt)
+    stmts[:] = out
+
+
+_SAFE = (gast.Add, gast.Sub, gast.Mult, gast.USub, gast.UAdd)

@@ -26,7 +26,7 @@ from .naming import Namer, names_in
 from .normalize import normalize
 from .structure import structure
 from .optimize import common_subexpressions, constants, optimize as clean_up
-from .optimize_blocks import block_subexpressions
+from .optimize_blocks import block_subexpressions, hoist_invariants
 
 STAGES = ("capture", "normalize", "analyse", "differentiate", "optimize",
           "emit")
@@ -86,6 +86,7 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None,
     constants(fdef)
     common_subexpressions(fdef, is_pure(captured))
     block_subexpressions(fdef, is_pure(captured))
+    hoist_invariants(fdef)
     trace("normalize", [fdef])
     params = wrt_params(captured, wrt)
     assumed = _by_name(captured, known)

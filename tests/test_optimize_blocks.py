@@ -346,3 +346,106 @@ def test_repeated_arithmetic_in_loops_against_finite_differences(mode):
     check_grad(rk4_like, 1.0, 0.7, wrt=(0, 1), mode=mode)
     check_grad(rk4_like, np.array([1.0, -0.5]), np.array([0.7, 0.2]),
                wrt=(0, 1), mode=mode)
+
+
+def hoisted(source):
+    from srcad.optimize_blocks import hoist_invariants
+    fdef = __import__("gast").parse(__import__("textwrap").dedent(
+        source)).body[0]
+    hoist_invariants(fdef)
+    from srcad.emit import emit
+    return emit([fdef])
+
+
+def test_invariant_arithmetic_moves_in_front_of_its_loop():
+    same(hoisted("""
+        def f(x, k, a, n, m):
+            y = np.zeros(3)
+            for i in range(n):
+                b = -k
+                c = b * a
+                d = c * x
+                x = x + d
+                e = k / a
+                f = y * k
+                y[i] = f[0]
+                g = k * 2.0
+                g = g + x
+                for j in range(m):
+                    h = a * k
+                    u = h * j
+                    x = x + u
+            return x
+        """), """
+        def f(x, k, a, n, m):
+            y = np.zeros(3)
+            b = -k
+            c = b * a
+            h = a * k
+            for i in range(n):
+                d = c * x
+                x = x + d
+                e = k / a
+                f = y * k
+                y[i] = f[0]
+                g = k * 2.0
+                g = g + x
+                for j in range(m):
+                    u = h * j
+                    x = x + u
+            return x
+        """)
+
+
+def test_a_while_loop_test_hoists_its_tolerance():
+    same(hoisted("""
+        def f(a):
+            x = a
+            while True:
+                t1 = x * x
+                t4 = 1e-12 * a
+                t5 = t1 > t4
+                if t5:
+                    break
+                x = x * 0.5
+            return x
+        """), """
+        def f(a):
+            x = a
+            t4 = 1e-12 * a
+            while True:
+                t1 = x * x
+                t5 = t1 > t4
+                if t5:
+                    break
+                x = x * 0.5
+            return x
+        """)
+
+
+def step_with_invariants(y, k, n):
+    for i in range(n):
+        y = y + 0.1 * (-k * y + k * k)
+    return np.sum(y)
+
+
+def nested_invariants(x, a, n):
+    s = 0.0
+    for i in range(n):
+        for j in range(2):
+            s = s + a * 2.0 * x[j] - a * x[i]
+    return s
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_hoisted_loops_against_finite_differences(n, mode):
+    check_grad(step_with_invariants, 1.0, 0.7, n, wrt=(0, 1), mode=mode)
+    check_grad(step_with_invariants, np.array([1.0, -0.5]),
+               np.array([0.7, 0.2]), n, wrt=(0, 1), mode=mode)
+    check_grad(nested_invariants, np.array([0.5, -1.0, 2.0, 0.3]), 1.5,
+               min(n, 4), wrt=(0, 1), mode=mode)
+    lines = srcad.source(step_with_invariants, wrt=(0, 1)).splitlines()
+    loop = next(i for i, line in enumerate(lines)
+                if line.startswith("    for "))
+    assert any(line.endswith(" = -k") for line in lines[:loop])
