@@ -25,7 +25,8 @@ def reciprocals(info):
     primal = set(info.shapes.order)
 
     def run(fdef, facts=None):
-        counts = facts_of(fdef, facts).counts
+        facts = facts_of(fdef, facts)
+        counts = facts.counts
         inverse = {}  # b -> r, for r = 1 / b
         changed = []
 
@@ -37,12 +38,13 @@ def reciprocals(info):
                 return gast.BinOp(left=node.left, op=gast.Mult(),
                                   right=name(inverse[node.right.id]))
             return node
-        for stmt in fdef.body:
+        for stmt, (reads, _) in zip(fdef.body, facts.names):
             if not simple_assign(stmt):
                 continue
             target = stmt.targets[0].id
             if target not in primal:
-                transform(stmt, swap)
+                if not inverse.keys().isdisjoint(reads):
+                    transform(stmt, swap)
             elif counts.get(target) == 1:
                 divisor = _reciprocal_of(stmt.value)
                 if divisor is not None and counts.get(divisor, 1) == 1:
@@ -67,22 +69,27 @@ def cancel(info):
     def run(fdef, facts=None):
         facts = facts_of(fdef, facts)
         body = fdef.body
+        readers = {}  # name -> how many statements read it
+        for reads, _ in facts.names:
+            for id_ in reads:
+                readers[id_] = readers.get(id_, 0) + 1
         defined = {}  # name -> index of its top-level assignment
         for i, stmt in enumerate(body):
             if not simple_assign(stmt):
                 continue
             target = stmt.targets[0].id
             if target not in primal and _cancel_into(
-                    stmt, body, defined, facts, primal):
+                    i, body, defined, facts, primal, readers):
                 return True
             defined[target] = i
         return False
     return run
 
 
-def _cancel_into(stmt, body, defined, facts, primal):
-    """Take a factor `p` of product `stmt.value` into a sum it multiplies
-    (`v` in `v * p`); True if done."""
+def _cancel_into(i, body, defined, facts, primal, readers):
+    """Take a factor `p` of the product statement `i` assigns into a sum it
+    multiplies (`v` in `v * p`); True if done."""
+    stmt = body[i]
     factors = _factors(stmt.value)
     if factors is None:
         return False
@@ -90,7 +97,7 @@ def _cancel_into(stmt, body, defined, facts, primal):
     for v in names:
         j = defined.get(v)
         if j is None or v in primal or facts.counts.get(v) != 1 or \
-                _reads(body, v) != 1:
+                readers.get(v) != 1 or _loads_of(stmt, v) != 1:
             continue
         terms = _terms(body[j].value)
         for p in names:
@@ -164,8 +171,7 @@ def _divides(term, p):
         type(term.right) is gast.Name and term.right.id == p
 
 
-def _reads(body, id_):
-    """How many times `id_` is read in `body`."""
-    return sum(1 for stmt in body for node in walk(stmt)
-               if type(node) is gast.Name and node.id == id_ and
-               type(node.ctx) is gast.Load)
+def _loads_of(tree, id_):
+    """How many times `tree` reads `id_`."""
+    return sum(1 for node in walk(tree) if type(node) is gast.Name and
+               node.id == id_ and type(node.ctx) is gast.Load)

@@ -122,3 +122,14 @@ def test_second_order(f, args):
         step.flat[i] = eps
         column = (g(x + step, *args[1:]) - g(x - step, *args[1:])) / (2 * eps)
         np.testing.assert_allclose(h[..., i], column, rtol=1e-5, atol=1e-7)
+
+
+def divided_again(x, c):
+    p = np.exp(x)
+    u = np.log(p) * c
+    return np.sum(u / p)  # the adjoint of u is read beside p twice
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_factor_read_twice_in_its_product(mode):
+    check_grad(divided_again, np.linspace(-1.0, 1.0, 5), 2.0, mode=mode)
