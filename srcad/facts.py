@@ -1,7 +1,7 @@
 """Facts about a generated function that the optimizer's passes ask for:
 what each top-level statement reads, assigns and calls, how often each
-name is assigned, which names are changed in place. Worked out in one walk, kept
-while no pass changes the function.
+name is assigned, which names are changed in place. Worked out in one
+walk, kept while no pass changes the function.
 """
 import gast
 

@@ -338,7 +338,7 @@ def result(g, x):
         return g
     if isinstance(x, (float, int)):
         return float(g)
-    if isinstance(x, np.generic):  # np.float32 -> np.float32, np.int64 -> float
+    if isinstance(x, np.generic):  # np.float32 stays one, np.int64 -> float
         return x.dtype.type(g) if x.dtype.kind in "fc" else float(g)
     if isinstance(x, (tuple, list)) and isinstance(g, (tuple, list)):
         items = [result(v, e) for v, e in zip(g, x)]

@@ -174,7 +174,6 @@ class Shapes:
             return frozenset(union)
         return frozenset([target])
 
-
     def _sliced(self, op, target, local):
         """`x[1:]` and `x[:-1]`, `x[2:, :]` and `x[1:-1]`: one base for
         slices of one value that trim as many items per axis."""
