@@ -268,7 +268,6 @@ _PARAMS = {}  # function -> its parameter names (inspect is slow)
 
 
 def _positions(f, wrt, nargs):
-    import inspect
     params = _PARAMS.get(f)
     if params is None:
         params = _PARAMS[f] = list(inspect.signature(f).parameters)

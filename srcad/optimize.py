@@ -342,10 +342,11 @@ def constants(fdef, facts=None):
         _Replace(values).visit(fdef)
 
 
-def common_subexpressions(fdef, is_pure):
+def common_subexpressions(fdef, is_pure, facts=None):
     """A top-level statement computing what an earlier one computed, from
-    names assigned once, becomes a copy of it (x[:-1] twice, say)."""
-    facts = Facts(fdef)
+    names assigned once, becomes a copy of it (x[:-1] twice, say). It
+    changes values only, so `facts` (counts, writes) stay true after it."""
+    facts = facts_of(fdef, facts)
     counts = facts.counts
     changing = facts.written  # y[i] = v changes what y[j] reads
     seen = {}

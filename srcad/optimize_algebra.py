@@ -22,7 +22,7 @@ from .facts import facts_of
 
 
 def reciprocals(info):
-    primal = set(info.shapes.order)
+    primal = info.shapes.names
 
     def run(fdef, facts=None):
         facts = facts_of(fdef, facts)
@@ -64,7 +64,7 @@ def _reciprocal_of(value):
 
 
 def cancel(info):
-    primal = set(info.shapes.order)
+    primal = info.shapes.names
 
     def run(fdef, facts=None):
         facts = facts_of(fdef, facts)

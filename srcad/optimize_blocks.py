@@ -274,15 +274,16 @@ def _int_at_least(node, low):
         node.value >= low
 
 
-def block_subexpressions(fdef, is_pure):
+def block_subexpressions(fdef, is_pure, facts=None):
     """Inside loops and branches: a statement computing, by arithmetic,
     what an earlier statement of the same list computed, from names not
     changed since, becomes a copy of it (`-k` four times in a loop body,
     say; `block_copies` then reads the first for the copy). Each list
     starts afresh: reaching into a branch from before it would make a
     loop's exit test carry derivatives (the test's `x * x` reused by the
-    body) and cost the sweep more than it saves."""
-    written = facts_of(fdef).written  # arrays written in place stay apart
+    body) and cost the sweep more than it saves. Values change, not what
+    is assigned: `facts` stay true after it."""
+    written = facts_of(fdef, facts).written  # written in place: kept apart
     for stmt in fdef.body:
         for inner in blocks(stmt):
             _subexpressions(inner, is_pure, written)
@@ -340,14 +341,14 @@ def _forget(available, changed):
             del available[key]
 
 
-def hoist_invariants(fdef):
+def hoist_invariants(fdef, facts=None):
     """A statement of a loop's body computing `+`, `-` or `*` from values
     the loop never changes, into a name assigned nowhere else, moves in
     front of the loop (`t2 = -k` of `-k * y` in an integrator's step): the
     loop and its sweep no longer compute it each pass, and the sweep adds
     up its adjoint to apply once. Division and powers stay, as they may
     raise where a loop that never runs would not."""
-    facts = facts_of(fdef)
+    facts = facts_of(fdef, facts)
     _hoist(fdef.body, facts.counts, facts.written)
 
 
@@ -359,10 +360,8 @@ def _hoist(stmts, counts, written):
         if type(stmt) in LOOPS:
             changed = stores(stmt) | (written & mentions(stmt))
             for inner in list(stmt.body):
-                if simple_assign(inner) and \
-                        type(inner.value) in (gast.BinOp, gast.UnaryOp) and \
+                if simple_assign(inner) and _arithmetic(inner.value) and \
                         type(inner.value.op) in _SAFE and \
-                        _arithmetic(inner.value) and \
                         counts.get(inner.targets[0].id) == 1 and \
                         not loads(inner.value) & changed:
                     stmt.body.remove(inner)

@@ -77,7 +77,7 @@ class _Scales:
         self.info = info
         self.counts = facts.counts
         self.reads = [reads for reads, _ in facts.names]
-        self.primal = set(info.shapes.order)
+        self.primal = info.shapes.names
         self.params = {a.id for a in fdef.args.args}
         self.pending = {}   # name -> its _Factor
         self.scalars = set()

@@ -21,6 +21,7 @@ from .capture import capture
 from .compile import compile_source
 from .emit import emit
 from .errors import UsageError
+from .facts import Facts
 from .fence import fence
 from .naming import Namer, names_in
 from .normalize import normalize
@@ -84,9 +85,10 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None,
     namer = Namer(names_in(captured.tree))
     fdef = structure(normalize(captured, namer), namer)
     constants(fdef)
-    common_subexpressions(fdef, is_pure(captured))
-    block_subexpressions(fdef, is_pure(captured))
-    hoist_invariants(fdef)
+    facts = Facts(fdef)  # true for all three: they change values only
+    common_subexpressions(fdef, is_pure(captured), facts)
+    block_subexpressions(fdef, is_pure(captured), facts)
+    hoist_invariants(fdef, facts)
     trace("normalize", [fdef])
     params = wrt_params(captured, wrt)
     assumed = _by_name(captured, known)

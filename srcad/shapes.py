@@ -56,7 +56,7 @@ class Shapes:
             for t in op.targets:
                 counts[t] = counts.get(t, 0) + 1
                 self.order.append(t)
-        local = set(self.order)
+        self.names = local = set(self.order)  # every name the primal binds
         # names bound more than once: their base stands for no one value,
         # so what is computed from them gets a base of its own
         self.rebound = {t for t, n in counts.items()
