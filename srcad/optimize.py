@@ -37,6 +37,10 @@ After them, `number_zeros`: `bx = ad.zeros_like(x)` for an x known to
 be a number (a specialized version's argument, a scalar a loop carries)
 is `bx = 0.0`, unless bx is written into in place.
 
+The pipeline then runs `outer_sums` (optimize_products.py): outer
+products a loop adds up, `bW += np.outer(g, h)`, are kept as rows and
+summed after the loop in one matrix product.
+
 Last, `release` deletes each local after its last use (`del t3, bt2`):
 large temporaries go back while the derivative runs, which matters for
 arrays of more than about 100k elements.

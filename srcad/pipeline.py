@@ -28,6 +28,8 @@ from .normalize import normalize
 from .structure import structure
 from .optimize import common_subexpressions, constants, optimize as clean_up
 from .optimize_blocks import block_subexpressions, hoist_invariants
+from .optimize_products import outer_sums
+from .values import resolve
 
 STAGES = ("capture", "normalize", "analyse", "differentiate", "optimize",
           "emit")
@@ -98,8 +100,13 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None,
                                          params, kind, isinstance(wrt, tuple))
     trace("differentiate", program.functions)
     if optimize:
-        program.optimize(lambda f: clean_up(f, is_pure(captured),
-                                            program.runtime_name, info))
+        pure = is_pure(captured)
+
+        def clean(f):
+            clean_up(f, pure, program.runtime_name, info)
+            return outer_sums(f, program.runtime_name, namer,
+                              lambda node: resolve(node, captured))
+        program.optimize(clean)
     trace("optimize", program.functions)
     header = _header(captured, kind, params, assumed)
     if known is None and kind in ("grad", "value_and_grad") and loops(fn):

@@ -256,6 +256,33 @@ def matmul_grad_b(g, a, b):
     return np.reshape(unbroadcast(gb, b2), np.shape(b))
 
 
+def outer_sum(lefts, rights):
+    """The sum of `np.outer(x, y)` over the pairs of two lists, as one
+    matrix product of the stacked rows (0.0 for no pairs)."""
+    n = len(lefts)
+    if n == 0:
+        return 0.0
+    try:
+        xs, ys = np.array(lefts), np.array(rights)
+    except ValueError:  # rows of different sizes, broadcast into the sum
+        return sum(np.outer(x, y) for x, y in zip(lefts, rights))
+    return xs.reshape(n, -1).T @ ys.reshape(n, -1)
+
+
+
+def outer_sum_grads(g, lefts, rights):
+    """The adjoints of `lefts` in `outer_sum(lefts, rights)`; those of
+    `rights` are `outer_sum_grads(np.transpose(g), rights, lefts)`."""
+    g = np.asarray(g)
+    out = []
+    for x, y in zip(lefts, rights):
+        term = (np.size(x), np.size(y))
+        part = g if g.shape == term else \
+            unbroadcast(g, np.broadcast_to(0.0, term))
+        out.append(np.reshape(part @ np.ravel(y), np.shape(x)))
+    return out
+
+
 def _as_matrices(g, a, b):
     """a, b and g with 1-d operands made matrices, as matmul treats them."""
     a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)

@@ -29,4 +29,9 @@ SPECS += [
     unary(ad.total, "ad.total(a)", shapes=[(3,), (2, 3)]),
     Spec(ad.through_cast, "ad.through_cast(a, b, float)", "r r",
          [((3,), (3,))]),
+    Spec(ad.outer_sum, "ad.outer_sum(list(a), list(b))", "r r",
+         [((4, 3), (4, 2)), ((2, 3), (2,)), ((3, 2, 2), (3, 2))]),
+    Spec(ad.outer_sum_grads,
+         "np.array(ad.outer_sum_grads(a, list(np.ones((4, 3))), list(b)))",
+         "r r", [((3, 2), (4, 2)), ((3, 1), (4,))]),
 ]

@@ -5,7 +5,8 @@ generated code to be differentiated again (grad of grad, hessian). Most are
 linear in their first argument; the transposes are each other.
 """
 from .. import runtime as ad
-from .registry import define, elementwise, linear, nondiff
+from .registry import (define, elementwise, linear, nondiff,
+                       returns_sequence)
 
 T = __name__
 
@@ -29,6 +30,13 @@ linear(ad.matmul_grad_a, "matmul_grad_a(v, a, b)", T,
 linear(ad.matmul_grad_b, "matmul_grad_b(v, a, b)", T,
        v="ad.reshape_like(np.matmul(a, g), v)",
        a="ad.matmul_grad_a(v, a, g)")
+linear(ad.outer_sum, "outer_sum(a, b)", T,
+       a="ad.outer_sum_grads(g, a, b)",
+       b="ad.outer_sum_grads(np.transpose(g), b, a)")
+linear(ad.outer_sum_grads, "outer_sum_grads(v, a, b)", T, shape_only=("a",),
+       v="ad.broadcast_like(ad.outer_sum(g, b), v)",
+       b="ad.outer_sum_grads(np.transpose(v), b, g)")
+returns_sequence(ad.outer_sum_grads)
 linear(ad.dot_grad_a, "dot_grad_a(v, a, b)", T,
        v="ad.reshape_like(np.dot(g, b), v)", b="ad.dot_grad_b(v, g, b)")
 linear(ad.dot_grad_b, "dot_grad_b(v, a, b)", T,
