@@ -8,7 +8,9 @@ may assume, see shapes.ndims):
 
 - `ops`: the Op of every statement, keyed by `id(stmt)`;
 - `active`: names that depend on a wrt input through differentiable
-  operations AND reach the returned value; only these get derivatives;
+  operations AND reach the returned value; only these get derivatives
+  (a max subtracted for stability whose derivative cancels, shifts.py,
+  passes none on);
 - `same_shape(a, b)`: True when a and b surely have one shape at run time
   (elementwise results share their operands' shape class), so the
   framework can leave out `unbroadcast` between them; `fills(op, a)` says
@@ -40,6 +42,7 @@ from .fence import fence
 from .errors import (NoDerivativeRule, SourceUnavailable, SrcadError,
                      located)
 from .shapes import Shapes
+from .shifts import cancelling
 from .values import (check_writes, ints_of, overwritten, resolve,
                      sequences, views)
 
@@ -301,7 +304,9 @@ def analyse(fdef, captured, wrt, known=None):
         ops[id(stmt)] = op
         order.append(op)
     ints = ints_of(order, captured)
-    varied = _fixpoint(order, set(wrt) - ints, forward=True, never=ints)
+    # a max subtracted for stability: its derivative cancels (shifts.py)
+    steady = ints | cancelling(order)
+    varied = _fixpoint(order, set(wrt) - ints, forward=True, never=steady)
     useful = _fixpoint(order, set(), forward=False)
     active = varied & useful
     for op in order:

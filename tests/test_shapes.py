@@ -502,4 +502,5 @@ def test_shape_relations_against_finite_differences(f, args, mode):
 def test_relations_leave_out_unbroadcast():
     assert "unbroadcast" not in srcad.source(rosen)
     code = srcad.source(xent)
-    assert code.count("ad.unbroadcast") == 3  # y's, the two keepdims sums
+    # y's and the keepdims sum's (the max's derivative cancels: shifts.py)
+    assert code.count("ad.unbroadcast") == 2
