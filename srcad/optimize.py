@@ -58,7 +58,7 @@ from .folding import fold, folded as _folded
 from .optimize_algebra import cancel, reciprocals
 from .optimize_blocks import block_copies, dead_code, first_items, pure
 from .optimize_scales import defer_scales
-from .optimize_shapes import likes, ones
+from .optimize_shapes import likes, ones, stand_ins
 
 ZERO_INIT = "zeros_like"
 
@@ -99,6 +99,7 @@ def optimize(fdef, is_pure, runtime_name, info=None):
     passes.append(dead_code(is_pure))
     if info is not None:  # after dead code: only values still needed count
         passes += [ones(runtime_name, info), likes(runtime_name, info),
+                   stand_ins(runtime_name, info),
                    reciprocals(info), cancel(info)]
         # after first contributions make sums single assignments, before
         # propagate takes up the copies it leaves

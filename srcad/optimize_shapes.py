@@ -4,12 +4,14 @@
   stays a scalar where every use is a factor that `ad.unbroadcast` sums
   down, or folds into products with values of the summed shape;
 - `likes`: a shape stand-in `ad.Like(a, b)` becomes a value of that shape
-  that is computed anyway.
+  that is computed anyway;
+- `stand_ins`: a value computed only to be read for its shape is read
+  from a value of that shape that is there anyway.
 """
 import gast
 
 from .build import (clone, is_number as _number, is_runtime_call, loads,
-                    simple_assign, transform, walk, walk_children)
+                    name, simple_assign, transform, walk, walk_children)
 from .facts import facts_of
 
 
@@ -33,8 +35,10 @@ def ones(runtime_name, info):
                                                   facts.names[i + 1:])
                        if target in reads]
             if _only_reduced(readers, target, stmt.value.args[1],
-                             runtime_name, info):
-                stmt.value = compact  # broadcast by unbroadcast itself
+                             runtime_name, info) or \
+                    _full(stmt.value) and \
+                    _only_scattered(readers, target, runtime_name):
+                stmt.value = compact  # broadcast where it is read
                 return True
             if not (_number(compact) or type(compact) is gast.Name):
                 continue  # an expression: not to be copied into each use
@@ -66,6 +70,44 @@ def _spread(stmt, runtime_name):
         return None
     like = args[1].id if isinstance(args[1], gast.Name) else None
     return stmt.targets[0].id, args[0], like
+
+
+def _full(spread):
+    """Whether `ad.unreduce(g, v, None, False)` spreads a full sum's one
+    number."""
+    axis, keepdims = spread.args[2:]
+    return axis.value is None and keepdims.value is False
+
+
+def _only_scattered(readers, target, runtime_name):
+    """Whether every use of spread `target` is in the value put at positions
+    of an array (`ad.add_at(b, idx, v)`, `b[idx] += v`, `b[idx] = v`),
+    arithmetic on it and numbers: one number broadcasts there just as
+    well."""
+    uses = scattered = 0
+    for stmt in readers:
+        value = None
+        if type(stmt) in (gast.AugAssign, gast.Assign) and \
+                type(getattr(stmt, "target", None) or stmt.targets[0]) is \
+                gast.Subscript:
+            value = stmt.value
+        elif type(stmt) is gast.Expr and \
+                is_runtime_call(stmt.value, runtime_name, "add_at") and \
+                len(stmt.value.args) == 3:
+            value = stmt.value.args[2]
+        if value is not None and _arithmetic_on(value, target):
+            scattered += sum(type(n) is gast.Name for n in walk(value))
+        uses += sum(type(n) is gast.Name and n.id == target
+                    for n in walk(stmt))
+    return uses == scattered
+
+
+def _arithmetic_on(expr, target):
+    """Whether `expr` is arithmetic on the name `target` and numbers."""
+    allowed = (gast.BinOp, gast.UnaryOp, gast.Constant, gast.operator,
+               gast.unaryop, gast.Load)
+    return all(type(n) is gast.Name and n.id == target or
+               isinstance(n, allowed) for n in walk(expr))
 
 
 def _unchanged_until(compact, target, body, facts, i):
@@ -228,6 +270,193 @@ def likes(runtime_name, info):
             bound |= names[i][1]
         return bool(changed)
     return run
+
+
+def stand_ins(runtime_name, info):
+    """A value computed only to be read for its shape (an argument in
+    SHAPE_ARGS, `.shape`, or a gather `v = x[idx]` whose v is read only
+    so) or for its shape and float type (`ad.zeros_like(x)`) is read from a
+    value of its shape that is there anyway: an argument, or a value read
+    for itself elsewhere. For `zeros_like`, only a value x is computed from
+    alone, so that its float type is no narrower than x's. Then x need not
+    be computed (a log-softmax picked at the labels only to count them)."""
+    def run(fdef, facts=None):
+        uses = _Uses(fdef, facts_of(fdef, facts), runtime_name)
+        for x, at in uses.defined.items():
+            if not uses.candidate(x) or uses.for_value(x):
+                continue
+            zeroed = any(x in uses.reads(j).zeros for j in uses.readers[x])
+            y = _stand_in(x, at, info.shapes, uses, zeroed and
+                          _origins(x, fdef.body, uses.defined, {}))
+            if y is not None:
+                for j in uses.readers[x]:
+                    transform(fdef.body[j], _renamed(x, y))
+                return True
+        return False
+    return run
+
+
+class _Uses:
+    """How the top-level statements read each name, worked out as asked."""
+
+    def __init__(self, fdef, facts, runtime_name):
+        self.body, self.facts, self.runtime_name = fdef.body, facts, \
+            runtime_name
+        self.params = {a.id for a in fdef.args.args}
+        self.readers = {}
+        for j, (read, _) in enumerate(facts.names):
+            for id_ in read:
+                self.readers.setdefault(id_, []).append(j)
+        self.defined = {}  # name -> position of its one assignment
+        for i, stmt in enumerate(self.body):
+            if simple_assign(stmt) and \
+                    facts.counts.get(stmt.targets[0].id) == 1:
+                self.defined[stmt.targets[0].id] = i
+        self._reads = {}
+        self.shape_calls = {(runtime_name, a) for a in SHAPE_ARGS} | \
+            {(runtime_name, "zeros_like")}
+
+    def reads(self, j):
+        if j not in self._reads:
+            self._reads[j] = _Reads(self.body[j], self.runtime_name)
+        return self._reads[j]
+
+    def candidate(self, x):
+        """Whether x, assigned once, is read, and only by statements that
+        may read it for its shape (a cheap first look)."""
+        if x in self.params or x in self.facts.written or \
+                x not in self.readers:
+            return False
+        for j in self.readers[x]:
+            stmt = self.body[j]
+            if not (self.facts.calls[j] & self.shape_calls or
+                    simple_assign(stmt) and
+                    type(stmt.value) in (gast.Subscript, gast.Attribute)):
+                return False
+        return True
+
+    def for_value(self, x):
+        """Whether some statement reads x for its value."""
+        return any(x in self.reads(j).values and self.gathered(j) != x
+                   for j in self.readers.get(x, ()))
+
+    def needed(self, y):
+        return y in self.params or self.for_value(y)
+
+    def gathered(self, j):
+        """x, for a gather `v = x[idx]` at j whose v is read only for its
+        shape (then x is too)."""
+        stmt = self.body[j]
+        if not (simple_assign(stmt) and type(stmt.value) is gast.Subscript
+                and type(stmt.value.value) is gast.Name):
+            return None
+        v, x = stmt.targets[0].id, stmt.value.value.id
+        if self.facts.counts.get(v) != 1 or v in self.facts.written or \
+                x in loads(stmt.value.slice) or \
+                any(v in self.reads(k).values or v in self.reads(k).zeros
+                    for k in self.readers.get(v, ())):
+            return None
+        return x
+
+
+class _Reads:
+    """The names a statement reads for their value (`values`: not as an
+    argument in SHAPE_ARGS, nor `v.shape`, `v.size`, `v.ndim`), and those
+    it reads for shape and float type (`zeros`: `ad.zeros_like(v)`)."""
+
+    def __init__(self, stmt, runtime_name):
+        self.values, self.zeros = set(), set()
+        stack = [stmt]
+        while stack:
+            node = stack.pop()
+            kind = type(node)
+            if kind is gast.Name:
+                if type(node.ctx) is gast.Load:
+                    self.values.add(node.id)
+                continue
+            if kind is gast.Attribute and type(node.value) is gast.Name \
+                    and node.attr in ("shape", "size", "ndim"):
+                continue
+            if kind is gast.Call and type(node.func) is gast.Attribute and \
+                    type(node.func.value) is gast.Name and \
+                    node.func.value.id == runtime_name:
+                attr = node.func.attr
+                if attr == "zeros_like" and len(node.args) == 1 and \
+                        type(node.args[0]) is gast.Name:
+                    self.zeros.add(node.args[0].id)
+                    continue
+                if attr in SHAPE_ARGS:
+                    skip = SHAPE_ARGS[attr]
+                    stack.extend(a for k, a in enumerate(node.args)
+                                 if skip is not None and k not in skip or
+                                 type(a) is not gast.Name)
+                    stack.extend(k.value for k in node.keywords)
+                    continue
+            stack.extend(walk_children(node))
+
+
+# runtime helpers reading only the shape of the arguments at these positions
+SHAPE_ARGS = {"Like": None, "reduced_size": (0,), "unreduce": (1,),
+              "unbroadcast": (1,)}
+
+
+def _stand_in(x, at, shapes, uses, origins):
+    """A name of x's shape there anyway before statement `at`; when
+    `origins` is given (x is read for its float type), the one name x is
+    computed from."""
+    for y in shapes.names_with(shapes.bases(x)):
+        if y == x or y in uses.defined and uses.defined[y] >= at or \
+                y not in uses.defined and y not in uses.params or \
+                not uses.needed(y):
+            continue
+        if origins is False or origins == {y}:
+            return y
+    return None
+
+
+def _origins(id_, body, defined, memo):
+    """The names `id_` is computed from that no top-level statement
+    assigns once (arguments, globals); None where not known."""
+    if id_ not in defined:
+        return {id_}
+    if id_ not in memo:
+        memo[id_] = None  # a cycle is not known
+        found = set()
+        for read in _operands(body[defined[id_]].value):
+            more = _origins(read, body, defined, memo)
+            if more is None:
+                return None
+            found |= more
+        memo[id_] = found
+    return memo[id_]
+
+
+def _operands(value):
+    """The names an expression reads, but a callee's module (`np` of
+    `np.exp(x)`)."""
+    found = set()
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if type(node) is gast.Name:
+            if type(node.ctx) is gast.Load:
+                found.add(node.id)
+        elif type(node) is gast.Call and \
+                type(node.func) is gast.Attribute and \
+                type(node.func.value) is gast.Name:
+            stack.extend(node.args)
+            stack.extend(k.value for k in node.keywords)
+        else:
+            stack.extend(walk_children(node))
+    return found
+
+
+def _renamed(old, new):
+    def rename(node):
+        if type(node) is gast.Name and node.id == old:
+            return name(new)
+        return node
+    return rename
 
 
 def _outside_likes(body, runtime_name, facts):
