@@ -313,8 +313,9 @@ class _Uses:
                     facts.counts.get(stmt.targets[0].id) == 1:
                 self.defined[stmt.targets[0].id] = i
         self._reads = {}
+        self.zeros = (runtime_name, "zeros_like")
         self.shape_calls = {(runtime_name, a) for a in SHAPE_ARGS} | \
-            {(runtime_name, "zeros_like")}
+            {self.zeros}
 
     def reads(self, j):
         if j not in self._reads:
@@ -322,18 +323,23 @@ class _Uses:
         return self._reads[j]
 
     def candidate(self, x):
-        """Whether x, assigned once, is read, and only by statements that
-        may read it for its shape (a cheap first look)."""
+        """Whether x, assigned once, is read only by statements that may
+        read it for its shape, one of them a gather or `ad.zeros_like` (a
+        cheap first look: other shape reads take names there anyway when
+        they are generated, see Reverse.shape_of)."""
         if x in self.params or x in self.facts.written or \
                 x not in self.readers:
             return False
+        gathered = False
         for j in self.readers[x]:
             stmt = self.body[j]
-            if not (self.facts.calls[j] & self.shape_calls or
-                    simple_assign(stmt) and
-                    type(stmt.value) in (gast.Subscript, gast.Attribute)):
+            calls = self.facts.calls[j]
+            gather = simple_assign(stmt) and \
+                type(stmt.value) in (gast.Subscript, gast.Attribute)
+            if not (calls & self.shape_calls or gather):
                 return False
-        return True
+            gathered = gathered or gather or self.zeros in calls
+        return gathered
 
     def for_value(self, x):
         """Whether some statement reads x for its value."""
