@@ -34,7 +34,8 @@ from . import build, runtime
 from .build import assign, attr, call, clone, const, name, statements
 from .errors import NoDerivativeRule, located
 from .tape import (block_locals, exit_by_test, is_compound, mark, marked,
-                   needed_values, own_before_writes, recomputations)
+                   needed_values, own_before_writes, recomputations,
+                   value_loads)
 from .template import expand
 
 
@@ -176,8 +177,10 @@ class Reverse:
         return inits
 
     def zero(self, id_):
-        return assign(self.adj(id_), call(self.helper("zeros_like"),
-                                          [name(id_)]))
+        like = name(id_)
+        if id_ in self.info.shapes.steady:
+            like.shape_only = True  # see shape_of
+        return assign(self.adj(id_), call(self.helper("zeros_like"), [like]))
 
     def contribute(self, id_, expr, like):
         total = self.adj(id_)
@@ -377,7 +380,7 @@ class Reverse:
             mark_ = marked(stmt)
             kind = mark_[0] if mark_ else None
             if kind == "recompute":
-                reads = set().union(*(build.loads(s) for s in stmts))
+                reads = set().union(*(value_loads(s) for s in stmts))
                 out += recomputations(mark_[1], reads)
                 continue
             if kind in ("save", "restore", "restore_append", "restore_pop"):
@@ -500,9 +503,14 @@ class Reverse:
     def shape_of(self, id_):
         """Something with the shape of `id_`, made of values computed
         anyway, so a value needed only for its shape need not be kept."""
-        names = self.info.shapes.shape_source(id_)
+        shapes = self.info.shapes
+        names = shapes.shape_source(id_)
         if len(names) == 1:
-            return name(names[0])
+            node = name(names[0])
+            if names[0] in shapes.steady:
+                # any pass's value will do: neither tape nor recompute
+                node.shape_only = True
+            return node
         self.info.likes_used = True  # the optimizer looks for these
         return call(self.helper("Like"), [name(n) for n in names])
 

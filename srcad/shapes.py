@@ -24,6 +24,10 @@ value computed from one (in a loop, `t = p * x` then `p = t + c[i]`) gets
 a base of its own: the name's base stands for several values, of shapes
 that may differ from pass to pass.
 
+`steady` names the values a loop assigns whose shape is the same in every
+pass (`W @ h` for a matrix W no loop changes): the sweep reads those for
+their shape as the primal left them, neither taped nor recomputed.
+
 `ndims` adds what a call's arguments tell (`known`: each argument's ndim,
 0 for a number; see pipeline.kinds): the ndim of every name that surely
 has one, overwritten names included, so that a value a loop overwrites is
@@ -49,6 +53,7 @@ class Shapes:
     def __init__(self, ops, captured, overwritten=(), ints=(), known=None):
         self.overwritten = set(overwritten)
         self.ndims = ndims(ops, captured, ints, known or {})
+        self._ops, self._steady = ops, None
         self._captured, self._ints = captured, ints
         counts = {}
         self.order = list(captured.params)
@@ -82,6 +87,19 @@ class Shapes:
         for name_ in self.order:
             if name_ not in unsure:
                 self.first.setdefault(self.bases(name_), name_)
+
+    @property
+    def steady(self):
+        """Names, assigned once, whose shape is the same in every pass of
+        the loops around them: computed from names no loop changes (and
+        ints), by elementwise operations, int indexing, reductions, or
+        products whose result's shape the unchanging operand tells (`W @
+        h` for a matrix W and a vector h). The sweep may read such a name
+        for its shape without the tape (a pass's value has every pass's
+        shape)."""
+        if self._steady is None:
+            self._steady = _steady(self._ops, self)
+        return self._steady
 
     def _raw(self, name_):
         return self.sets.get(name_, frozenset([name_]))
@@ -372,3 +390,60 @@ def _is_number(value):
     """A number, NumPy's scalars too (they register as numbers), not a
     bool."""
     return isinstance(value, numbers.Number) and not isinstance(value, bool)
+
+
+def _steady(ops, shapes):
+    """See Shapes.steady."""
+    counts = dict.fromkeys(shapes._captured.params, 1)  # bound at the call
+    for op in ops:
+        for t in op.targets:
+            counts[t] = counts.get(t, 0) + 1
+    found = set()
+
+    def unchanged(node):  # the same value in every pass
+        return isinstance(node, gast.Constant) or \
+            isinstance(node, gast.Name) and (
+                node.id in shapes._ints or node.id not in shapes.overwritten)
+
+    def fixed(node):  # the same shape in every pass
+        return unchanged(node) or \
+            isinstance(node, gast.Name) and node.id in found
+    changed = True
+    while changed:
+        changed = False
+        for op in ops:
+            if len(op.targets) != 1 or op.targets[0] in found or \
+                    counts[op.targets[0]] != 1 or \
+                    not isinstance(op.stmt, gast.Assign):
+                continue
+            if _steady_op(op, fixed, unchanged, shapes.ndims):
+                found.add(op.targets[0])
+                changed = True
+    return found
+
+
+def _steady_op(op, fixed, unchanged, dims):
+    value = op.stmt.value
+    target = op.targets[0]
+    if dims.get(target) == 0 or op.kind == "copy" and fixed(value):
+        return True
+    if op.kind == "subscript":
+        index = value.slice
+        items = index.elts if isinstance(index, gast.Tuple) else [index]
+        return fixed(value.value) and all(
+            unchanged(item) if not isinstance(item, gast.Slice) else
+            all(part is None or isinstance(part, gast.Constant)
+                for part in (item.lower, item.upper, item.step))
+            for item in items)
+    if op.kind != "rule":
+        return False
+    rule, bound = op.rule, op.bound
+    if rule.fn in PRODUCTS:
+        a, b = bound.get("a"), bound.get("b")
+        ab = tuple(dims.get(n.id) if isinstance(n, gast.Name) else None
+                   for n in (a, b))
+        tells = {(2, 1): (a,), (1, 2): (b,), (2, 2): (a, b)}.get(ab)
+        return tells is not None and all(fixed(n) for n in tells)
+    if rule.elementwise or rule.fn in FULL_REDUCTIONS:
+        return all(fixed(n) for n in bound.values())
+    return False

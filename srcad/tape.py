@@ -74,10 +74,22 @@ def _scan(stmts, restored, overwritten, needed, views):
             restored |= _scan(stmt.orelse, restored, overwritten, needed,
                               views)
         else:
-            reads = build.loads(stmt)
+            reads = value_loads(stmt)
         reads |= {views[n] for n in reads if n in views}
         needed |= reads & restored & overwritten
     return restored
+
+
+def value_loads(tree):
+    """Names read in `tree`, but those read only for a shape that is the
+    same in every pass (marked `shape_only` by Reverse.shape_of): the
+    sweep may read those as the primal left them."""
+    found = set()
+    for node in build.walk(tree):
+        if type(node) is gast.Name and type(node.ctx) is gast.Load and \
+                not getattr(node, "shape_only", False):
+            found.add(node.id)
+    return found
 
 
 def _restores(stmts):

@@ -504,3 +504,107 @@ def test_relations_leave_out_unbroadcast():
     code = srcad.source(xent)
     # y's and the keepdims sum's (the max's derivative cancels: shifts.py)
     assert code.count("ad.unbroadcast") == 2
+
+
+# -- shapes the same in every pass of a loop ---------------------------------
+
+
+def shape_facts(fn, **known):
+    captured = capture(fn)
+    namer = Namer(names_in(captured.tree))
+    fdef = structure(normalize(captured, namer), namer)
+    return analyse(fdef, captured, (captured.params[0],), known).shapes
+
+
+def step_rnn(W, U, xs, b, h):
+    for t in range(xs.shape[0]):
+        a = W @ h
+        u = U @ xs[t]
+        h = np.tanh(a + u + b)
+    return np.sum(h * h)
+
+
+def growing(x, n):
+    s = 0.0
+    for i in range(1, n):
+        head = x[:i]
+        s = s + np.sum(head * head) * s
+        s = s + 1.0
+    return s
+
+
+def kept_by_mask(x, n):
+    s = 0.0
+    for i in range(n):
+        m = x > 0.2 * i
+        kept = x[m]
+        s = s + np.sum(kept * kept)
+    return s
+
+
+def test_steady_shapes():
+    shapes = shape_facts(step_rnn, W=2, U=2, xs=2, b=1, h=1)
+    steady = shapes.steady
+    assert "a" in steady and "u" in steady  # W's rows, U's rows
+    assert "h" not in steady  # h0's shape may differ from the rest
+    assert "head" not in shape_facts(growing).steady
+    assert "kept" not in shape_facts(kept_by_mask).steady
+    # unknown ndims: a product's shape is not told
+    assert "a" not in shape_facts(step_rnn).steady
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("b_shape, h_shape", [((3,), (3,)), ((1,), (3,)),
+                                              ((3,), (1,)), ((1,), (1,))])
+def test_read_for_a_steady_shape_from_any_pass(b_shape, h_shape, mode):
+    rng = np.random.default_rng(len(b_shape) + h_shape[0])
+    W = rng.normal(size=(3, h_shape[0])) / 2
+    U = rng.normal(size=(3, 2)) / 2
+    xs = rng.normal(size=(4, 2))
+    args = (W if h_shape == (3,) else rng.normal(size=(3, 1)) / 2, U, xs,
+            rng.normal(size=b_shape), rng.normal(size=h_shape))
+    if h_shape == (1,):  # the first pass broadcasts h up to 3
+        args = (rng.normal(size=(3, 1)) / 2,) + args[1:]
+        with pytest.raises(ValueError):
+            step_rnn(*args)  # W @ h needs h of length 1, then of 3
+        return
+    check_grad(step_rnn, *args, wrt=(0, 1, 3, 4), mode=mode)
+
+
+def test_steady_values_are_neither_taped_nor_recomputed():
+    rng = np.random.default_rng(0)
+    args = (rng.normal(size=(3, 3)), rng.normal(size=(3, 2)),
+            rng.normal(size=(4, 2)), rng.normal(size=1), rng.normal(size=3))
+    source = srcad.source(step_rnn, wrt=(0, 1), args=args)
+    code = [line for line in source.splitlines()
+            if not line.lstrip().startswith("#")]
+    assert sum("U @" in line for line in code) == 1  # not recomputed
+    assert "tape.append(a)" not in code
+    check_grad(step_rnn, *args, wrt=(0, 1, 3))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("f, args", [
+    (growing, (np.linspace(0.1, 0.5, 5), 5)),
+    (kept_by_mask, (np.linspace(-0.45, 1.05, 6), 4)),
+])
+def test_shapes_that_change_pass_to_pass(f, args, mode):
+    check_grad(f, *args, mode=mode)
+
+
+def first_pass_differs(h, v, w, n):
+    s = 0.0
+    for i in range(n):
+        c = np.sum(h * w)
+        s = s + c
+        h = np.tanh(v * c)  # the same shape in every pass but the first
+    return s
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_an_argument_a_loop_assigns_again_is_not_steady(mode):
+    h, v, w = np.array([0.3]), np.array([0.5, -0.2, 0.1]), \
+        np.array([1.0, 2.0, -1.0])
+    assert "h" not in shape_facts(first_pass_differs, h=1, v=1, w=1,
+                                  n=0).steady
+    check_grad(first_pass_differs, h, v, w, 3, mode=mode)
