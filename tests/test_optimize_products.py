@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import srcad
-from srcad import runtime, values
+from srcad import pipeline, runtime, values
 from srcad.emit import emit
 from srcad.naming import Namer, names_in
 from srcad.optimize_products import outer_sums
@@ -234,3 +234,33 @@ def test_second_order_through_summed_rows():
         return np.sum(srcad.grad(rnn, wrt=0)(W, U, xs, h0) ** 2)
 
     check_grad(first, *args, wrt=(0, 3))
+
+
+def rnn_states(W, U, xs, h0):
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(W @ h + U @ xs[t])
+    return h
+
+
+def test_pullback_and_value_and_grad_sum_rows_too():
+    W, U, xs, h0 = _rnn_args(np.random.default_rng(6), 4, 5, 2)
+    ct = np.array([0.5, -1.0, 2.0, 0.25])
+    out, pullback = srcad.vjp(rnn_states, W, U, xs, h0)
+    np.testing.assert_allclose(out, rnn_states(W, U, xs, h0))
+    got = pullback(ct)
+
+    def weighted(W, U, xs, h0):
+        return np.sum(rnn_states(W, U, xs, h0) * ct)
+
+    for k in (0, 1, 3):
+        want = srcad.grad(weighted, wrt=k, optimize=False)(W, U, xs, h0)
+        np.testing.assert_allclose(got[k], want, rtol=1e-10, atol=1e-12)
+    value, grads = srcad.value_and_grad(rnn, wrt=(0, 1))(W, U, xs, h0)
+    assert np.isclose(value, rnn(W, U, xs, h0))
+    check = check_grad(rnn, W, U, xs, h0, wrt=(0, 1))
+    np.testing.assert_allclose(grads[0], check[0])
+    np.testing.assert_allclose(grads[1], check[1])
+    split = pipeline.cached(rnn_states, "vjp", (0, 1, 2, 3), "reverse", True,
+                            pipeline.known_for(rnn_states, (W, U, xs, h0)))
+    assert "ad.outer_sum(" in split.source
