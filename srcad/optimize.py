@@ -35,7 +35,8 @@
 
 After them, `number_zeros`: `bx = ad.zeros_like(x)` for an x known to
 be a number (a specialized version's argument, a scalar a loop carries)
-is `bx = 0.0`, unless bx is written into in place.
+is `bx = 0.0`, unless bx is written into in place; and `scale_first`
+(folding.py): `2.0 * (s * A)` is `(2.0 * s) * A`.
 
 The pipeline then runs `outer_sums` (optimize_products.py): outer
 products a loop adds up, `bW += np.outer(g, h)`, are kept as rows and
@@ -54,7 +55,7 @@ import gast
 from .build import (blocks, clone, fingerprint, is_runtime_call, loads,
                     mentions, simple_assign, statements, stores, transform)
 from .facts import Facts, facts_of
-from .folding import fold, folded as _folded
+from .folding import fold, folded as _folded, scale_first
 from .optimize_algebra import cancel, reciprocals
 from .optimize_blocks import block_copies, dead_code, first_items, pure
 from .optimize_scales import defer_scales
@@ -115,6 +116,7 @@ def optimize(fdef, is_pure, runtime_name, info=None):
                 facts = Facts(fdef)
     if info is not None:
         number_zeros(fdef, runtime_name, info, facts)
+    scale_first(fdef)
     return fdef
 
 

@@ -159,3 +159,16 @@ def test_zero_adjoint_written_into_stays_an_array():
     source = srcad.source(_zeros_written_into, args=(x, 3))
     assert "zeros_like(x)" in source
     check_grad(_zeros_written_into, x, 3)
+
+
+def test_scale_first_multiplies_the_factor():
+    from srcad.folding import scale_first
+    fdef = gast.parse(textwrap.dedent("""
+        def f(s, A, B):
+            return (2.0 * (s * A), 2.0 * (s / A), 3 * (A * B * s), s * (2 * A))
+        """)).body[0]
+    scale_first(fdef)
+    same(emit([fdef]), """
+        def f(s, A, B):
+            return 2.0 * s * A, 2.0 * (s / A), 3 * (A * B) * s, s * (2 * A)
+        """)
