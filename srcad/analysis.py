@@ -305,8 +305,8 @@ def analyse(fdef, captured, wrt, known=None):
         order.append(op)
     ints = ints_of(order, captured)
     # a max subtracted for stability: its derivative cancels (shifts.py)
-    steady = ints | cancelling(order)
-    varied = _fixpoint(order, set(wrt) - ints, forward=True, never=steady)
+    constant = ints | cancelling(order)
+    varied = _fixpoint(order, set(wrt) - ints, forward=True, never=constant)
     useful = _fixpoint(order, set(), forward=False)
     active = varied & useful
     for op in order:

@@ -152,9 +152,10 @@ def _may_change_arrays(loop, found, runtime_name, resolve):
 
 
 def _may_change(node, runtime_name, resolve):
-    """Calls that leave arrays alone: functions with a derivative rule (no
-    `out=`), runtime helpers but those that add in place or run other
-    derivatives, a list's append and pop, range and its kin."""
+    """Calls that leave arrays alone: functions with a rule of srcad's own
+    (no `out=`; a user's rule may run anything), runtime helpers but those
+    that add in place or run other derivatives, a list's append and pop,
+    range and its kin."""
     if any(k.arg == "out" for k in node.keywords):
         return True
     func = node.func
@@ -164,4 +165,7 @@ def _may_change(node, runtime_name, resolve):
         if func.attr in _LIST_METHODS:
             return False
     obj = resolve(func)
-    return obj not in _LOOP_BUILTINS and rules.lookup(obj) is None
+    if obj in _LOOP_BUILTINS:
+        return False
+    rule = rules.lookup(obj)  # srcad's own tables: functions without effects
+    return rule is None or rule.owner == "user"

@@ -80,6 +80,27 @@ def test_rows_are_copied_where_the_loop_writes_in_place():
         """)
 
 
+def test_rows_are_copied_where_the_loop_calls_unknown_code():
+    source = run("""
+        def f(W, h, gs):
+            bW = ad.zeros_like(W)
+            for t in range(3):
+                bW += np.outer(gs[t], h)
+                g = helper(h)
+            return bW
+        """)
+    assert "t1.append(ad.copy(gs[t]))" in source
+    unchanged = run("""
+        def f(W, h, gs):
+            bW = ad.zeros_like(W)
+            for t in range(3):
+                bW += np.outer(gs[t], h)
+                g = np.exp(h)
+            return bW
+        """)
+    assert "t1.append(gs[t])" in unchanged
+
+
 @pytest.mark.parametrize("source", [
     # read in the loop besides the sum
     """
