@@ -11,7 +11,7 @@ import operator
 
 import gast
 
-from .build import is_number as _number, is_runtime_call, transform
+from .build import is_number as _number, is_runtime_call, transform, walk
 
 BINARY = {gast.Add: operator.add, gast.Sub: operator.sub,
           gast.Mult: operator.mul, gast.Div: operator.truediv,
@@ -39,16 +39,14 @@ def scale_first(fdef):
     the factor, which is never larger than the product (a scalar adjoint
     times an array: one pass over the array instead of two). Last, since
     the passes before read products in their first form."""
-    def regroup(node):
+    for node in walk(fdef):
         if type(node) is gast.BinOp and type(node.op) is gast.Mult and \
                 _number(node.left) and type(node.right) is gast.BinOp and \
                 type(node.right.op) is gast.Mult:
             inner = node.right
-            return gast.BinOp(left=gast.BinOp(left=node.left, op=gast.Mult(),
-                                              right=inner.left),
-                              op=gast.Mult(), right=inner.right)
-        return node
-    transform(fdef, regroup)
+            node.left = gast.BinOp(left=node.left, op=gast.Mult(),
+                                   right=inner.left)
+            node.right = inner.right
 
 
 def _scaled_after_sum(node, runtime_name):

@@ -371,34 +371,50 @@ class _Reads:
     it reads for shape and float type (`zeros`: `ad.zeros_like(v)`)."""
 
     def __init__(self, stmt, runtime_name):
-        self.values, self.zeros = set(), set()
-        stack = [stmt]
-        while stack:
-            node = stack.pop()
+        self.zeros = set()
+
+        def inside(node):
             kind = type(node)
-            if kind is gast.Name:
-                if type(node.ctx) is gast.Load:
-                    self.values.add(node.id)
-                continue
             if kind is gast.Attribute and type(node.value) is gast.Name \
                     and node.attr in ("shape", "size", "ndim"):
-                continue
-            if kind is gast.Call and type(node.func) is gast.Attribute and \
-                    type(node.func.value) is gast.Name and \
-                    node.func.value.id == runtime_name:
-                attr = node.func.attr
-                if attr == "zeros_like" and len(node.args) == 1 and \
-                        type(node.args[0]) is gast.Name:
-                    self.zeros.add(node.args[0].id)
-                    continue
-                if attr in SHAPE_ARGS:
-                    skip = SHAPE_ARGS[attr]
-                    stack.extend(a for k, a in enumerate(node.args)
-                                 if skip is not None and k not in skip or
-                                 type(a) is not gast.Name)
-                    stack.extend(k.value for k in node.keywords)
-                    continue
-            stack.extend(walk_children(node))
+                return ()
+            func = getattr(node, "func", None)
+            if kind is not gast.Call or type(func) is not gast.Attribute or \
+                    type(func.value) is not gast.Name or \
+                    func.value.id != runtime_name:
+                return None
+            attr = func.attr
+            if attr == "zeros_like" and len(node.args) == 1 and \
+                    type(node.args[0]) is gast.Name:
+                self.zeros.add(node.args[0].id)
+                return ()
+            if attr not in SHAPE_ARGS:
+                return None
+            skip = SHAPE_ARGS[attr]
+            return [a for k, a in enumerate(node.args)
+                    if skip is not None and k not in skip or
+                    type(a) is not gast.Name] + \
+                [k.value for k in node.keywords]
+        self.values = _loads_but(stmt, inside)
+
+
+def _loads_but(tree, inside):
+    """Names read in `tree`, looking into only the children `inside(node)`
+    gives of each call and attribute (all of them where it gives None)."""
+    found = set()
+    stack = [tree]
+    Name, Call, Attribute = gast.Name, gast.Call, gast.Attribute
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is Name:
+            if type(node.ctx) is gast.Load:
+                found.add(node.id)
+            continue
+        children = inside(node) if kind is Call or kind is Attribute \
+            else None
+        stack.extend(walk_children(node) if children is None else children)
+    return found
 
 
 # runtime helpers reading only the shape of the arguments at these positions
@@ -440,21 +456,12 @@ def _origins(id_, body, defined, memo):
 def _operands(value):
     """The names an expression reads, but a callee's module (`np` of
     `np.exp(x)`)."""
-    found = set()
-    stack = [value]
-    while stack:
-        node = stack.pop()
-        if type(node) is gast.Name:
-            if type(node.ctx) is gast.Load:
-                found.add(node.id)
-        elif type(node) is gast.Call and \
-                type(node.func) is gast.Attribute and \
-                type(node.func.value) is gast.Name:
-            stack.extend(node.args)
-            stack.extend(k.value for k in node.keywords)
-        else:
-            stack.extend(walk_children(node))
-    return found
+    def inside(node):
+        if type(node) is gast.Call and type(node.func) is gast.Attribute \
+                and type(node.func.value) is gast.Name:
+            return node.args + [k.value for k in node.keywords]
+        return None
+    return _loads_but(value, inside)
 
 
 def _renamed(old, new):
@@ -475,12 +482,6 @@ def _outside_likes(body, runtime_name, facts):
             used |= facts.names[i][0]
             continue
         with_likes.add(i)
-        stack = [stmt]
-        while stack:
-            node = stack.pop()
-            if type(node) is gast.Name:
-                if type(node.ctx) is gast.Load:
-                    used.add(node.id)
-            elif not is_runtime_call(node, runtime_name, "Like"):
-                stack.extend(walk_children(node))
+        used |= _loads_but(stmt, lambda node: () if is_runtime_call(
+            node, runtime_name, "Like") else None)
     return used, with_likes

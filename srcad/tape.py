@@ -84,6 +84,11 @@ def value_loads(tree):
     """Names read in `tree`, but those read only for a shape that is the
     same in every pass (marked `shape_only` by Reverse.shape_of): the
     sweep may read those as the primal left them."""
+    found, calls = set(), []
+    build.collect(tree, found, None, calls)
+    if not any(getattr(a, "shape_only", False) for c in calls
+               if type(c) is gast.Call for a in c.args):
+        return found  # the common case, one fast walk
     found = set()
     for node in build.walk(tree):
         if type(node) is gast.Name and type(node.ctx) is gast.Load and \

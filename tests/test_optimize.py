@@ -170,5 +170,5 @@ def test_scale_first_multiplies_the_factor():
     scale_first(fdef)
     same(emit([fdef]), """
         def f(s, A, B):
-            return 2.0 * s * A, 2.0 * (s / A), 3 * (A * B) * s, s * (2 * A)
+            return 2.0 * s * A, 2.0 * (s / A), 3 * A * B * s, s * (2 * A)
         """)
