@@ -1,6 +1,7 @@
 """Optimize: clean-up passes over a generated function.
 
-`optimize(fdef, is_pure)` applies, until nothing changes:
+`optimize(fdef, is_pure)` applies, in turn until each has run once since
+the last change:
 
 - `first_contribution`: `bx = ad.zeros_like(x)` followed by `bx = bx + e`
   becomes `bx = e`;
@@ -107,13 +108,16 @@ def optimize(fdef, is_pure, runtime_name, info=None):
         passes.insert(1, defer_scales(runtime_name, info))
     fold(fdef, runtime_name)  # later, passes fold what they rewrite
     facts = Facts(fdef)
-    changed = True
-    while changed:
-        changed = False
-        for run in passes:
-            if run(fdef, facts):
-                changed = True
-                facts = Facts(fdef)
+    # the passes in turn, round and round, until each has run once since
+    # the last change (a pass that ran on the final form has nothing left)
+    quiet, k = 0, 0
+    while quiet < len(passes):
+        if passes[k](fdef, facts):
+            quiet = 0
+            facts = Facts(fdef)
+        else:
+            quiet += 1
+        k = (k + 1) % len(passes)
     if info is not None:
         number_zeros(fdef, runtime_name, info, facts)
     scale_first(fdef)
