@@ -70,17 +70,14 @@ def release(fdef):
     so big temporaries are freed while the derivative still runs (NumPy
     hands large freed arrays back to the system; fewer alive at once means
     fewer fresh pages to fault in)."""
-    params = {a.id for a in fdef.args.args}
     last = {}
-    for i, stmt in enumerate(fdef.body):
-        for id_ in mentions(stmt):
+    locals_ = set()  # names surely bound: by a top-level simple statement
+    for i, (read, wrote) in enumerate(Facts(fdef).names):
+        for id_ in read | wrote:
             last[id_] = i
-    # only names surely bound: assigned by a top-level simple statement
-    locals_ = set()
-    for stmt in fdef.body:
-        if not isinstance(stmt, (gast.If, gast.For, gast.While)):
-            locals_ |= stores(stmt)
-    locals_ -= params
+        if not isinstance(fdef.body[i], (gast.If, gast.For, gast.While)):
+            locals_ |= wrote
+    locals_ -= {a.id for a in fdef.args.args}
     dying = {}
     for id_, i in last.items():
         if id_ in locals_ and not isinstance(fdef.body[i], gast.Return):
