@@ -116,10 +116,12 @@ def not_kept(z):
 
 
 def carried(z, n):
+    # e is read before the pass assigns it: the previous pass's value, on
+    # purpose (a linter reports it as undefined)
     total = 0.0
     for i in range(n):
         if i > 0:
-            total = total + np.sum(e)  # the previous pass's
+            total = total + np.sum(e)
         e = np.exp(z - np.max(z, axis=1, keepdims=True))
     return total
 
