@@ -79,13 +79,13 @@ def _stretched(have, target):
     extra = len(have) - len(target)
     if extra < 0:
         return None
-    axes = list(range(extra))
-    for i, n in enumerate(target):
-        if n != have[extra + i]:
+    axes = tuple(range(extra)) if extra else ()
+    for i, n in enumerate(target, extra):
+        if n != have[i]:
             if n != 1:
                 return None
-            axes.append(extra + i)
-    return tuple(axes)
+            axes += (i,)
+    return axes
 
 
 def broadcast_axes(have, target):
@@ -105,7 +105,8 @@ def sum_axes(g, axes, kept=None):
             not g.size or len(axes) >= g.ndim:
         found = np.sum(g, axis=axes)
     elif axes[0] == g.ndim - len(axes):  # trailing: rows of what is summed
-        rows = g.reshape(-1, math.prod(g.shape[axes[0]:]))
+        rows = g if g.ndim == 2 else \
+            g.reshape(-1, math.prod(g.shape[axes[0]:]))
         found = rows @ _ones(rows.shape[1], g.dtype.char)
     elif axes[-1] == len(axes) - 1:  # leading: columns of what is summed
         columns = g.reshape(math.prod(g.shape[:len(axes)]), -1)
@@ -114,6 +115,8 @@ def sum_axes(g, axes, kept=None):
         found = np.sum(g, axis=axes)
     if kept is None:
         kept = tuple(n for i, n in enumerate(np.shape(g)) if i not in axes)
+    if type(found) is np.ndarray:
+        return found.reshape(kept)  # the method: no dispatch through np
     return np.reshape(found, kept)
 
 

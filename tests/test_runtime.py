@@ -50,3 +50,20 @@ def test_unbroadcast_sums_what_broadcasting_repeated(have, like):
     assert np.shape(got) == like
     np.testing.assert_allclose(np.sum(got * v),
                                np.sum(g * np.broadcast_to(v, have)))
+
+
+@pytest.mark.parametrize("have, target", [
+    ((256, 10), (256, 1)), ((3, 4, 5), (4, 1)), ((3, 4), (3, 4)),
+    ((2, 3), (4,)), ((5,), ()), ((2, 3), (1, 3)), ((3,), (2, 3)),
+    ((2, 1), (2, 3))])
+def test_stretched_axes_are_the_broadcast_axes(have, target):
+    full = np.broadcast_shapes(have, target) if all(
+        a in (b, 1) or b == 1 for a, b in zip(have[::-1], target[::-1])) \
+        else None
+    want = ad.broadcast_axes(have, target) if full == have else None
+    assert ad._stretched(have, target) == want
+    g = np.arange(float(np.prod(have))).reshape(have)
+    if want:  # some axes to sum (unbroadcast reshapes for none)
+        np.testing.assert_allclose(
+            ad.sum_axes(g, want, target),
+            np.sum(g, axis=want).reshape(target))
