@@ -305,7 +305,7 @@ def analyse(fdef, captured, wrt, known=None):
         order.append(op)
     ints = ints_of(order, captured)
     # a max subtracted for stability: its derivative cancels (shifts.py)
-    constant = ints | cancelling(order)
+    constant = ints | cancelling(order, {id(s) for s in fdef.body})
     varied = _fixpoint(order, set(wrt) - ints, forward=True, never=constant)
     useful = _fixpoint(order, set(), forward=False)
     active = varied & useful

@@ -27,8 +27,11 @@ that is constant along that axis):
     s(shift), s(scale)              shift, scale (max only for shifts)
 
 Anything else reading such a value (a return among them) means m may
-matter, and it keeps its derivative. The values must each be assigned
-once, and nothing earlier may read them (a loop could carry them).
+matter, and it keeps its derivative. m must be computed once, at the top
+level of the function: every value then pairs with that one m, also a
+value a loop carries from an earlier pass (a max inside a loop would pair
+one pass's value with another pass's max). The values must each be
+assigned once.
 """
 import gast
 import numpy as np
@@ -46,16 +49,17 @@ NEG = (gast.USub, np.negative)
 SHAPE_ATTRS = {"shape", "ndim", "size", "dtype"}
 
 
-def cancelling(order):
+def cancelling(order, top):
     """The names of maxima whose derivative cancels, among the ops of a
-    function in statement order."""
+    function in statement order; `top` holds the ids of its top-level
+    statements."""
     stores = {}
     for op in order:
         for id_ in op.targets:
             stores[id_] = stores.get(id_, 0) + 1
     return {op.targets[0] for op in order
             if _candidate(op) and stores[op.targets[0]] == 1 and
-            _cancels(order, op, stores)}
+            id(op.stmt) in top and _cancels(order, op, stores)}
 
 
 def _candidate(op):
@@ -67,15 +71,20 @@ def _candidate(op):
 
 
 def _cancels(order, start, stores):
+    """Whether the values depending on `start`'s max all follow the
+    identities, each assigned once."""
     m = start.targets[0]
     axis = fingerprint(start.bound["axis"])
     states = {m: (SHIFT, 1, REDUCED)}
-    shaped = {start.bound["a"].id}  # names surely of x's shape
-    at = order.index(start)
-    for op in order[at + 1:]:
+    x = start.bound["a"].id
+    if stores.get(x, 0) > 1:
+        return False
+    shaped = {x}  # names surely of x's shape
+    for op in order[order.index(start) + 1:]:
         read = _reads(op)
         if not read & states.keys():
-            if op.kind == "copy" and op.sources[0][1].id in shaped:
+            if op.kind == "copy" and op.sources[0][1].id in shaped and \
+                    stores[op.targets[0]] == 1:
                 shaped.add(op.targets[0])
             continue
         state = _transfer(op, states, shaped, axis)
@@ -84,7 +93,7 @@ def _cancels(order, start, stores):
             return False
         if state is not None:
             states[op.targets[0]] = state
-    return not any(_reads(op) & states.keys() for op in order[:at])
+    return True
 
 
 def _reads(op):

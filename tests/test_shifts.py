@@ -47,6 +47,16 @@ def twice(z):
     return np.sum(z2 - np.log(np.sum(np.exp(z2), axis=-1, keepdims=True)))
 
 
+def max_before_a_loop(z, n):
+    m = np.max(z, axis=1, keepdims=True)
+    s = z - m
+    total = 0.0
+    for i in range(n):
+        p = np.exp(s) / np.sum(np.exp(s), axis=1, keepdims=True)
+        total = total + np.sum(p * p) * i
+    return total
+
+
 CANCELS = [
     (log_softmax_loss, lambda r: (r.normal(size=(4, 3)),
                                   np.eye(3)[[0, 2, 1, 1]])),
@@ -57,6 +67,7 @@ CANCELS = [
     (tempered, lambda r: (r.normal(size=(3, 4)), 0.7)),
     (min_shift, lambda r: (r.normal(size=(2, 5)),)),
     (twice, lambda r: (r.normal(size=(3, 4)),)),
+    (max_before_a_loop, lambda r: (r.normal(size=(2, 3)), 3)),
 ]
 
 
@@ -126,6 +137,27 @@ def carried(z, n):
     return total
 
 
+def carried_after(z, n):
+    # e is read after the max but before the pass assigns it: the previous
+    # pass's value, paired with this pass's max
+    total = 0.0
+    for i in range(n):
+        m = np.max(z, axis=1, keepdims=True)
+        if i > 0:
+            total = total + np.sum(e)
+        e = np.exp(z - m)
+    return total
+
+
+def in_a_branch(z, flags):
+    m = np.max(z, axis=1, keepdims=True)
+    e = np.exp(z)
+    for f in flags:
+        if f > 0:
+            e = np.exp(z - m)
+    return np.sum(np.log(np.sum(e, axis=1, keepdims=True)) + m)
+
+
 def summed_shift(z):
     m = np.max(z, axis=1, keepdims=True)
     return np.sum(np.sum(z - m, axis=1, keepdims=True) + m)
@@ -145,6 +177,8 @@ KEEPS = [
     (not_kept, (np.arange(6.0).reshape(2, 3) ** 1.5,)),
     (carried, (np.arange(6.0).reshape(2, 3) ** 1.5, 3)),
     (summed_shift, (np.arange(6.0).reshape(2, 3) ** 1.5,)),
+    (carried_after, (np.arange(6.0).reshape(2, 3) ** 1.5, 3)),
+    (in_a_branch, (np.arange(6.0).reshape(2, 3) ** 1.5, np.array([1.0, -1.0]))),
     (other_base, (np.arange(6.0).reshape(2, 3) ** 1.5,
                   np.arange(3.0) / 2)),
 ]
