@@ -92,9 +92,9 @@ class Shapes:
     def steady(self):
         """Names, assigned once, whose shape is the same in every pass of
         the loops around them: computed from names no loop changes (and
-        ints), by elementwise operations, int indexing, reductions, or
-        products whose result's shape the unchanging operand tells (`W @
-        h` for a matrix W and a vector h). The sweep may read such a name
+        ints), by elementwise operations, int indexing of arrays of known
+        ndim (not lists), reductions, or products whose result's shape the
+        unchanging operand tells (`W @ h` for a matrix W and a vector h). The sweep may read such a name
         for its shape without the tape (a pass's value has every pass's
         shape)."""
         if self._steady is None:
@@ -427,10 +427,11 @@ def _steady_op(op, fixed, unchanged, dims):
     target = op.targets[0]
     if dims.get(target) == 0 or op.kind == "copy" and fixed(value):
         return True
-    if op.kind == "subscript":
+    if op.kind == "subscript":  # of an array: a list's items may differ
         index = value.slice
         items = index.elts if isinstance(index, gast.Tuple) else [index]
-        return fixed(value.value) and all(
+        return fixed(value.value) and \
+            dims.get(getattr(value.value, "id", None), 0) > 0 and all(
             unchanged(item) if not isinstance(item, gast.Slice) else
             all(part is None or isinstance(part, gast.Constant)
                 for part in (item.lower, item.upper, item.step))

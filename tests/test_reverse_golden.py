@@ -34,9 +34,9 @@ def sum_of_squares(x):
 
 def test_for_loop_over_range_len():
     # s is overwritten each pass and the sweep reads it, so the old s is
-    # pushed before `s = t5` and popped in the reversed loop; x[i] is
-    # recomputed there rather than kept; its square is read only for a
-    # shape that is the same in every pass: the last pass's value serves.
+    # pushed before `s = t5` and popped in the reversed loop; x[i] and its
+    # square are recomputed there rather than kept (x may be a list, whose
+    # items need not share a shape).
     same(srcad.source(sum_of_squares), """
         def sum_of_squares_grad(x):
             tape = []
@@ -58,6 +58,7 @@ def test_for_loop_over_range_len():
             bs = 1.0
             for i in reversed(t2):
                 t3 = x[i]
+                t4 = t3 ** 2
                 # grad of: s = s + x[i] ** 2
                 bt5 = bs
                 s = tape.pop()
@@ -76,7 +77,8 @@ def test_for_loop_over_range_len():
 def test_for_loop_specialized_to_a_vector():
     # Called with a vector, x[i] is a number, so s is one in every pass:
     # no unbroadcast, and since the sweep needs no value of s, neither
-    # the tape nor the primal loop is left.
+    # the tape nor the primal loop is left; x[i] ** 2, whose shape is the
+    # same in every pass, is not recomputed for its adjoint's zeros.
     x = np.array([0.5, -1.0, 2.0])
     same(srcad.source(sum_of_squares, args=(x,)), """
         def sum_of_squares_grad(x):

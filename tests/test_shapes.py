@@ -592,6 +592,31 @@ def test_shapes_that_change_pass_to_pass(f, args, mode):
     check_grad(f, *args, mode=mode)
 
 
+def ragged(xs, w):
+    s = 0.0
+    for t in range(len(xs)):
+        v = xs[t]
+        s = s + np.sum(np.sin(v + w))
+    return s
+
+
+@pytest.mark.parametrize("wrt", [0, 1, (0, 1)])
+def test_items_of_a_list_may_differ_in_shape(wrt):
+    xs = [np.array([0.1, 0.2, 0.3]), np.array([0.5]), np.array([0.7, 0.9])]
+    w = np.array([0.3])
+    got = srcad.grad(ragged, wrt=wrt)(xs, w)
+    want_w = np.sum(np.concatenate([np.cos(x + w) for x in xs]))
+    want_xs = [np.cos(x + w) for x in xs]
+    if wrt == 1:
+        np.testing.assert_allclose(got, [want_w])
+        return
+    parts = got if wrt == 0 else got[0]
+    for a, b in zip(parts, want_xs):
+        np.testing.assert_allclose(a, b)
+    if wrt == (0, 1):
+        np.testing.assert_allclose(got[1], [want_w])
+
+
 def first_pass_differs(h, v, w, n):
     s = 0.0
     for i in range(n):
