@@ -40,7 +40,7 @@ from . import build, rules, runtime
 from .capture import MISSING, capture
 from .fence import fence
 from .errors import (NoDerivativeRule, SourceUnavailable, SrcadError,
-                     located)
+                     UnsupportedSyntax, located)
 from .shapes import Shapes
 from .shifts import cancelling
 from .values import (check_writes, ints_of, overwritten, resolve,
@@ -86,6 +86,8 @@ def describe(stmt, captured):
         owner = stmt.value.func.value
         return Op(stmt, "unknown", [owner.id], func=stmt.value.func,
                   sources=_names([("y", owner)]))
+    if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
+        return _effect(stmt, captured)
     if not isinstance(stmt, gast.Assign):
         return Op(stmt, "effect")
     target = stmt.targets[0]
@@ -101,6 +103,34 @@ def describe(stmt, captured):
         return Op(stmt, "pop", [target.id],
                   sources=_names([("y", value.func.value)]))
     return _describe_value(stmt, [target.id], value, captured)
+
+
+def _effect(stmt, captured):
+    """A call run for what it does, its result unused. srcad follows no
+    change it makes to what it is given (np.copyto(y, x), np.add.at,
+    out=y): given local values, it is an unknown operation that may
+    change them, an error when that matters to the derivative."""
+    value = stmt.value
+    func = resolve(value.func, captured)
+    module = getattr(func, "__module__", None) or ""
+    if func is print or module.startswith("srcad"):
+        return Op(stmt, "effect")
+    nodes = list(value.args) + [k.value for k in value.keywords]
+    held = _names([("arg", n) for n in nodes
+                   if isinstance(n, gast.Name) and n.id in captured.locals])
+    if not held:
+        return Op(stmt, "effect")
+    label = _spelled(value.func)
+    names = ", ".join(dict.fromkeys(n.id for _, n in held))
+    op = Op(stmt, "unknown", [n.id for _, n in held], sources=held,
+            func=func)
+    op.error = located(UnsupportedSyntax, (
+        f"srcad does not follow what {label}(...) does to {names}: its "
+        f"result is unused, so it runs for what it changes, and a change "
+        f"it makes gets no derivative. Assign the new value instead "
+        f"(y = ...), or, if it changes nothing that matters, pass "
+        f"srcad.stop_gradient(...) of the values."), stmt, captured)
+    return op
 
 
 def _describe_value(stmt, targets, value, captured):
@@ -251,8 +281,6 @@ def _names(pairs):
     return [(p, n) for p, n in pairs if isinstance(n, gast.Name)]
 
 
-
-
 class Analysis:
     def __init__(self, ops, active, shapes, tuples, overwritten, ints,
                  views=None):
@@ -323,26 +351,6 @@ def analyse(fdef, captured, wrt, known=None):
     shared = {n: v for n, v in views(order).items()
               if shapes.ndims.get(n) != 0}
     return Analysis(ops, active, shapes, tuples, changing, ints, shared)
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 def _fixpoint(order, seeds, forward, never=frozenset()):

@@ -26,14 +26,15 @@ reverse sweep restores its earlier values from the tape).
 Temporaries are `t1, t2, ...`; user variables keep their names.
 
 Sugar is lowered here so later passes see a small core: augmented
-assignment, chained comparisons, `x.T`, and array methods such as
+assignment (with `ad.check_unshared` where Python's in-place change could
+show through another name, see sharing.py), chained comparisons, `x.T`, and array methods such as
 `x.sum(axis=0)` (which become the NumPy function, `np.sum(x, axis=0)`).
 Every statement carries the location of the user's expression it computes.
 """
 import gast
 import numpy as np
 
-from . import build
+from . import build, sharing
 from .build import const, name
 from .loops import Loop
 from .errors import UnsupportedSyntax, located
@@ -73,6 +74,7 @@ class Normalizer:
         self.assigned = set(captured.params)
         self.keep_names = assigned_in_blocks(captured.tree)
         self.ranges = set()  # names holding a range (for k in r: ...)
+        self.shared = sharing.checks(captured.tree, captured)
 
     # -- the function ----------------------------------------------------
 
@@ -109,6 +111,24 @@ class Normalizer:
     def statement(self, stmt):
         method = getattr(self, "stmt_" + type(stmt).__name__)
         method(stmt)
+        if not isinstance(stmt, gast.For):
+            self.out.extend(self.unshared(stmt))
+
+    def unshared(self, stmt):
+        """Checks that names `stmt` binds hold no array another name
+        holds too, where an augmented assignment may change it."""
+        if id(stmt) not in self.shared:
+            return []
+        from . import runtime
+        names, others, augmented = self.shared[id(stmt)]
+        ad = self.captured.bind_module(runtime, "ad", self.namer)
+        where = self.captured.bind_module(
+            sharing.site(self.captured, others, augmented, stmt),
+            "shared_site", self.namer)
+        return [gast.copy_location(gast.Expr(value=build.call(
+            build.attr(ad, "check_unshared"),
+            [name(self.current.get(n, n)), name(where)])), stmt)
+            for n in names]
 
     def stmt_Pass(self, stmt):
         pass
@@ -185,7 +205,7 @@ class Normalizer:
             self.fail("'for ... else' is not supported; set a flag before "
                       "'break' and test it after the loop", stmt)
         loop = Loop(self, stmt)
-        body = loop.head() + self.block(stmt.body)
+        body = loop.head() + self.unshared(stmt) + self.block(stmt.body)
         self.emit(gast.For(target=name(loop.index, store=True),
                            iter=loop.range, body=body, orelse=[],
                            type_comment=None), stmt)

@@ -337,6 +337,13 @@ def _is_basic(index):
                or (isinstance(p, np.integer)) for p in parts)
 
 
+def check_unshared(value, where):
+    """Nothing unless `value` is an array: then `where` makes the error
+    (sharing.py: an augmented assignment would change it in place)."""
+    if type(value) is np.ndarray:
+        raise where()
+
+
 def check_scalar(y, where):
     """Nothing for a scalar output `y`; else an error located by `where`."""
     if isinstance(y, float) or getattr(y, "shape", None) == ():

@@ -1,0 +1,232 @@
+"""Augmented assignments into arrays another name holds (sharing.py), and
+calls run for what they change (analysis._effect): refused with a located
+error where Python's in-place change would differ from srcad's values;
+left alone, and differentiated right, where it would not."""
+import numpy as np
+import pytest
+
+import srcad
+from fdcheck import check_grad
+
+MODES = ["reverse", "forward"]
+
+
+# -- refused: another name reads the array after the in-place change ------
+
+def second_name(x):
+    a = x * 1.0
+    b = a
+    b *= 3.0
+    return np.sum(a)
+
+
+def view_of_argument(x):
+    y = x[:2]
+    y += 1.0
+    return np.sum(x ** 2)
+
+
+def slice_of_copy(x):
+    y = x.copy()
+    r = y[0:2]
+    r *= 3.0
+    return np.sum(y)
+
+
+def rows_in_place(x):
+    y = x.copy()
+    for row in y:
+        row *= 2.0
+    return np.sum(y)
+
+
+def source_updated(x):
+    a = x * 2.0
+    z = a
+    a += 1.0
+    return np.sum(z * x)
+
+
+def through_two_names(x):
+    a = x * 2.0
+    z = a
+    w = z
+    w -= x
+    return np.sum(a)
+
+
+def argument_read_in_loop(h0, n):
+    h = h0
+    for _ in range(n):
+        h += 0.1 * h0
+    return np.sum(h)
+
+
+def reshaped(x):
+    y = x.copy()
+    r = y.reshape(-1)
+    r *= 2.0
+    return np.sum(y * y)
+
+
+REFUSED = [(second_name, (np.array([0.5, -0.3, 0.8]),), "b *= ..."),
+           (view_of_argument, (np.array([0.5, -0.3, 0.8]),), "y += ..."),
+           (slice_of_copy, (np.array([1.0, 2.0, 3.0]),), "r *= ..."),
+           (rows_in_place, (np.ones((2, 3)),), "row *= ..."),
+           (source_updated, (np.array([1.0, 2.0]),), "a += ..."),
+           (through_two_names, (np.array([1.0, 2.0]),), "w -= ..."),
+           (argument_read_in_loop, (np.array([1.0, 2.0]), 3), "h += ..."),
+           (reshaped, (np.ones((2, 2)),), "r *= ...")]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("f, args, said", REFUSED,
+                         ids=[f.__name__ for f, _, _ in REFUSED])
+def test_in_place_change_seen_elsewhere_is_refused(f, args, said, mode):
+    with pytest.raises(srcad.UnsupportedSyntax) as info:
+        srcad.grad(f, mode=mode)(*args)
+    message = str(info.value)
+    assert said in message and "test_sharing.py" in message
+    assert "new array" in message  # what to do instead
+
+
+def test_refused_in_value_and_grad_and_vjp():
+    x = np.array([0.5, -0.3, 0.8])
+    with pytest.raises(srcad.UnsupportedSyntax):
+        srcad.value_and_grad(view_of_argument)(x)
+    with pytest.raises(srcad.UnsupportedSyntax):
+        srcad.vjp(second_name, x)
+    assert np.array_equal(x, [0.5, -0.3, 0.8])
+
+
+# -- allowed: numbers, or no other name reads the array afterwards --------
+
+def number_copy(x):
+    y = x
+    y += x * x
+    return np.sum(y)
+
+
+def rebinding_alone(x):
+    y = x
+    y *= 3.0
+    return np.sum(y * y)
+
+
+def scalar_items(x):
+    s = x[0]
+    for i in range(1, x.shape[0]):
+        s += x[i] * s
+    return s
+
+
+def integrator(y0, k):
+    y = y0
+    for _ in range(20):
+        y += 0.05 * (-k * y)
+    return np.sum(y * y)
+
+
+def rows_of_vector(x):
+    total = 0.0
+    for v in x:
+        v *= 2.0
+        total = total + v * v
+    return total
+
+
+ALLOWED = [(number_copy, (0.7,)), (number_copy, (np.array([0.5, 2.0]),)),
+           (rebinding_alone, (np.array([0.5, -1.0]),)),
+           (scalar_items, (np.array([0.5, -1.0, 2.0]),)),
+           (scalar_items, (np.array([0.5]),)),
+           (integrator, (1.3, 0.4)), (integrator, (np.array([1.0, 2.0]), 0.4)),
+           (rows_of_vector, (np.array([0.5, -1.0, 2.0]),))]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("f, args", ALLOWED,
+                         ids=[f"{f.__name__}-{i}" for i, (f, _)
+                              in enumerate(ALLOWED)])
+def test_updates_python_does_not_see_elsewhere(f, args, mode):
+    for wrt in range(len(args)):
+        check_grad(f, *args, wrt=wrt, mode=mode)
+
+
+def test_no_check_where_nothing_is_updated_in_place():
+    def f(x):
+        y = x
+        z = y[0:2]
+        return np.sum(z * y[1:3])
+    assert "check_unshared" not in srcad.source(f)
+
+
+def test_check_runs_once_for_a_loop_after_a_copy():
+    source = srcad.source(argument_read_in_loop, args=(np.ones(2), 3))
+    loop = source.index("\n    for ")
+    assert 0 < source.index("check_unshared") < loop
+
+
+# -- calls run for what they change ---------------------------------------
+
+def out_keyword(x):
+    y = np.zeros(3)
+    np.multiply(x, x, out=y)
+    return np.sum(y)
+
+
+def add_at(x):
+    y = np.zeros(2)
+    np.add.at(y, np.array([0, 1, 1]), x)
+    return np.sum(y ** 2)
+
+
+def copyto(x):
+    y = np.zeros(3)
+    np.copyto(y, x)
+    return np.sum(y ** 2)
+
+
+def put(x):
+    y = np.zeros(3)
+    np.put(y, [0, 2], x[:2])
+    return np.sum(y ** 2)
+
+
+def fills(y, x):
+    y[0] = x[0]
+
+
+def user_helper(x):
+    y = np.zeros(3)
+    fills(y, x)
+    return np.sum(y ** 2)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("f", [out_keyword, add_at, copyto, put,
+                               user_helper])
+def test_call_changing_its_arguments_is_refused(f, mode):
+    with pytest.raises(srcad.UnsupportedSyntax) as info:
+        srcad.grad(f, mode=mode)(np.array([1.0, 2.0, 3.0]))
+    message = str(info.value)
+    assert "does not follow what" in message and "y" in message
+    assert "test_sharing.py" in message
+
+
+def test_calls_for_effect_on_values_without_derivative_run():
+    seen = []
+
+    def log(*values):
+        seen.append(values)
+
+    def f(x, idx):
+        print("x is", x)  # noqa: T201
+        rng = np.random.default_rng(0)
+        idx = idx.copy()
+        rng.shuffle(idx)
+        log(idx)
+        return np.sum(x[idx] ** 2)
+    x = np.array([1.0, 2.0, 3.0])
+    for mode in MODES:
+        check_grad(f, x, np.array([0, 1, 1]), mode=mode)
+    assert seen
