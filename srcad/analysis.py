@@ -142,6 +142,10 @@ def _describe_value(stmt, targets, value, captured):
         pairs = [(i, e) for i, e in enumerate(value.elts)]
         return Op(stmt, "pack", targets, sources=_names(pairs))
     if isinstance(value, gast.Subscript):
+        if isinstance(value.value, gast.Constant):
+            # (0.5, 1.5)[k], a loop over a tuple of constants once the
+            # constants pass has put the tuple in place
+            return Op(stmt, "nondiff", targets)
         return Op(stmt, "subscript", targets,
                   sources=_names([("x", value.value)]))
     if isinstance(value, gast.Attribute):

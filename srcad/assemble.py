@@ -66,13 +66,36 @@ def grad_function(fn_name, params, parts, wrt, captured, namer,
         check = call(attr(ad, "check_scalar"),
                      [clone(parts.output), name(site)])
         body.append(build.located(gast.Expr(value=check), parts.returned))
+    value = clone(parts.output)
+    if with_value:
+        value = _kept_value(value, parts, namer, body)
     body.append(assign(parts.cotangent, const(1.0)))
     body.extend(parts.adjoint)
     grads = _results(parts, wrt, as_tuple)
     if with_value:
-        grads = build.tuple_([clone(parts.output), grads])
+        grads = build.tuple_([value, grads])
     body.append(build.ret(grads))
     return build.function(fn_name, params, body)
+
+
+def _kept_value(output, parts, namer, body):
+    """The output as the primal left it: the sweep restores a name
+    assigned in a loop or branch to its earlier values from the tape (and
+    the old items of an array written by item), so a name it assigns is
+    kept under another name before the sweep runs."""
+    if not isinstance(output, gast.Name):
+        return output
+    sweep = build.function("f", [], parts.adjoint)
+    if output.id in _written_items(parts.adjoint):
+        kept = namer.reserve(output.id + "_out")
+        body.append(assign(kept, call(attr(parts.modules["ad"], "copy"),
+                                      [output])))
+        return name(kept)
+    if output.id in build.stores(sweep):
+        kept = namer.reserve(output.id + "_out")
+        body.append(assign(kept, output))
+        return name(kept)
+    return output
 
 
 def _keep_arguments(parts, wrt, namer):
@@ -118,10 +141,20 @@ def vjp_functions(fn_name, params, parts, wrt, namer):
 def set_residuals(fwd, bwd, defined, runtime_name):
     """Pass from fwd to bwd exactly the primal names bwd reads. An array
     bwd writes back into (restoring y[i]) is copied first: the pullback
-    may run again, and the array may be the output the caller holds."""
+    may run again, and the array may be the output the caller holds. A
+    name fwd may leave unbound starts as None."""
     bwd.body[:] = [s for s in bwd.body if not getattr(s, "srcad_copy", 0)]
-    needed = sorted(_free_names(bwd.body[1:]) & defined)
+    fwd.body[:] = [s for s in fwd.body if not getattr(s, "srcad_copy", 0)]
+    needed = sorted(_free_names(bwd.body[1:])[0] & defined)
     fwd.body[-1].value.elts[1].elts = [name(n) for n in needed]
+    params = {a.id for a in fwd.args.args}
+    bound = _free_names(fwd.body[:-1], params)[1]
+    for id_ in reversed([n for n in needed if n not in bound]):
+        # assigned only in a loop that may run no times or a branch that
+        # may not be taken: then bwd does not read it, but fwd returns it
+        unset = assign(id_, const(None))
+        unset.srcad_copy = True
+        fwd.body.insert(0, unset)
     residuals = bwd.args.args[0].id
     if needed:
         targets = build.tuple_([name(n, store=True) for n in needed],
@@ -147,14 +180,31 @@ def _written_items(statements):
     return names
 
 
-def _free_names(statements):
-    """Names read before anything assigns them (a compound statement
-    counts as reading everything it mentions first)."""
-    free, bound = set(), set()
+def _free_names(statements, bound=frozenset()):
+    """Names some path through `statements` may read before anything
+    assigns them. A loop may run no times and a branch may not be taken,
+    so what they assign binds nothing after them that was not bound
+    already, or bound by both arms of an `if`; a loop's target is bound
+    in its body."""
+    free, bound = set(), set(bound)
     for stmt in statements:
-        free |= build.loads(stmt) - bound
-        bound |= build.stores(stmt)
-    return free
+        if isinstance(stmt, (gast.For, gast.While)):
+            head = stmt.iter if isinstance(stmt, gast.For) else stmt.test
+            free |= build.loads(head) - bound
+            inner = bound | (build.stores(stmt.target)
+                             if isinstance(stmt, gast.For) else set())
+            free |= _free_names(stmt.body, inner)[0]
+            free |= _free_names(stmt.orelse, bound)[0]
+        elif isinstance(stmt, gast.If):
+            free |= build.loads(stmt.test) - bound
+            body, after_body = _free_names(stmt.body, bound)
+            orelse, after_else = _free_names(stmt.orelse, bound)
+            free |= body | orelse
+            bound |= after_body & after_else
+        else:
+            free |= build.loads(stmt) - bound
+            bound |= build.stores(stmt)
+    return free, bound
 
 
 def return_site(captured, node):

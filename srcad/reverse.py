@@ -33,9 +33,9 @@ import numpy as np
 from . import build, runtime
 from .build import assign, attr, call, clone, const, name, statements
 from .errors import NoDerivativeRule, located
-from .tape import (block_locals, exit_by_test, is_compound, mark, marked,
-                   needed_values, own_before_writes, recomputations,
-                   value_loads)
+from .tape import (absorbed, block_locals, exit_by_test, is_compound, mark,
+                   marked, needed_values, own_before_writes,
+                   recomputations, value_loads)
 from .template import expand
 
 
@@ -178,8 +178,11 @@ class Reverse:
 
     def zero(self, id_):
         like = name(id_)
-        if id_ in self.info.shapes.steady:
-            like.shape_only = True  # see shape_of
+        shapes = self.info.shapes
+        if id_ in shapes.steady or shapes.ndims.get(id_) == 0:
+            # any pass's value will do (see shape_of); else the zero reads
+            # the value of its pass, whose shape may differ from the last
+            like.shape_only = True
         return assign(self.adj(id_), call(self.helper("zeros_like"), [like]))
 
     def contribute(self, id_, expr, like):
@@ -218,7 +221,9 @@ class Reverse:
             backward[:0] = bwd
         backward = commented(backward, self.captured, "grad of: ")
         if backward:  # each pass over the block starts its locals at zero
-            backward[:0] = [mark(self.zero(t), "zero", self.adj(t))
+            backward[:0] = [mark(self.zero(t), "zero", self.adj(t),
+                                 *(() if absorbed(backward, self.adj(t))
+                                   else ("read",)))
                             for t in sorted(local)]
             if again:
                 backward.insert(0, mark(gast.Pass(), "recompute", again))

@@ -18,7 +18,8 @@ from .build import assign, call, clone, const, name, statements
 
 def mark(stmt, *what):
     """Tag a statement for the tape pass: ("save", y), ("restore", y),
-    ("zero",) for a zero adjoint, ("inplace", by) for an in-place write."""
+    ("zero",) for a zero adjoint (("zero", by) for a block local's that
+    reads nothing, see absorbed), ("inplace", by) for an in-place write."""
     stmt.srcad_mark = what
     return stmt
 
@@ -62,8 +63,9 @@ def _scan(stmts, restored, overwritten, needed, views):
         if kind == "restore_item":
             restored.add(mark_[1].targets[0].value.id)
             continue
-        if kind in ("zero", "save", "save_item", "recompute"):
-            continue
+        if kind in ("save", "save_item", "recompute") or \
+                kind == "zero" and len(mark_) == 2:
+            continue  # a zero the optimizer drops: see absorbed
         if isinstance(stmt, (gast.For, gast.While)):
             inside = _restores(stmt.body) | restored
             reads = build.loads(stmt.iter)
@@ -78,6 +80,36 @@ def _scan(stmts, restored, overwritten, needed, views):
         reads |= {views[n] for n in reads if n in views}
         needed |= reads & restored & overwritten
     return restored
+
+
+def absorbed(sweep, adjoint):
+    """Whether the zero of a block local's `adjoint`, put first in the
+    block's `sweep`, only starts a sum (`b = b + e` is the first statement
+    mentioning b, and nothing writes into b by item): the optimizer makes
+    that sum the assignment `b = e`, so the zero reads the local for
+    nothing. Any other zero reads the local's value in this pass, which
+    has this pass's shape where the final value may not."""
+    first = None
+    for stmt in sweep:
+        if first is None and adjoint in build.mentions(stmt):
+            first = stmt
+        if any(marked(s) == ("inplace", adjoint) for s in statements([stmt])):
+            return False
+    if not (isinstance(first, gast.Assign) and
+            isinstance(first.targets[0], gast.Name) and
+            first.targets[0].id == adjoint):
+        return False
+    value = first.value
+    if isinstance(value, gast.Call) and len(value.args) == 2 and \
+            isinstance(value.func, gast.Attribute) and \
+            value.func.attr == "add":  # ad.add(b, e), for a list
+        left, rest = value.args
+    elif isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add):
+        left, rest = value.left, value.right
+    else:
+        return False
+    return isinstance(left, gast.Name) and left.id == adjoint and \
+        adjoint not in build.loads(rest)
 
 
 def value_loads(tree):

@@ -754,3 +754,53 @@ def test_star_args_helper_is_a_located_error():
     with pytest.raises(srcad.SrcadError) as info:
         srcad.grad(calls_star_args_helper)(V3)
     assert "*args" in str(info.value)
+
+
+# ====================================== helpers with loops, through vjp
+# A helper runs as the split pair: its forward half must return the value
+# the primal computed, and must not save names of a loop that ran no
+# times or a branch not taken.
+def loop_helper(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + x * i
+    return s
+
+
+def calls_loop_helper(x, n):
+    y = loop_helper(x, n)
+    return y * y + x ** 2
+
+
+def early_return_helper(x):
+    for i in range(len(x)):
+        if x[i] < 0:
+            return np.sum(x[:i] ** 2)
+    return np.sum(x)
+
+
+def calls_early_return_helper(x):
+    return early_return_helper(x) * 2.0
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_helper_with_a_loop_running_n_times(mode, n):
+    g = srcad.grad(calls_loop_helper, mode=mode)(1.5, n)
+    np.testing.assert_allclose(
+        g, numeric_grad(calls_loop_helper, (1.5, n), 0), rtol=1e-6)
+    value, _ = srcad.value_and_grad(calls_loop_helper, mode=mode)(1.5, n)
+    assert value == calls_loop_helper(1.5, n)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("x", [[1.0, 2.0, 3.0], [1.0, -2.0, 3.0],
+                               [-1.0, 2.0], []])
+def test_helper_returning_from_a_loop(mode, x):
+    x = np.array(x)
+    g = srcad.grad(calls_early_return_helper, mode=mode)(x)
+    np.testing.assert_allclose(
+        g, numeric_grad(calls_early_return_helper, (x,), 0), atol=1e-7)
+    out, pullback = srcad.vjp(early_return_helper, x)
+    assert out == early_return_helper(x)
+    np.testing.assert_allclose(pullback(1.0)[0], g / 2.0)

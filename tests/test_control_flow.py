@@ -1002,3 +1002,150 @@ def two_fresh_arrays(x):
 def test_equal_constructors_make_two_arrays(mode):
     # np.zeros(3) twice is not one array: each is written in place
     assert srcad.grad(two_fresh_arrays, mode=mode)(1.5) == 5.0
+
+
+# ============================================= values the sweep restores
+# The sweep restores a name a loop or branch assigns to its earlier values,
+# so value_and_grad must return the output as the primal left it; the split
+# form must not save names a loop that ran no times never bound.
+def power_loop(a, n):
+    x = a
+    for _ in range(n):
+        x = x * a
+    return x
+
+
+def sum_loop(x):
+    s = 0.0
+    for i in range(len(x)):
+        s = s + x[i] * x[i]
+    return s
+
+
+def both_arms_then_if(a):
+    if a > 0:
+        r = a * 2.0
+    else:
+        r = a
+    if a < 0:
+        r = r - 1.0
+    if not (a > 5):
+        r = r * a
+    return r
+
+
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_value_and_grad_value_after_a_loop(n):
+    value, g = srcad.value_and_grad(power_loop)(1.5, n)
+    assert value == power_loop(1.5, n)
+    np.testing.assert_allclose(g, numeric_grad(power_loop, (1.5, n), 0))
+    out, pullback = srcad.vjp(power_loop, 1.5, n)
+    assert out == power_loop(1.5, n)
+    np.testing.assert_allclose(pullback(1.0)[0], g)
+
+
+@pytest.mark.parametrize("size", [0, 1, 5])
+def test_value_and_grad_and_vjp_of_a_loop_over_items(size):
+    x = np.linspace(0.5, 2.0, size)
+    value, g = srcad.value_and_grad(sum_loop)(x)
+    assert value == sum_loop(x)
+    np.testing.assert_allclose(g, 2 * x)
+    out, pullback = srcad.vjp(sum_loop, x)
+    assert out == sum_loop(x)
+    np.testing.assert_allclose(pullback(1.0)[0], 2 * x)
+    np.testing.assert_allclose(pullback(2.0)[0], 4 * x)
+
+
+@pytest.mark.parametrize("a", [-1.5, 0.7, 6.0])
+def test_value_and_grad_value_after_branches(a):
+    for optimize in (True, False):
+        value, g = srcad.value_and_grad(both_arms_then_if,
+                                        optimize=optimize)(a)
+        assert value == both_arms_then_if(a)
+        np.testing.assert_allclose(
+            g, numeric_grad(both_arms_then_if, (a,), 0), rtol=1e-6)
+    assert srcad.vjp(both_arms_then_if, a)[0] == both_arms_then_if(a)
+
+
+# ======================================= loops over a tuple of constants
+def over_constants(a):
+    s = 0.0
+    for c in (0.5, 1.5, 2.5):
+        s = s + a ** c
+    return s
+
+
+def over_pairs(x):
+    s = 0.0
+    for c in ((1.0, 2.0), (3.0, 4.0)):
+        s = s + np.sum(x * c[0]) + c[1] * x[0]
+    return s
+
+
+def enumerate_constants(a):
+    s = 0.0
+    for i, c in enumerate((0.5, 1.5)):
+        s = s + a ** c * i
+    return s
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_loop_over_a_tuple_of_constants(mode):
+    check_grad(over_constants, 0.7, mode=mode)
+    check_grad(enumerate_constants, 0.7, mode=mode)
+    check_grad(over_pairs, np.array([1.0, 2.0, 3.0]), mode=mode)
+    value, g = srcad.value_and_grad(over_constants, mode=mode)(0.7)
+    assert value == over_constants(0.7)
+
+
+# =========================================== arrays that grow in a loop
+# Each reversed pass needs the adjoint zeros of that pass's shape, not of
+# the shape the primal left.
+def grow(x, n):
+    out = x
+    for _ in range(n):
+        out = np.concatenate([out, out[-1:] * x[0]])
+    return np.sum(out ** 2)
+
+
+def grow_read_by_item(x, n):
+    out = x
+    s = 0.0
+    for _ in range(n):
+        t = out * 2.0
+        s = s + t[0]
+        out = np.concatenate([out, out[-1:]])
+    return s + np.sum(out ** 2)
+
+
+def grow_in_a_branch(x):
+    out = x
+    if x[0] > 0:
+        out = np.concatenate([out, out])
+    return np.sum(out * out)
+
+
+def grow_while(x):
+    out = x
+    while out.shape[0] < 6:
+        out = np.concatenate([out, np.sin(out[:1])])
+    return np.sum(out ** 3)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_array_growing_in_a_loop(mode, n):
+    x = np.array([1.0, 2.0, 3.0])
+    check_grad(grow, x, n, mode=mode)
+    check_grad(grow_read_by_item, x, n, mode=mode)
+    value, g = srcad.value_and_grad(grow, mode=mode)(x, n)
+    assert value == grow(x, n)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_array_growing_in_a_branch_or_while(mode):
+    for x in (np.array([1.0, 2.0, 3.0]), np.array([-1.0, 2.0])):
+        check_grad(grow_in_a_branch, x, mode=mode)
+    for x in (np.array([0.5, 2.0, 3.0]), np.array([0.5]),
+              np.linspace(0.1, 0.7, 7)):
+        check_grad(grow_while, x, mode=mode)
