@@ -194,3 +194,68 @@ def test_forward_grad_differentiated_again_is_a_clear_error():
         g2(2.0)
     # the other way round works
     assert srcad.grad(srcad.grad(_cube), mode="forward")(2.0) == 12.0
+
+
+# -- parameters left to their defaults, arguments by keyword ------------------
+
+W0 = np.array([1.0, -2.0, 0.5])
+
+
+def weighted(x, w=W0, scale=2.0):
+    return scale * np.tanh(w * x)
+
+
+def weighted_sum(x, w=W0, scale=2.0):
+    s = 0.0
+    for k in range(2):  # a loop: a version compiled per kind of argument
+        s = s + scale * np.sum(np.tanh(w * x) ** 2)
+    return s
+
+
+@pytest.mark.parametrize("f", [weighted, weighted_sum])
+def test_jvp_with_parameters_left_to_their_defaults(f):
+    x, dx, dw = RNG.normal(size=3), RNG.normal(size=3), RNG.normal(size=3)
+    out, dout = srcad.jvp(f, (x,), (dx,))
+    np.testing.assert_allclose(out, f(x))
+    np.testing.assert_allclose(
+        dout, numeric_jacobian(f, [x, W0, 2.0], 0) @ dx, rtol=1e-6)
+    _, dout = srcad.jvp(f, (x, W0), (dx, dw))
+    want = numeric_jacobian(f, [x, W0, 2.0], 0) @ dx + \
+        numeric_jacobian(f, [x, W0, 2.0], 1) @ dw
+    np.testing.assert_allclose(dout, want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_with_defaults_and_keywords(mode):
+    x = RNG.normal(size=3)
+    for kwargs, full in (({}, [x, W0, 2.0]),
+                         ({"scale": 3.0}, [x, W0, 3.0]),
+                         ({"w": -W0, "scale": 0.5}, [x, -W0, 0.5])):
+        for wrt in (0, "w", -2):
+            got = srcad.jacobian(weighted, wrt=wrt, mode=mode)(x, **kwargs)
+            np.testing.assert_allclose(
+                got, numeric_jacobian(weighted, full, wrt % 3 if
+                                      isinstance(wrt, int) else 1),
+                rtol=1e-6, atol=1e-9)
+    # all positional
+    np.testing.assert_allclose(
+        srcad.jacobian(weighted, mode=mode)(x, W0, 1.5),
+        numeric_jacobian(weighted, [x, W0, 1.5], 0), rtol=1e-6, atol=1e-9)
+
+
+def test_hessian_with_defaults_and_keywords():
+    x = RNG.normal(size=3)
+    for kwargs, full in (({}, [x, W0, 2.0]), ({"scale": 3.0}, [x, W0, 3.0]),
+                         ({"w": -W0}, [x, -W0, 2.0])):
+        for wrt in (0, "w"):
+            k = 0 if wrt == 0 else 1
+            g = srcad.grad(weighted_sum, wrt=wrt)
+            got = srcad.hessian(weighted_sum, wrt=wrt)(x, **kwargs)
+            np.testing.assert_allclose(got, numeric_jacobian(g, full, k),
+                                       rtol=1e-5, atol=1e-8)
+    assert math.isclose(srcad.hessian(_scaled_square)(1.3), 4.0)
+    assert math.isclose(srcad.hessian(_scaled_square)(1.3, scale=3.0), 6.0)
+
+
+def _scaled_square(x, scale=2.0):
+    return scale * x ** 2
