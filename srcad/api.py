@@ -14,6 +14,7 @@ from . import pipeline
 from . import runtime as ad
 from .errors import UsageError
 from .rules.registry import nondiff
+from .runtime_batch import output_shape
 
 
 class Transformed:
@@ -218,7 +219,9 @@ def jvp(f, primals, tangents, optimize=True):
 
 def jacobian(f, wrt=0, mode="reverse"):
     """A function returning the Jacobian of `f`, shape out.shape + in.shape
-    (a tuple of them for a tuple `wrt`)."""
+    (a tuple of them for a tuple `wrt`). A tuple or list of outputs of one
+    shape counts as their stack, `np.asarray(out)`: out.shape is
+    (len(out),) + the outputs' shape."""
     _check_mode(mode)
     columns = _jacobian_forward if mode == "forward" else _jacobian_reverse
 
@@ -245,7 +248,7 @@ def _jacobian_reverse(f, args, positions):
     generated = pipeline.cached(f, "vjp", tuple(positions), "reverse", True,
                                 pipeline.known_for(f, args))
     out, saved = generated.entry(*args)
-    shape = np.shape(out)
+    shape = output_shape(out)
     rows = []
     for i in range(int(np.prod(shape))):
         ct = np.zeros(shape)

@@ -259,3 +259,58 @@ def test_hessian_with_defaults_and_keywords():
 
 def _scaled_square(x, scale=2.0):
     return scale * x ** 2
+
+
+# -- the Jacobian of a tuple or list of outputs: that of their stack -----------
+
+def sum_and_prod(x):
+    return np.sum(x), np.prod(x)
+
+
+def three_numbers(x):
+    return np.sum(x), np.prod(x), np.max(x) * 2.0
+
+
+def listed_maps(x):
+    return [x * 2.0, np.sin(x)]
+
+
+def carried_pair(x, n):
+    t = (np.sum(x), np.prod(x))
+    for k in range(n):
+        t = (t[1] * 0.5, t[0] + np.sum(x ** 2))
+    return t
+
+
+def ragged(x):
+    return x * 2.0, np.sum(x)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("shape", [(1,), (3,), (2, 2)])
+def test_jacobian_of_tuple_outputs_is_that_of_their_stack(mode, shape):
+    x = RNG.uniform(0.5, 1.5, size=shape)
+    for f, args in ((sum_and_prod, [x]), (three_numbers, [x]),
+                    (listed_maps, [x]), (carried_pair, [x, 1]),
+                    (carried_pair, [x, 3])):
+        J = srcad.jacobian(f, mode=mode)(*args)
+        want = numeric_jacobian(f, args, 0)
+        assert J.shape == np.shape(f(*args)) + shape
+        np.testing.assert_allclose(J, want, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("mode", [
+    pytest.param("reverse", marks=pytest.mark.xfail(
+        strict=True, reason="vjp: a residual the loop that did not run "
+        "never assigned (t7 = x ** 2) is unbound")), "forward"])
+def test_jacobian_of_tuple_carried_by_a_loop_that_does_not_run(mode):
+    x = RNG.uniform(0.5, 1.5, size=3)
+    np.testing.assert_allclose(
+        srcad.jacobian(carried_pair, mode=mode)(x, 0),
+        numeric_jacobian(carried_pair, [x, 0], 0), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_of_outputs_of_different_shapes_is_an_error(mode):
+    with pytest.raises(srcad.SrcadError, match=r"one shape.*\(3,\), \(\)"):
+        srcad.jacobian(ragged, mode=mode)(RNG.normal(size=3))
