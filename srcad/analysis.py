@@ -15,7 +15,8 @@ may assume, see shapes.ndims):
   (elementwise results share their operands' shape class), so the
   framework can leave out `unbroadcast` between them; `fills(op, a)` says
   the same of an operand and the result of one elementwise statement;
-- `tuples`: names that may hold a tuple or list of values;
+- `tuples`: names that may hold a tuple or list of values; `displays`:
+  those that surely do (made by a tuple or list display);
 - `overwritten`: names whose value changes while the function runs
   (assigned in a loop or branch, more than once, or written in place);
   the reverse sweep restores their earlier values from the tape;
@@ -28,7 +29,7 @@ error, since the derivative would have to follow the other name too.
 
 Calls are resolved here, so a call with an active argument and no rule is
 reported (with its location) before any code is generated. The facts about
-names (sequences, overwritten, views, ints) come from values.py, the shape
+names (sequences, displays, overwritten, views, ints) come from values.py, the shape
 relations from shapes.py.
 """
 import inspect
@@ -43,8 +44,8 @@ from .errors import (NoDerivativeRule, SourceUnavailable, SrcadError,
                      UnsupportedSyntax, located)
 from .shapes import Shapes
 from .shifts import cancelling
-from .values import (check_writes, ints_of, overwritten, resolve,
-                     sequences, views)
+from .values import (check_writes, displays, ints_of, overwritten,
+                     resolve, sequences, views)
 
 SHAPE_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 
@@ -293,6 +294,7 @@ class Analysis:
         self.active = active
         self.shapes = shapes
         self.tuples = tuples
+        self.displays = set()  # names that surely hold a tuple or list
         self.overwritten = overwritten
         self.ints = ints
 
@@ -354,7 +356,9 @@ def analyse(fdef, captured, wrt, known=None):
     # a number picked out of an array (y[i], y a vector) is no view of it
     shared = {n: v for n, v in views(order).items()
               if shapes.ndims.get(n) != 0}
-    return Analysis(ops, active, shapes, tuples, changing, ints, shared)
+    info = Analysis(ops, active, shapes, tuples, changing, ints, shared)
+    info.displays = displays(order, captured.params)
+    return info
 
 
 def _fixpoint(order, seeds, forward, never=frozenset()):

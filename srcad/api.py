@@ -14,6 +14,7 @@ from . import pipeline
 from . import runtime as ad
 from .errors import UsageError
 from .rules.registry import nondiff
+from .runtime_batch import output_shape
 
 
 class Transformed:
@@ -208,18 +209,24 @@ def jvp(f, primals, tangents, optimize=True):
                          f"{len(primals)} primals and {len(tangents)} "
                          f"tangents")
     wrt = tuple(range(len(primals)))
-    entry = pipeline.cached(f, "jvp", wrt, "forward", optimize,
-                            pipeline.known_for(f, primals)).entry
-    return entry(*primals, *tangents)
+    generated = pipeline.cached(f, "jvp", wrt, "forward", optimize,
+                                pipeline.known_for(f, primals))
+    # by name: a parameter left to its default comes between the primals
+    # and the tangents
+    return generated.entry(*primals, **dict(zip(generated.tangents,
+                                                tangents)))
 
 
 def jacobian(f, wrt=0, mode="reverse"):
     """A function returning the Jacobian of `f`, shape out.shape + in.shape
-    (a tuple of them for a tuple `wrt`)."""
+    (a tuple of them for a tuple `wrt`). A tuple or list of outputs of one
+    shape counts as their stack, `np.asarray(out)`: out.shape is
+    (len(out),) + the outputs' shape."""
     _check_mode(mode)
     columns = _jacobian_forward if mode == "forward" else _jacobian_reverse
 
-    def jac(*args):
+    def jac(*args, **kwargs):
+        args = _complete(f, args, kwargs)
         positions = _positions(f, wrt, len(args))
         blocks = columns(f, args, positions)
         return blocks if isinstance(wrt, tuple) else blocks[0]
@@ -241,7 +248,7 @@ def _jacobian_reverse(f, args, positions):
     generated = pipeline.cached(f, "vjp", tuple(positions), "reverse", True,
                                 pipeline.known_for(f, args))
     out, saved = generated.entry(*args)
-    shape = np.shape(out)
+    shape = output_shape(out)
     rows = []
     for i in range(int(np.prod(shape))):
         ct = np.zeros(shape)
@@ -264,13 +271,30 @@ def _stack(parts, lead, trail):
     return stacked.reshape(tuple(lead) + tuple(trail))
 
 
-_PARAMS = {}  # function -> its parameter names (inspect is slow)
+_SIGNATURES = {}  # function -> its signature (inspect is slow)
+
+
+def _signature(f):
+    sig = _SIGNATURES.get(f)
+    if sig is None:
+        sig = _SIGNATURES[f] = inspect.signature(f)
+    return sig
+
+
+def _complete(f, args, kwargs):
+    """The arguments of a call `f(*args, **kwargs)` as one tuple, with the
+    defaults of those not given: the generated functions take tangents
+    after all of f's parameters."""
+    sig = _signature(f)
+    if not kwargs and len(args) == len(sig.parameters):
+        return args
+    bound = sig.bind(*args, **kwargs)  # a TypeError as f itself gives
+    bound.apply_defaults()
+    return bound.args
 
 
 def _positions(f, wrt, nargs):
-    params = _PARAMS.get(f)
-    if params is None:
-        params = _PARAMS[f] = list(inspect.signature(f).parameters)
+    params = list(_signature(f).parameters)
     items = wrt if isinstance(wrt, tuple) else (wrt,)
     out = []
     for w in items:

@@ -11,8 +11,10 @@ import gast
 
 from . import build
 from .build import assign, attr, call, clone, const, name
+from .errors import NonScalarOutput, located
 from .optimize import release
-from .reverse import reverse
+from .reverse import reverse, split_return
+from .runtime import non_scalar_message
 
 
 class Program:
@@ -43,6 +45,7 @@ def program(fdef, info, captured, namer, wrt, kind, as_tuple):
     runtime_name = parts.modules["ad"]
     _keep_arguments(parts, wrt, namer)
     if kind in ("grad", "value_and_grad"):
+        check_scalar_output(fdef, info, captured)
         fn_name = namer.reserve(f"{fdef.name}_{kind}")
         fn = grad_function(fn_name, params, parts, wrt, captured, namer,
                            kind == "value_and_grad", as_tuple)
@@ -53,6 +56,17 @@ def program(fdef, info, captured, namer, wrt, kind, as_tuple):
     defined = set(params) | build.stores(build.function("f", [], parts.primal))
     set_residuals(fwd, bwd, defined, runtime_name)
     return Program([fwd, bwd], fwd.name, runtime_name, (fwd, bwd, defined))
+
+
+def check_scalar_output(fdef, info, captured):
+    """grad of a function that surely returns a tuple or list fails here,
+    at the return, before any code is generated: the sweep would index
+    the seed 1.0 (`(1.0)[0]`, which Python warns about)."""
+    returned = split_return(fdef)[1]
+    output = returned.value
+    if isinstance(output, gast.Name) and output.id in info.displays:
+        raise located(NonScalarOutput, non_scalar_message("a tuple or list"),
+                      returned, captured)
 
 
 def grad_function(fn_name, params, parts, wrt, captured, namer,

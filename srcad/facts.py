@@ -1,6 +1,6 @@
 """Facts about a generated function that the optimizer's passes ask for:
 what each top-level statement reads, assigns and calls, how often each
-name is assigned, which names are changed in place. Worked out in one
+name is assigned, which names are changed in place or indexed. Worked out in one
 walk, kept while no pass changes the function.
 """
 import gast
@@ -35,28 +35,34 @@ class Facts:
         return self._scan()[0]
 
     @property
+    def indexed(self):
+        """Names read as `x[...]`: a number put there would make code
+        Python warns about (`1.0[0]`), even where it never runs."""
+        return self._scan()[4]
+
+    @property
     def calls(self):
         """The `name.attr` callees of each top-level statement
         (`ad.unbroadcast`), as (name, attr) pairs."""
         return self._scan()[3]
 
     def _scan(self):
-        if self._memo is None:  # one walk for all four
-            names, counts, written, calls = [], {}, set(), []
+        if self._memo is None:  # one walk for all five
+            names, counts, written, calls, indexed = [], {}, set(), [], set()
             for arg in self.fdef.args.args:
                 counts[arg.id] = counts.get(arg.id, 0) + 1
             for stmt in self.fdef.body:
                 calls.append(set())
                 names.append(_scan_statement(stmt, counts, written,
-                                             calls[-1]))
-            self._memo = names, counts, written, calls
+                                             calls[-1], indexed))
+            self._memo = names, counts, written, calls, indexed
         return self._memo
 
 
-def _scan_statement(stmt, counts, written, calls):
+def _scan_statement(stmt, counts, written, calls, indexed):
     """(reads, writes) of `stmt`, counting its assignments into `counts`,
-    names it changes in place into `written` and its `name.attr` callees
-    into `calls`."""
+    names it changes in place into `written`, its `name.attr` callees
+    into `calls` and the names it indexes into `indexed`."""
     read, wrote, noted = set(), _Names(), []
     collect(stmt, read, wrote, noted)
     for id_ in wrote:
@@ -66,6 +72,8 @@ def _scan_statement(stmt, counts, written, calls):
             func = node.func
             if type(func) is gast.Attribute and type(func.value) is gast.Name:
                 calls.add((func.value.id, func.attr))
+        elif type(node.value) is gast.Name:  # a subscript
+            indexed.add(node.value.id)
         _note_in_place(node, written)
     return read, set(wrote)
 

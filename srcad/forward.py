@@ -27,7 +27,7 @@ import gast
 from . import build
 from .build import assign, attr, call, name
 from .errors import NoDerivativeRule, located
-from .assemble import Program, return_site
+from .assemble import Program, check_scalar_output, return_site
 from .reverse import (Modules, Reverse, _as_value, callee, comment_all,
                       split_return)
 from .tape import mark, own_before_writes
@@ -41,6 +41,7 @@ def program(fdef, info, captured, namer, wrt, kind, as_tuple):
     runtime_name = tangent.modules["ad"]
     if kind in ("jvp", "jvps"):
         return Program([jvp], jvp.name, runtime_name)
+    check_scalar_output(fdef, info, captured)
     fn_name = namer.reserve(f"{fdef.name}_{kind}")
     site = captured.bind_module(return_site(captured, split_return(fdef)[1]),
                                 "return_site", namer)

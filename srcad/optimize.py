@@ -318,7 +318,8 @@ def propagate(fdef, facts=None):
         if replace.values and not replace.values.keys().isdisjoint(reads):
             replace.visit(stmt)
         if simple_assign(stmt) and counts.get(stmt.targets[0].id) == 1 and (
-                isinstance(stmt.value, gast.Constant) or (
+                isinstance(stmt.value, gast.Constant) and
+                stmt.targets[0].id not in facts.indexed or (
                     isinstance(stmt.value, gast.Name) and
                     counts.get(stmt.value.id, 0) <= 1)):
             replace.values[stmt.targets[0].id] = stmt.value
@@ -335,13 +336,15 @@ def constants(fdef, facts=None):
     until nothing changes. Returns whether anything did."""
     changed = False
     while True:
-        counts = facts_of(fdef, facts).counts
+        facts = facts_of(fdef, facts)
+        counts, indexed = facts.counts, facts.indexed
         facts = None  # after a change, count again
         values = {}
         for stmt in statements(fdef.body):
             if simple_assign(stmt) and \
                     isinstance(stmt.value, gast.Constant) and \
-                    counts.get(stmt.targets[0].id) == 1:
+                    counts.get(stmt.targets[0].id) == 1 and \
+                    stmt.targets[0].id not in indexed:
                 values[stmt.targets[0].id] = stmt.value
         if not values:
             return changed

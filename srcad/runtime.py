@@ -350,11 +350,15 @@ def check_scalar(y, where):
         return
     if isinstance(y, int) and not isinstance(y, bool):
         return
-    raise where(NonScalarOutput,
-                f"grad needs a scalar output (a float or a 0-d array), but "
-                f"the function returned {_describe(y)}. Reduce it to a "
-                f"scalar (np.sum, np.mean), or use srcad.vjp or "
-                f"srcad.jacobian for non-scalar outputs.")
+    raise where(NonScalarOutput, non_scalar_message(_describe(y)))
+
+
+def non_scalar_message(what):
+    """Why grad fails for an output that is `what` ("a tuple")."""
+    return (f"grad needs a scalar output (a float or a 0-d array), but the "
+            f"function returned {what}. Reduce it to a scalar (np.sum, "
+            f"np.mean), or use srcad.vjp or srcad.jacobian for non-scalar "
+            f"outputs.")
 
 
 def _describe(y):

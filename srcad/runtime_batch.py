@@ -9,6 +9,7 @@ below shift their axes past the batch axis.
 """
 import numpy as np
 
+from .errors import UsageError
 from .runtime import (_broadcast, broadcast_axes, check_scalar, result,
                       shape, sum_axes)
 
@@ -152,8 +153,8 @@ def grad_by_batch(jvps, args, positions, with_value, as_tuple, where):
     """The gradient of a scalar function from its batched jvp: a basis
     direction for every element of every wrt argument."""
     wrt = [args[p] for p in positions]
-    value, douts = _pushed(jvps, args, wrt)
-    check_scalar(value, where)
+    value, douts = _pushed(jvps, args, wrt,
+                           lambda value: check_scalar(value, where))
     grads = [result(d.reshape(shape(x)) if shape(x) else d.item(), x)
              for d, x in zip(douts, wrt)]
     grads = tuple(grads) if as_tuple else grads[0]
@@ -164,8 +165,8 @@ def jacobian_by_batch(jvps, args, positions):
     """The Jacobian blocks (out.shape + x.shape for each wrt x) from the
     batched jvp."""
     wrt = [args[p] for p in positions]
-    value, douts = _pushed(jvps, args, wrt)
-    out = shape(value)
+    value, douts = _pushed(jvps, args, wrt, output_shape)
+    out = output_shape(value)
     blocks = []
     for d, x in zip(douts, wrt):
         d = np.reshape(d, shape(x) + out)  # directions first
@@ -175,11 +176,29 @@ def jacobian_by_batch(jvps, args, positions):
     return blocks
 
 
-def _pushed(jvps, args, wrt):
+def output_shape(value):
+    """The shape of output `value` for a Jacobian: a tuple or list of
+    outputs of one shape stands for their stack (np.asarray's shape);
+    outputs of different shapes have no one Jacobian."""
+    if not isinstance(value, (tuple, list)):
+        return shape(value)
+    try:
+        return np.shape(value)
+    except ValueError:
+        shapes = ", ".join(str(shape(v)) for v in value)
+        raise UsageError(
+            f"jacobian needs outputs of one shape, to stack into one array; "
+            f"the function returned a {type(value).__name__} of values of "
+            f"shapes {shapes}. Take the jacobian of each output separately, "
+            f"or use srcad.jvp or srcad.vjp.") from None
+
+
+def _pushed(jvps, args, wrt, check):
     """The output and, for each of `wrt`, its tangents along every basis
     direction of that argument (a (size,) + out.shape array): the
     directions go through in passes of at most `DIRECTIONS` of them and
-    about `CHUNK` numbers per tangent."""
+    about `CHUNK` numbers per tangent. `check(output)` comes first: the
+    output may be no value these tangents fit."""
     sizes = [int(np.size(x)) for x in wrt]
     total = sum(sizes)
     step = max(1, min(total, DIRECTIONS, CHUNK // max(total, 1)))
@@ -196,9 +215,13 @@ def _pushed(jvps, args, wrt):
             tangents.append(basis.reshape((batch,) + shape(x)))
             start += size
         value, dout = jvps(*args, *tangents)
+        check(value)
+        if isinstance(dout, (tuple, list)):  # directions first
+            dout = batch_array(dout)
         parts.append(np.broadcast_to(dout, (batch,) + shape(value)))
     if not total:  # nothing to differentiate: one pass for the value
         value, _ = jvps(*args, *[np.zeros((0,) + shape(x)) for x in wrt])
+        check(value)
     douts = np.concatenate(parts) if parts else \
         np.zeros((0,) + shape(value))
     split = np.cumsum(sizes)[:-1]

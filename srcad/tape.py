@@ -8,7 +8,8 @@ those are kept. Locals that live within one pass over a loop's body
 (`block_locals`) start from zero in each reversed pass, and those whose
 inputs do not change are recomputed (`recomputations`) rather than taped.
 `own_before_writes` puts `b = ad.own(b)` before the outermost statement that
-writes into an adjoint in place.
+writes into an adjoint (or forward mode's tangent) in place, or inside the
+loop or branch that binds it anew.
 """
 import gast
 
@@ -201,19 +202,64 @@ def _first_mention(block, id_):
     return None
 
 
-def own_before_writes(sweep, own):
+def own_before_writes(sweep, own, only=None):
     """Insert `by = ad.own(by)` before each top-level statement that writes
     into adjoint `by` in place (at any depth inside it), unless `by` is
-    made afresh inside it (the zero of a block's local)."""
+    made afresh inside it (the zero of a block's local). A loop or branch
+    that also binds `by` to what may be another's value (a forward-mode
+    `dy = dx` in a loop's body) gets the own inside, before the write:
+    owned before the loop, `by` would be unbound there, or bound to another
+    value than the one written. `only` limits the work to those names."""
     out = []
     for stmt in sweep:
         inner = [marked(s) for s in statements([stmt]) if marked(s)]
         fresh = {m[1] for m in inner if m[0] == "zero" and len(m) > 1}
         written = sorted({m[1] for m in inner if m[0] == "inplace"} - fresh)
+        if only is not None:
+            written = [id_ for id_ in written if id_ in only]
+        rebound = {id_ for id_ in written
+                   if is_compound(stmt) and _rebinds(stmt, id_, own)}
         for id_ in written:
-            out.append(assign(id_, call(clone(own), [name(id_)]), stmt))
+            if id_ not in rebound:
+                out.append(assign(id_, call(clone(own), [name(id_)]), stmt))
+        for block in build.blocks(stmt) if rebound else ():
+            block[:] = own_before_writes(block, own, rebound)
         out.append(stmt)
     return out
+
+
+def _rebinds(stmt, id_, own):
+    """Whether a statement inside compound `stmt` binds name `id_` to what
+    may be another's value: not to a fresh zero, nor to a sum `b = b + e`
+    (a new array, or a new list for an owned list b)."""
+    for inner in statements(stmt.body + stmt.orelse):
+        if isinstance(inner, gast.For):
+            targets = [inner.target]
+        elif isinstance(inner, gast.Assign) and not (
+                marked(inner) and marked(inner)[0] == "zero" or
+                _accumulates(inner, id_, own.value.id)):
+            targets = inner.targets
+        else:
+            continue
+        for target in targets:
+            elts = target.elts if isinstance(target, gast.Tuple) else [target]
+            if any(isinstance(e, gast.Name) and e.id == id_ for e in elts):
+                return True
+    return False
+
+
+def _accumulates(stmt, id_, runtime_name):
+    """Whether `stmt` is `id_ = id_ + e` or `id_ = ad.add(id_, e)`."""
+    if not (build.simple_assign(stmt) and stmt.targets[0].id == id_):
+        return False
+    value = stmt.value
+    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add):
+        first = value.left
+    elif build.is_runtime_call(value, runtime_name, "add") and value.args:
+        first = value.args[0]
+    else:
+        return False
+    return isinstance(first, gast.Name) and first.id == id_
 
 
 def exit_by_test(loop, again, tape):

@@ -44,6 +44,17 @@ def sequences(order):
     return names
 
 
+def displays(order, params):
+    """Names that surely hold a tuple or list: every assignment a tuple or
+    list display (appends and item writes keep it one), and no argument."""
+    kinds = {}
+    for op in order:
+        for t in op.targets:
+            kinds.setdefault(t, set()).add(op.kind)
+    return {t for t, found in kinds.items() if "pack" in found and
+            found <= {"pack", "append", "setitem"} and t not in params}
+
+
 def views(order):
     """Names that may share memory with an array written in place (a slice
     of it, another name for it): reading one reads that array."""

@@ -1,5 +1,6 @@
 """The public API surface of srcad (see API.md), on straight-line functions."""
 import importlib
+import warnings
 
 import numpy as np
 import pytest
@@ -311,3 +312,54 @@ def test_cached_gradient_works_for_new_shapes_and_values():
         assert_like(gy, y)
         np.testing.assert_allclose(gx, numeric_grad(fresh2, (x, y), 0), rtol=1e-6, atol=1e-9)
         np.testing.assert_allclose(gy, numeric_grad(fresh2, (x, y), 1), rtol=1e-6, atol=1e-9)
+
+
+# ---------------------------------------------- tuples and lists as outputs
+
+def _sum_and_prod(x):
+    return np.sum(x), np.prod(x)
+
+
+def _pair(x):
+    return x, x
+
+
+def _sin_and_x(x):
+    return np.sin(x), x
+
+
+def _listed(x):
+    out = []
+    out.append(np.sum(x))
+    out.append(np.max(x))
+    return out
+
+
+def _tuple_or_number(x, c):
+    if c:
+        t = (np.sum(x), np.max(x))
+    else:
+        t = np.sum(x * x)
+    return t
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("f", [_sum_and_prod, _pair, _sin_and_x, _listed])
+@pytest.mark.parametrize("arg", [0.7, X3], ids=["float", "vec"])
+def test_grad_of_tuple_or_list_output_is_a_located_error(f, arg, mode):
+    for transform in (srcad.grad, srcad.value_and_grad):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no SyntaxWarning either
+            with pytest.raises(srcad.errors.NonScalarOutput,
+                               match=r"(?s)test_api\.py.*return.*tuple"):
+                transform(f, mode=mode)(arg)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_grad_of_output_tuple_in_one_branch_only(mode):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no SyntaxWarning
+        check_grad(_tuple_or_number, X3, False, mode=mode)
+        with pytest.raises(srcad.errors.NonScalarOutput,
+                           match="(?s)return t.*tuple"):
+            srcad.grad(_tuple_or_number, mode=mode)(X3, True)

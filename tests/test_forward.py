@@ -138,3 +138,52 @@ def test_batched_passes_of_bounded_size(chunk, monkeypatch):
 
 def tanh_dot(x):
     return np.sum(np.tanh(x) * x)
+
+
+# -- a tangent written in place is private ------------------------------------
+
+
+def copied_in_loop(x, n):
+    s = 0.0
+    y = x * 1.0
+    for k in range(n):
+        y = x.copy()  # dy = dx in the jvp: written below, it is owned first
+        y[0] = 0.0
+        s = s + np.sum(y) + np.sum(x[0]) * k
+    return s + np.sum(y * x)
+
+
+def copied_in_branch(x, n):
+    y = x * 1.0
+    for k in range(n):
+        if k % 2:
+            y = x.copy()
+        y[0] = y[0] * 2.0
+    return np.sum(y * x)
+
+
+def copied_then_read_after(x):
+    for k in range(2):
+        y = x.copy()
+        y[0] = 0.0
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("shape", [(1,), (3,), (2, 3)])
+@pytest.mark.parametrize("n", [0, 1, 4])
+@pytest.mark.parametrize("f", [copied_in_loop, copied_in_branch])
+def test_tangent_copied_and_written_in_a_loop(f, n, shape):
+    x = np.random.default_rng(10).normal(size=shape)
+    for mode in ("forward", "reverse"):
+        check_grad(f, x, n, mode=mode)
+    dx = np.ones(shape)
+    _, dout = srcad.jvp(lambda x: f(x, n), (x,), (dx,))
+    np.testing.assert_array_equal(dx, np.ones(shape))  # the caller's
+    want = np.sum(srcad.grad(f)(x, n) * dx)
+    np.testing.assert_allclose(dout, want)
+
+
+def test_tangent_copied_in_a_loop_and_read_after_it():
+    x = np.array([1.0, 2.0, 3.0])
+    for mode in ("forward", "reverse"):
+        check_grad(copied_then_read_after, x, mode=mode)
