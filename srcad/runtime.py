@@ -216,7 +216,10 @@ def copy(value):
 
 def add_at(total, index, g):
     """total[index] += g, adding repeatedly for indices that repeat."""
-    np.add.at(total, index, g)
+    if isinstance(total, list):  # a list's index is an int or a slice
+        total[index] = add(total[index], g)
+    else:
+        np.add.at(total, index, g)
 
 
 def add(a, b):
@@ -500,6 +503,8 @@ def spread_over(g, items):
 def written(g, index):
     """The adjoint of `v` in `y[index] = v`: g[index], except where an
     integer index repeats a position, which only its last write keeps."""
+    if isinstance(g, list):  # a list's index is an int or a slice
+        return g[index]
     part = np.array(g[index], dtype=_float_dtype(g))
     positions = np.arange(np.size(g)).reshape(np.shape(g))[index]
     flat = np.ravel(positions)
