@@ -28,6 +28,11 @@ def _module():
         lines.extend(f"    {s}" for s in statements)
         lines.append(f"    return np.sum(({result}) * w)")
         lines.append("")
+        # the plain sum: its adjoint is one number the optimizer spreads
+        lines.append(f"def s{i}({params}):")
+        lines.extend(f"    {s}" for s in statements)
+        lines.append(f"    return np.sum({result})")
+        lines.append("")
     folder = Path(tempfile.mkdtemp(prefix="srcad_specs_"))
     (folder / "spec_functions.py").write_text("\n".join(lines))
     sys.path.insert(0, str(folder))
@@ -101,6 +106,19 @@ def test_first_order(index, shapes, mode):
         assert np.shape(grads[k]) == np.shape(args[k])
         assert isinstance(grads[k], float) == isinstance(args[k], float)
         _close(grads[k], expected, spec.rtol)
+
+
+@pytest.mark.parametrize("index, shapes, check", _cases(["summed"]))
+def test_summed(index, shapes, check):
+    """np.sum(call) unweighted, optimized: the passes that keep the
+    adjoint of a full sum a scalar see every rule's templates."""
+    spec, f = SPECS[index], getattr(FUNCTIONS, f"s{index}")
+    args = _inputs(spec, shapes, index)[:-1]
+    wrt = tuple(range(len(spec.domains)))
+    grads = srcad.grad(f, wrt=wrt)(*args)
+    for k in wrt:
+        assert np.shape(grads[k]) == np.shape(args[k])
+        _close(grads[k], numeric_jacobian(f, args, k), spec.rtol)
 
 
 @pytest.mark.parametrize("index, shapes, check", _cases(["second_order"]))
