@@ -192,6 +192,11 @@ def zeros_like(x):
     return np.zeros(np.shape(x), dtype=_float_dtype(x))
 
 
+def jacobian_dtype(out, x):
+    """The float type of a Jacobian of `out` with respect to `x`."""
+    return np.result_type(_float_dtype(out), _float_dtype(x))
+
+
 def _float_dtype(x):
     dtype = getattr(x, "dtype", None)
     if dtype is not None and dtype.kind in "fc":  # inexact, quickly
@@ -361,12 +366,15 @@ def _describe(y):
 
 def result(g, x):
     """The gradient `g` with the type and shape of argument `x`: a float
-    for a number, a fresh writeable float array for an array."""
+    for a number, a fresh writeable array of x's float type for an array
+    (float64 constants in the derivative made a float32 x's gradient
+    float64)."""
     if type(x) is _ARRAY:
+        dtype = _float_dtype(x)
         if type(g) is _ARRAY and g.shape == x.shape and \
-                g.dtype.kind in "fc" and g.flags.writeable:
+                g.dtype == dtype and g.flags.writeable:
             return g
-        return np.array(np.broadcast_to(g, x.shape), dtype=_float_dtype(x))
+        return np.array(np.broadcast_to(g, x.shape), dtype=dtype)
     if type(g) is float and type(x) is float:
         return g
     if isinstance(x, (float, int)):

@@ -121,6 +121,24 @@ def test_summed(index, shapes, check):
         _close(grads[k], numeric_jacobian(f, args, k), spec.rtol)
 
 
+@pytest.mark.parametrize("index, shapes, mode",
+                         _cases(["float32-reverse", "float32-forward"]))
+def test_float32_gradients_stay_float32(index, shapes, mode):
+    """A gradient has its argument's type: float64 constants in the
+    derivative (1.0 / size, 2.5 * g) must not promote it."""
+    spec, f = SPECS[index], getattr(FUNCTIONS, f"f{index}")
+    args = _inputs(spec, shapes, index)
+    wrt = tuple(range(len(spec.domains)))
+    single = [np.float32(a) if isinstance(a, float) else a.astype(np.float32)
+              for a in args]
+    grads = srcad.grad(f, wrt=wrt, mode=mode.split("-")[1])(*single)
+    expected = srcad.grad(f, wrt=wrt)(*args)
+    for k in wrt:
+        assert np.asarray(grads[k]).dtype == np.float32
+        np.testing.assert_allclose(grads[k], expected[k], rtol=2e-3,
+                                   atol=2e-3)
+
+
 @pytest.mark.parametrize("index, shapes, check", _cases(["second_order"]))
 def test_second_order(index, shapes, check):
     spec, f = SPECS[index], getattr(FUNCTIONS, f"f{index}")

@@ -263,3 +263,26 @@ def test_third_derivatives_through_built_lists(f):
     second = srcad.grad(srcad.grad(f))
     assert math.isclose(third, numeric_jacobian(second, [x], 0),
                         rel_tol=1e-5, abs_tol=1e-7)
+
+
+def mlp_loss(W, X):
+    return np.mean((X @ W) ** 2)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_float32_in_float32_out(mode):
+    W = RNG.normal(size=(3, 2)).astype(np.float32)
+    X = RNG.normal(size=(4, 3)).astype(np.float32)
+    g = srcad.grad(mlp_loss, wrt=(0, 1), mode=mode)(W, X)
+    assert [d.dtype for d in g] == [np.float32, np.float32]
+    J = srcad.jacobian(elementwise, mode=mode)(W[:, 0])
+    assert J.dtype == np.float32
+    np.testing.assert_allclose(
+        J, srcad.jacobian(elementwise, mode=mode)(W[:, 0].astype(float)),
+        rtol=1e-5)
+    assert srcad.hessian(mlp_loss)(W, X).dtype == np.float32
+    _, pullback = srcad.vjp(mlp_loss, W, X)
+    assert pullback(np.float32(1.0))[0].dtype == np.float32
+    # and float64 stays float64
+    assert srcad.jacobian(elementwise, mode=mode)(W[:, 0].astype(float)) \
+        .dtype == np.float64
