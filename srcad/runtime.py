@@ -467,19 +467,20 @@ def _derivative(fn, kind, wrt, nargs):
             hasattr(fn, "_srcad_function")):
         # a function passed as a value, with a rule but no source (np.sin):
         # differentiate a one-line function that calls it
-        target = _WRAPPED[fn] = _calling(
-            fn, [(f"a{i}", None) for i in range(nargs)])
+        target = _WRAPPED[fn] = _calling(fn, [f"a{i}" for i in range(nargs)])
     mode = "forward" if kind in ("jvp", "jvps") else "reverse"
     return pipeline.cached(target, kind, wrt, mode)
 
 
-def _calling(fn, params):
-    """A Python function of `params` ((name, default) pairs, default None
-    for a required one) that calls `fn`: something srcad can read where
-    `fn` itself has only a rule."""
+def _calling(fn, params, defaults=None):
+    """A Python function of `params` (names; `defaults` maps the optional
+    ones to their defaults) that calls `fn`: something srcad can read
+    where `fn` itself has only a rule."""
     from .compile import compile_source
-    heads = [p if d is None else f"{p}={d!r}" for p, d in params]
-    names = ", ".join(p for p, _ in params)
+    defaults = defaults or {}
+    heads = [f"{p}={defaults[p]!r}" if p in defaults else p for p in params]
+    # options by keyword: a rule's signature may skip some (np.sum's out)
+    names = ", ".join(f"{p}={p}" if p in defaults else p for p in params)
     source = f"def apply({', '.join(heads)}):\n    return fn({names})\n"
     label = getattr(fn, "__name__", type(fn).__name__)
     return compile_source(source, f"<srcad call of {label}>",
