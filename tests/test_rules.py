@@ -183,3 +183,13 @@ def test_max_and_min_share_the_gradient_between_ties(mode):
     y = np.array([[0.0, 0.0, 5.0], [4.0, 1.0, 2.0]])
     got = srcad.grad(_min_rows_keepdims, mode=mode)(y)
     assert np.allclose(got, [[0.5, 0.5, 0], [0, 2, 0]])
+
+
+def _formatted(x):
+    return x * float("%.1f" % x)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_string_formatting_is_no_remainder(mode):
+    # "%.1f" % x makes a string: no derivative, not a // b
+    assert srcad.grad(_formatted, mode=mode)(1.23) == 1.2
