@@ -157,6 +157,10 @@ def _describe_value(stmt, targets, value, captured):
     if isinstance(value, (gast.Compare, gast.BoolOp)):
         return Op(stmt, "nondiff", targets)
     if isinstance(value, gast.BinOp):
+        if isinstance(value.op, gast.Mod) and \
+                isinstance(value.left, gast.Constant) and \
+                isinstance(value.left.value, str):
+            return Op(stmt, "nondiff", targets)  # "%.2f" % x: a string
         return _with_rule(stmt, targets, type(value.op),
                           [value.left, value.right], [], value)
     if isinstance(value, gast.UnaryOp):

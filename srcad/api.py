@@ -254,7 +254,8 @@ def _jacobian_reverse(f, args, positions):
         ct = np.zeros(shape)
         ct.flat[i] = 1.0
         rows.append(generated.backward(saved, ct if shape else 1.0))
-    return [_stack([r[k] for r in rows], shape, np.shape(args[p]))
+    return [_stack([r[k] for r in rows], shape, np.shape(args[p]),
+                   ad.jacobian_dtype(out, args[p]))
             for k, p in enumerate(positions)]
 
 
@@ -265,9 +266,9 @@ def _jacobian_forward(f, args, positions):
     return ad.jacobian_by_batch(jvps, args, positions)
 
 
-def _stack(parts, lead, trail):
-    stacked = np.stack([np.asarray(p, dtype=float) for p in parts]) \
-        if parts else np.zeros((0,) + tuple(trail))
+def _stack(parts, lead, trail, dtype):
+    stacked = np.stack([np.asarray(p, dtype=dtype) for p in parts]) \
+        if parts else np.zeros((0,) + tuple(trail), dtype)
     return stacked.reshape(tuple(lead) + tuple(trail))
 
 

@@ -226,5 +226,9 @@ def return_site(captured, node):
     from .errors import located
 
     def where(kind, message):
+        if getattr(node, "implicit", False):
+            message = (f"{captured.name} has no return statement, so it "
+                       f"returns None; grad needs a scalar output (a float "
+                       f"or a 0-d array): return it.")
         return located(kind, message, node, captured)
     return where

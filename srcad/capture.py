@@ -67,7 +67,10 @@ class Captured:
 
 def capture(fn):
     """Parse `fn`'s source into a `Captured`."""
-    fn = inspect.unwrap(fn, stop=lambda f: hasattr(f, "_srcad_function"))
+    from . import rules
+    if rules.lookup(fn) is None:  # np.sum has the rule, not what it wraps
+        fn = inspect.unwrap(fn,
+                            stop=lambda f: hasattr(f, "_srcad_function"))
     if hasattr(fn, "_srcad_function"):  # a derivative srcad generated
         fn = fn._srcad_function()
     fn = _through_rule(fn)
@@ -100,8 +103,8 @@ def _through_rule(fn):
     if rule is None or not rule.differentiable or \
             getattr(fn, "__module__", "") == runtime.__name__:
         return fn
-    params = [(p, None if d is REQUIRED else d) for p, d in rule.params]
-    return runtime._calling(fn, params)
+    return runtime._calling(fn, [p for p, _ in rule.params],
+                            {p: d for p, d in rule.params if d is not REQUIRED})
 
 
 def _source_lines(fn, filename):

@@ -146,8 +146,9 @@ def _only_reduced(later, target, like, runtime_name, info):
                             (product.right, product.left)):
             if type(mine) is gast.Name and mine.id == target and \
                     target not in loads(other):
-                bases = _bases(other, runtime_name, info) | \
-                    _bases(shape_of, runtime_name, info)
+                # a side whose shape is not known (a call) adds nothing
+                bases = (_bases(other, runtime_name, info) or frozenset()) \
+                    | (_bases(shape_of, runtime_name, info) or frozenset())
                 if spread is not None and spread <= bases:
                     covered.append(mine)
     return bool(uses) and len(covered) == len(uses) and \

@@ -192,6 +192,11 @@ def zeros_like(x):
     return np.zeros(np.shape(x), dtype=_float_dtype(x))
 
 
+def jacobian_dtype(out, x):
+    """The float type of a Jacobian of `out` with respect to `x`."""
+    return np.result_type(_float_dtype(out), _float_dtype(x))
+
+
 def _float_dtype(x):
     dtype = getattr(x, "dtype", None)
     if dtype is not None and dtype.kind in "fc":  # inexact, quickly
@@ -216,7 +221,10 @@ def copy(value):
 
 def add_at(total, index, g):
     """total[index] += g, adding repeatedly for indices that repeat."""
-    np.add.at(total, index, g)
+    if isinstance(total, list):  # a list's index is an int or a slice
+        total[index] = add(total[index], g)
+    else:
+        np.add.at(total, index, g)
 
 
 def add(a, b):
@@ -369,12 +377,15 @@ def _describe(y):
 
 def result(g, x):
     """The gradient `g` with the type and shape of argument `x`: a float
-    for a number, a fresh writeable float array for an array."""
+    for a number, a fresh writeable array of x's float type for an array
+    (float64 constants in the derivative made a float32 x's gradient
+    float64)."""
     if type(x) is _ARRAY:
+        dtype = _float_dtype(x)
         if type(g) is _ARRAY and g.shape == x.shape and \
-                g.dtype.kind in "fc" and g.flags.writeable:
+                g.dtype == dtype and g.flags.writeable:
             return g
-        return np.array(np.broadcast_to(g, x.shape), dtype=_float_dtype(x))
+        return np.array(np.broadcast_to(g, x.shape), dtype=dtype)
     if type(g) is float and type(x) is float:
         return g
     if isinstance(x, (float, int)):
@@ -467,19 +478,20 @@ def _derivative(fn, kind, wrt, nargs):
             hasattr(fn, "_srcad_function")):
         # a function passed as a value, with a rule but no source (np.sin):
         # differentiate a one-line function that calls it
-        target = _WRAPPED[fn] = _calling(
-            fn, [(f"a{i}", None) for i in range(nargs)])
+        target = _WRAPPED[fn] = _calling(fn, [f"a{i}" for i in range(nargs)])
     mode = "forward" if kind in ("jvp", "jvps") else "reverse"
     return pipeline.cached(target, kind, wrt, mode)
 
 
-def _calling(fn, params):
-    """A Python function of `params` ((name, default) pairs, default None
-    for a required one) that calls `fn`: something srcad can read where
-    `fn` itself has only a rule."""
+def _calling(fn, params, defaults=None):
+    """A Python function of `params` (names; `defaults` maps the optional
+    ones to their defaults) that calls `fn`: something srcad can read
+    where `fn` itself has only a rule."""
     from .compile import compile_source
-    heads = [p if d is None else f"{p}={d!r}" for p, d in params]
-    names = ", ".join(p for p, _ in params)
+    defaults = defaults or {}
+    heads = [f"{p}={defaults[p]!r}" if p in defaults else p for p in params]
+    # options by keyword: a rule's signature may skip some (np.sum's out)
+    names = ", ".join(f"{p}={p}" if p in defaults else p for p in params)
     source = f"def apply({', '.join(heads)}):\n    return fn({names})\n"
     label = getattr(fn, "__name__", type(fn).__name__)
     return compile_source(source, f"<srcad call of {label}>",
@@ -511,6 +523,8 @@ def spread_over(g, items):
 def written(g, index):
     """The adjoint of `v` in `y[index] = v`: g[index], except where an
     integer index repeats a position, which only its last write keeps."""
+    if isinstance(g, list):  # a list's index is an int or a slice
+        return g[index]
     part = np.array(g[index], dtype=_float_dtype(g))
     positions = np.arange(np.size(g)).reshape(np.shape(g))[index]
     flat = np.ravel(positions)

@@ -10,8 +10,8 @@ below shift their axes past the batch axis.
 import numpy as np
 
 from .errors import UsageError
-from .runtime import (_broadcast, broadcast_axes, check_scalar, result,
-                      shape, sum_axes)
+from .runtime import (_broadcast, broadcast_axes, check_scalar,
+                      jacobian_dtype, result, shape, sum_axes)
 
 __all__ = ["batch_size", "batch_zeros", "lift", "batch_broadcast",
            "batch_axis", "batch_reshape", "batch_transpose", "batch_matmul_a",
@@ -172,7 +172,8 @@ def jacobian_by_batch(jvps, args, positions):
         d = np.reshape(d, shape(x) + out)  # directions first
         lead = len(shape(x))
         blocks.append(np.moveaxis(d, tuple(range(lead)), tuple(
-            range(len(out), len(out) + lead))).astype(float))
+            range(len(out), len(out) + lead))).astype(
+                jacobian_dtype(value, x)))
     return blocks
 
 

@@ -27,8 +27,18 @@ def structure(fdef, namer):
         not _returns(body[:-1])
     if not single_exit:
         result = namer.reserve("result")
+        exit_ = ret(name(result))
+        if body and not _returns(body, flags):
+            # no return at all: None after the last line, which is where
+            # an error about that output points (a caret under all of it)
+            exit_.lineno = exit_.end_lineno = getattr(body[-1], "lineno",
+                                                      None)
+            exit_.col_offset, exit_.end_col_offset = 0, 10 ** 6
+            exit_.implicit = True
+        else:  # one of several returns, or the end: the def line
+            gast.copy_location(exit_, fdef)
         body = [assign(result, const(None), fdef)] + \
-            _assign_returns(body, result) + [ret(name(result))]
+            _assign_returns(body, result) + [exit_]
     if flags.used:
         body = [assign(flags.flag, const(False), fdef),
                 assign(flags.value, const(None), fdef)] + body

@@ -36,9 +36,10 @@ def sequences(order):
     while changed:
         changed = False
         for op in order:
-            if op.kind in ("copy", "subscript") and \
-                    op.sources[0][1].id in names and \
-                    not set(op.targets) <= names:
+            if not set(op.targets) <= names and \
+                    (op.kind in ("copy", "subscript") and
+                     op.sources[0][1].id in names or
+                     _keeps_sequence(op, names)):
                 names |= set(op.targets)
                 changed = True
     return names
@@ -53,6 +54,15 @@ def displays(order, params):
             kinds.setdefault(t, set()).add(op.kind)
     return {t for t, found in kinds.items() if "pack" in found and
             found <= {"pack", "append", "setitem"} and t not in params}
+
+
+def _keeps_sequence(op, names):
+    """Whether op is a call of a helper that gives a list for a list
+    (`bl1 = ad.own(bl)`, `bl = ad.zeros_like(l)`) with such an argument."""
+    return op.rule is not None and \
+        op.rule.fn in rules.registry.KEEPS_SEQUENCE and \
+        any(type(a) is gast.Name and a.id in names
+            for a in op.stmt.value.args)
 
 
 def views(order):

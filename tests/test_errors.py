@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import srcad
+from fdcheck import numeric_jacobian
 
 HERE = os.path.basename(__file__)
 IDENT = np.frompyfunc(lambda a: a, 1, 1)   # a callable with no source and no rule
@@ -23,6 +24,17 @@ _SINK = None
 def non_scalar(x):
     y = np.sin(x) * 2.0
     return y  # <- non-scalar
+
+
+def no_return(x):
+    y = np.sin(x)
+    y = y * 2.0  # <- no-return
+
+
+def returns_nothing_at_the_end(x):
+    for v in [x, 2.0 * x]:
+        if np.sum(v) > 100.0:  # <- loop-no-return
+            return np.sum(v)
 
 
 def uses_with(x):
@@ -127,6 +139,34 @@ def test_non_scalar_output(arg):
     assert "scalar" in _explanation(msg).lower()
     _assert_located(msg, "non-scalar")
     _assert_advice(msg)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_no_return_statement_is_located(mode):
+    with pytest.raises(srcad.NonScalarOutput) as info:
+        srcad.grad(no_return, mode=mode)(X)
+    msg = str(info.value)
+    assert "has no return statement" in msg
+    _assert_located(msg, "no-return")
+    _assert_advice(msg)
+
+
+def test_falling_off_the_end_is_located():
+    # it may also return from inside the loop: the def line, then
+    msg = _raise(returns_nothing_at_the_end, X)
+    assert "NoneType" in msg and "def returns_nothing_at_the_end" in msg
+
+
+@pytest.mark.parametrize("fn, args", [
+    (np.sum, (np.ones((2, 3)),)), (np.mean, (np.ones(3),)),
+    (np.prod, (np.arange(1.0, 4.0),)), (np.linalg.det, (2 * np.eye(2),))])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_grad_of_a_numpy_function_uses_its_rule(fn, args, mode):
+    # np.sum & co. are Python functions wrapped by NumPy's dispatcher:
+    # their rule, not NumPy's source, which srcad cannot read
+    got = srcad.grad(fn, mode=mode)(*args)
+    want = numeric_jacobian(fn, list(args), 0)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
 
 
 @pytest.mark.parametrize("func,marks,word", [

@@ -28,6 +28,11 @@ def _module():
         lines.extend(f"    {s}" for s in statements)
         lines.append(f"    return np.sum(({result}) * w)")
         lines.append("")
+        # the plain sum: its adjoint is one number the optimizer spreads
+        lines.append(f"def s{i}({params}):")
+        lines.extend(f"    {s}" for s in statements)
+        lines.append(f"    return np.sum({result})")
+        lines.append("")
     folder = Path(tempfile.mkdtemp(prefix="srcad_specs_"))
     (folder / "spec_functions.py").write_text("\n".join(lines))
     sys.path.insert(0, str(folder))
@@ -103,6 +108,37 @@ def test_first_order(index, shapes, mode):
         _close(grads[k], expected, spec.rtol)
 
 
+@pytest.mark.parametrize("index, shapes, check", _cases(["summed"]))
+def test_summed(index, shapes, check):
+    """np.sum(call) unweighted, optimized: the passes that keep the
+    adjoint of a full sum a scalar see every rule's templates."""
+    spec, f = SPECS[index], getattr(FUNCTIONS, f"s{index}")
+    args = _inputs(spec, shapes, index)[:-1]
+    wrt = tuple(range(len(spec.domains)))
+    grads = srcad.grad(f, wrt=wrt)(*args)
+    for k in wrt:
+        assert np.shape(grads[k]) == np.shape(args[k])
+        _close(grads[k], numeric_jacobian(f, args, k), spec.rtol)
+
+
+@pytest.mark.parametrize("index, shapes, mode",
+                         _cases(["float32-reverse", "float32-forward"]))
+def test_float32_gradients_stay_float32(index, shapes, mode):
+    """A gradient has its argument's type: float64 constants in the
+    derivative (1.0 / size, 2.5 * g) must not promote it."""
+    spec, f = SPECS[index], getattr(FUNCTIONS, f"f{index}")
+    args = _inputs(spec, shapes, index)
+    wrt = tuple(range(len(spec.domains)))
+    single = [np.float32(a) if isinstance(a, float) else a.astype(np.float32)
+              for a in args]
+    grads = srcad.grad(f, wrt=wrt, mode=mode.split("-")[1])(*single)
+    expected = srcad.grad(f, wrt=wrt)(*args)
+    for k in wrt:
+        assert np.asarray(grads[k]).dtype == np.float32
+        np.testing.assert_allclose(grads[k], expected[k], rtol=2e-3,
+                                   atol=2e-3)
+
+
 @pytest.mark.parametrize("index, shapes, check", _cases(["second_order"]))
 def test_second_order(index, shapes, check):
     spec, f = SPECS[index], getattr(FUNCTIONS, f"f{index}")
@@ -147,3 +183,13 @@ def test_max_and_min_share_the_gradient_between_ties(mode):
     y = np.array([[0.0, 0.0, 5.0], [4.0, 1.0, 2.0]])
     got = srcad.grad(_min_rows_keepdims, mode=mode)(y)
     assert np.allclose(got, [[0.5, 0.5, 0], [0, 2, 0]])
+
+
+def _formatted(x):
+    return x * float("%.1f" % x)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_string_formatting_is_no_remainder(mode):
+    # "%.1f" % x makes a string: no derivative, not a // b
+    assert srcad.grad(_formatted, mode=mode)(1.23) == 1.2

@@ -36,6 +36,8 @@ elementwise(math.erfc, "erfc(x)", T,
             x="-g * 2 / math.sqrt(math.pi) * math.exp(-x * x)")
 elementwise(math.copysign, "copysign(a, b)", T,
             a="g * math.copysign(1.0, a) * math.copysign(1.0, b)")
+# np.trunc, as math.trunc refuses NumPy scalars
+elementwise(math.fmod, "fmod(a, b)", T, a="g", b="-g * np.trunc(a / b)")
 elementwise(math.degrees, "degrees(x)", T, x="g * (180 / math.pi)")
 elementwise(math.radians, "radians(x)", T, x="g * (math.pi / 180)")
 

@@ -65,6 +65,9 @@ elementwise(np.logaddexp, "logaddexp(a, b)", T,
             a="g * np.exp(a - y)", b="g * np.exp(b - y)")
 elementwise(np.logaddexp2, "logaddexp2(a, b)", T,
             a="g * np.exp2(a - y)", b="g * np.exp2(b - y)")
+# remainders: slope 1 in a, minus the whole quotient in b, between jumps
+elementwise(np.remainder, "remainder(a, b)", T, a="g", b="-g * (a // b)")
+elementwise(np.fmod, "fmod(a, b)", T, a="g", b="-g * np.trunc(a / b)")
 elementwise(np.copysign, "copysign(a, b)", T,
             a="g * np.sign(a) * np.sign(y)")
 elementwise(np.where, "where(condition, a, b)", T,
@@ -291,7 +294,7 @@ for fn in (np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc,
            np.greater, np.greater_equal, np.less, np.less_equal,
            np.equal, np.not_equal, np.logical_and, np.logical_or,
            np.logical_not, np.logical_xor, np.all, np.any, np.nonzero,
-           np.count_nonzero, np.floor_divide, np.mod, np.heaviside,
+           np.count_nonzero, np.floor_divide, np.heaviside,
            np.around, np.fix, np.signbit, np.isclose, np.allclose,
            np.array_equal, np.searchsorted, np.digitize, np.argwhere,
            np.flatnonzero, np.tri, np.indices, np.tril_indices,

@@ -11,6 +11,9 @@ elementwise(gast.Mult, "mul(a, b)", T, a="g * b", b="g * a")
 elementwise(gast.Div, "truediv(a, b)", T, a="g / b", b="-g * y / b")
 elementwise(gast.Pow, "pow(a, b)", T,
             a="g * b * a ** (b - 1)", b="g * y * ad.log_positive(a)")
+# a % b is a - b * floor(a / b): a jump wherever a / b is a whole number,
+# slope 1 in a and -floor(a / b) in b between the jumps
+elementwise(gast.Mod, "mod(a, b)", T, a="g", b="-g * (a // b)")
 linear(gast.USub, "neg(a)", T, a="-g")
 linear(gast.UAdd, "pos(a)", T, a="g")
 # a @ b for operands of known ndims: the transposes without a helper
@@ -26,7 +29,7 @@ linear(gast.MatMult, "matmul(a, b)", T, by_ndims=MATMUL_BY_NDIMS,
        a="ad.matmul_grad_a(g, a, b)", b="ad.matmul_grad_b(g, a, b)",
        batched=MATMUL_BATCHED)
 
-for op in (gast.FloorDiv, gast.Mod, gast.Not, gast.Invert, gast.BitAnd,
+for op in (gast.FloorDiv, gast.Not, gast.Invert, gast.BitAnd,
            gast.BitOr, gast.BitXor, gast.LShift, gast.RShift, gast.Eq,
            gast.NotEq, gast.Lt, gast.LtE, gast.Gt, gast.GtE, gast.Is,
            gast.IsNot, gast.In, gast.NotIn, gast.And, gast.Or):

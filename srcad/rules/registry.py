@@ -41,10 +41,17 @@ RULES = {}
 # Functions whose result is a tuple or list of arrays: their derivatives
 # are added element by element (ad.add), never with +.
 SEQUENCES = set()
+# Functions whose result is a tuple or list when an argument is one (the
+# runtime helpers generated code passes adjoints of lists through).
+KEEPS_SEQUENCE = set()
 
 
 def returns_sequence(*fns):
     SEQUENCES.update(fns)
+
+
+def keeps_sequence(*fns):
+    KEEPS_SEQUENCE.update(fns)
 
 
 class Rule:

@@ -5,7 +5,7 @@ generated code to be differentiated again (grad of grad, hessian). Most are
 linear in their first argument; the transposes are each other.
 """
 from .. import runtime as ad
-from .registry import (define, elementwise, linear, nondiff,
+from .registry import (define, elementwise, keeps_sequence, linear, nondiff,
                        returns_sequence)
 
 T = __name__
@@ -65,3 +65,8 @@ for fn in (ad.zeros_like, ad.check_scalar, ad.reduced_size, ad.inverse_axes,
            ad.shape, ad.extreme_mask, ad.stop_gradient, ad.Like,
            ad.forward_of, ad.backward_of):
     nondiff(fn, owner=T)
+
+# adjoints of lists are lists: added item by item (ad.add), never with +
+returns_sequence(ad.unstack, ad.unconcatenate, ad.unhstack, ad.unvstack)
+keeps_sequence(ad.own, ad.copy, ad.add, ad.zeros_like, ad.result,
+               ad.spread_over, ad.unarray)
