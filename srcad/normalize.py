@@ -34,7 +34,7 @@ Every statement carries the location of the user's expression it computes.
 import gast
 import numpy as np
 
-from . import build, sharing
+from . import build, runtime, sharing
 from .build import const, name
 from .loops import Loop
 from .errors import UnsupportedSyntax, located
@@ -119,7 +119,7 @@ class Normalizer:
         holds too, where an augmented assignment may change it."""
         if id(stmt) not in self.shared:
             return []
-        from . import runtime
+
         names, others, augmented = self.shared[id(stmt)]
         ad = self.captured.bind_module(runtime, "ad", self.namer)
         where = self.captured.bind_module(
@@ -154,8 +154,24 @@ class Normalizer:
                                   annotation=None, type_comment=None),
                         gast.copy_location(sorted_, value))
             return
+        if isinstance(value, gast.Call) and value.args and \
+                isinstance(value.args[0], gast.Name) and \
+                self.resolves_to(value.func, runtime.add_at):
+            # ad.add_at(b, idx, g) in generated code differentiated again:
+            # followed as the value it leaves in b
+            func = build.attr(build.clone(value.func.value), "plus_at")
+            self.assign(name(value.args[0].id, store=True),
+                        gast.copy_location(gast.Call(
+                            func=func, args=value.args, keywords=[]), value))
+            return
         call = self.op(stmt.value)
         self.emit(gast.Expr(value=call), stmt.value)
+
+    def resolves_to(self, func, obj):
+        return isinstance(func, gast.Attribute) and \
+            isinstance(func.value, gast.Name) and \
+            self.captured.resolve(func.value.id) is runtime and \
+            getattr(runtime, func.attr, None) is obj
 
     def stmt_Assert(self, stmt):
         test = self.atom(stmt.test)
@@ -473,7 +489,9 @@ class Normalizer:
 
 
 def assigned_in_blocks(tree):
-    """Names the user assigns inside a branch or loop (never renamed)."""
+    """Names the user assigns inside a branch or loop (never renamed), and
+    those generated code adds into there (`ad.add_at(b, ...)`, followed as
+    an assignment to b)."""
     names = set()
     for node in build.walk(tree):
         if isinstance(node, (gast.If, gast.For, gast.While)):
@@ -481,4 +499,9 @@ def assigned_in_blocks(tree):
                 if isinstance(inner, gast.Name) and \
                         isinstance(inner.ctx, gast.Store):
                     names.add(inner.id)
+                elif isinstance(inner, gast.Call) and inner.args and \
+                        isinstance(inner.func, gast.Attribute) and \
+                        inner.func.attr == "add_at" and \
+                        isinstance(inner.args[0], gast.Name):
+                    names.add(inner.args[0].id)
     return names

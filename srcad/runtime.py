@@ -227,6 +227,18 @@ def add_at(total, index, g):
         np.add.at(total, index, g)
 
 
+def plus_at(total, index, g):
+    """What add_at leaves in `total`, as a new value: generated code that
+    is differentiated again says `b = ad.plus_at(b, idx, g)` (normalize)."""
+    if isinstance(total, list):
+        out = list(total)
+        out[index] = add(out[index], g)
+        return out
+    out = np.array(total, dtype=np.result_type(_float_dtype(total), g))
+    np.add.at(out, index, g)
+    return out
+
+
 def add(a, b):
     """a + b, elementwise for tuples and lists of adjoints too."""
     if isinstance(a, (tuple, list)):

@@ -415,6 +415,8 @@ SPECS = [
          [((4,), (3,))]),
     Spec(ad.reshape_like, "ad.reshape_like(a, b)", "r r", [((6,), (2, 3))]),
     Spec(ad.add, "ad.add(a, b)", "r r", [((3,), (3,))]),
+    Spec(ad.plus_at, "ad.plus_at(a, np.array([0, 2, 0]), b)", "r r",
+         [((3,), (3,)), ((3,), ()), ((3, 2), (3, 2)), ((3, 2), (2,))]),
     unary(ad.own, "ad.own(a)", shapes=[(3,)]),
     unary(ad.copy, "ad.copy(a)", shapes=[(), (3,)]),
     # srcad's NumPy helpers

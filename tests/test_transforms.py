@@ -403,3 +403,37 @@ def test_float32_in_float32_out(mode):
     # and float64 stays float64
     assert srcad.jacobian(elementwise, mode=mode)(W[:, 0].astype(float)) \
         .dtype == np.float64
+
+
+# -- second order through repeated positions (ad.add_at in generated code) ---
+
+def picked_twice(x):
+    return np.sum(x[[0, 0, 1]] ** 3)
+
+
+def picked_in_loop(x):
+    s = 0.0
+    idx = np.array([0, 0, 1])
+    for k in range(3):
+        s = s + np.sum(x[idx] ** 3) * (k + 1)
+    return s
+
+
+def counted_while(x):
+    s = 0.0
+    i = 0
+    while i < x.shape[0]:
+        s = s + x[i] ** 3
+        i += 1
+    return s
+
+
+@pytest.mark.parametrize("f", [picked_twice, picked_in_loop, counted_while])
+def test_second_order_through_positions_added_at(f):
+    x = np.array([0.5, -0.7, 1.1])
+    want = numeric_jacobian(srcad.grad(f), [x], 0)
+    np.testing.assert_allclose(srcad.hessian(f)(x), want, rtol=1e-5,
+                               atol=1e-7)
+    np.testing.assert_allclose(srcad.jacobian(srcad.grad(f))(x), want,
+                               rtol=1e-5, atol=1e-7)
+    assert np.abs(want).max() > 1.0  # not a zero Hessian by accident

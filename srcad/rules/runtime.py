@@ -57,6 +57,9 @@ linear(ad.reshape_like, "reshape_like(v, like)", T,
        v="ad.reshape_like(g, v)")
 elementwise(ad.log_positive, "log_positive(a)", T,
             a="g / np.where(a > 0, a, np.inf)")
+define(ad.plus_at, "plus_at(total, index, v)", owner=T,
+       reverse={"total": "g", "v": "ad.unbroadcast(g[index], v)"},
+       forward={"total": "dtotal", "v": "ad.unindex(dv, y, index)"})
 define(ad.add, "add(a, b)", reverse={"a": "g", "b": "g"},
        forward={"a": "da", "b": "db"}, batched={"a": "da", "b": "db"},
        owner=T)
