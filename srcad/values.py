@@ -122,14 +122,17 @@ def ints_of(order, captured):
             candidates.setdefault(t, []).append(op)
     shapes = {t for t, ops in candidates.items()
                if all(_attribute(op, ("shape",)) for op in ops)}
-    ints = set()
+    # The largest such set: a counter (i = 0, then i = i + 1 in a loop)
+    # is an int because every assignment to it is, given it is one. An
+    # argument may hold anything at first, so it is never assumed.
+    ints = set(candidates) - set(captured.params)
     changed = True
     while changed:
         changed = False
-        for t, ops in candidates.items():
-            if t not in ints and all(_gives_int(op, ints, shapes, captured)
-                                     for op in ops):
-                ints.add(t)
+        for t in sorted(ints):
+            if not all(_gives_int(op, ints, shapes, captured)
+                       for op in candidates[t]):
+                ints.discard(t)
                 changed = True
     return ints
 

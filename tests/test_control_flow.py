@@ -1149,3 +1149,37 @@ def test_array_growing_in_a_branch_or_while(mode):
     for x in (np.array([0.5, 2.0, 3.0]), np.array([0.5]),
               np.linspace(0.1, 0.7, 7)):
         check_grad(grow_while, x, mode=mode)
+
+
+# -- counters: ints because every assignment to them is, given they are -----
+
+def counted_reads(x):
+    s = 0.0
+    i = 0
+    while i < x.shape[0]:
+        s = s + x[i] ** 3 * i
+        i += 1
+    return s
+
+
+def counter_from_argument(x, n):
+    s = 0.0
+    while n < 3:  # n may be a float: never assumed an int
+        s = s + x * n
+        n = n + 1
+    return s
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_while_counter_is_an_int(mode):
+    for size in (0, 1, 4):
+        check_grad(counted_reads, np.linspace(-1.0, 1.5, size), mode=mode)
+    source = srcad.source(counted_reads, args=(np.ones(3),))
+    assert "bx[i] += " in source and "add_at" not in source
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_counter_started_by_an_argument(mode):
+    for n in (0.5, 2.5, 5.5):
+        check_grad(counter_from_argument, 1.3, n, wrt=(0, 1), mode=mode)
+    check_grad(counter_from_argument, 1.3, 1, mode=mode)
