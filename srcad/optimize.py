@@ -25,6 +25,8 @@ the last change:
 - `first_items` (optimize_blocks.py): the first `bc[idx] += e` into fresh
   zeros, or `bc[i] += e` in a loop whose index never repeats, is
   `bc[...] = e`.
+- `spent_items` (optimize_items.py): `by[i] = 0.0` that nothing reads
+  again (a recurrence's sweep reads only smaller indices after it).
 
 - `reciprocals`, `cancel` (optimize_algebra.py): `e / b` is `e * r` where
   `r = 1 / b` is computed anyway; `v = a / p - b; w = v * p * q` is
@@ -59,6 +61,7 @@ from .facts import Facts, facts_of
 from .folding import fold, folded as _folded, scale_first
 from .optimize_algebra import cancel, reciprocals
 from .optimize_blocks import block_copies, dead_code, first_items, pure
+from .optimize_items import spent_items
 from .optimize_scales import defer_scales
 from .optimize_shapes import likes, ones, stand_ins
 
@@ -94,7 +97,7 @@ def release(fdef):
 def optimize(fdef, is_pure, runtime_name, info=None):
     passes = [first_contribution(runtime_name), propagate,  # folds too
               block_copies, first_items(runtime_name), constants, subtract,
-              owns(runtime_name)]
+              owns(runtime_name), spent_items(runtime_name)]
     passes.append(dead_code(is_pure))
     if info is not None:  # after dead code: only values still needed count
         passes += [ones(runtime_name, info), likes(runtime_name, info),
