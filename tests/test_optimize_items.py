@@ -12,16 +12,9 @@ from fdcheck import check_grad
 from srcad.build import statements
 from srcad.optimize_items import spent_items
 from test_optimize import run
+from test_shapes import iir
 
 MODES = ["reverse", "forward"]
-
-
-def iir(x, a):
-    y = np.zeros_like(x)
-    y[0] = x[0]
-    for i in range(1, len(x)):
-        y[i] = a * y[i - 1] + x[i]
-    return np.sum(y)
 
 
 def second_order_recurrence(x, a):
@@ -93,8 +86,7 @@ def _run(source):
     return run(spent_items("ad"), source)
 
 
-def test_golden_sweep():
-    before = """
+SWEEP = """
 def f(x, by):
     r = range(1, n)
     by = ad.own(by)
@@ -104,12 +96,15 @@ def f(x, by):
         by[i] = 0.0
         by[t] += g * a
     h = by[0]
-    by = ad.own(by)
-    by[0] = 0.0
-    del by
     return h
 """
-    after = _run(before)
+
+
+def test_golden_sweep():
+    after = _run(SWEEP.replace("    return h", """    by = ad.own(by)
+    by[0] = 0.0
+    del by
+    return h"""))
     assert "by[i] = 0.0" not in after and "by[0] = 0.0" not in after
     assert "by[t] += g * a" in after
 
@@ -124,19 +119,7 @@ def f(x, by):
     ("        t = i - 1", "        t = i + 1"),
 ])
 def test_golden_cases_left_alone(change):
-    before = """
-def f(x, by):
-    r = range(1, n)
-    by = ad.own(by)
-    for i in reversed(r):
-        t = i - 1
-        g = by[i]
-        by[i] = 0.0
-        by[t] += g * a
-    h = by[0]
-    return h
-"""
-    after = _run(before.replace(*change))
+    after = _run(SWEEP.replace(*change))
     assert "by[i] = 0.0" in after
 
 
