@@ -437,3 +437,57 @@ def test_second_order_through_positions_added_at(f):
     np.testing.assert_allclose(srcad.jacobian(srcad.grad(f))(x), want,
                                rtol=1e-5, atol=1e-7)
     assert np.abs(want).max() > 1.0  # not a zero Hessian by accident
+
+
+# -- second order through items written in a loop ---------------------------
+# The gradient reads by[i] and then zeroes by[i]; its batched tangent must
+# read the directions of by[i] as numbers, not as a view zeroed with them.
+
+def scaled_items(x, n):
+    y = np.zeros(x.shape[0])
+    for i in range(n):
+        y[i] = x[i] * 3.0
+    return np.sum(y ** 2) + np.sum(x ** 3)
+
+
+def summed_items(x, n):
+    y = np.zeros(x.shape[0])
+    for i in range(n):
+        y[i] = np.sum(x) * (i + 1)
+    return np.sum(y ** 2) + np.sum(x ** 3)
+
+
+def neighbour_items(x, n):
+    y = np.zeros(x.shape[0])
+    for i in range(n):
+        y[i] = x[i] * x[i - 1]
+    return np.sum(np.sin(y)) + np.sum(x ** 3)
+
+
+def overwritten_items(x, n):  # old items go on the tape
+    y = np.ones(2)
+    for i in range(n):
+        y[i % 2] = y[i % 2] * x[i] + x[(i + 1) % 4]
+    return np.sum(y ** 3) + np.sum(x ** 3)
+
+
+def matrix_items(x, n):
+    y = np.zeros((2, 2))
+    for i in range(n):
+        y[i % 2, (i + 1) % 2] = np.tanh(x[i]) * y[(i + 1) % 2, i % 2] + x[i]
+    return np.sum(y ** 3) + np.sum(x ** 3)
+
+
+@pytest.mark.parametrize("f", [scaled_items, summed_items, neighbour_items,
+                               overwritten_items, matrix_items])
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_second_order_through_items_written_in_a_loop(f, n):
+    x = np.array([0.3, -0.7, 0.5, 1.1])
+    want = numeric_jacobian(srcad.grad(f), [x, n], 0)
+    assert np.abs(want).max() > 1.0  # not a zero Hessian by accident
+    for transform in (srcad.hessian(f),
+                      srcad.jacobian(srcad.grad(f), mode="forward"),
+                      srcad.jacobian(srcad.grad(f))):
+        np.testing.assert_allclose(transform(x, n), want, rtol=1e-5,
+                                   atol=1e-6)
+
