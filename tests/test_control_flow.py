@@ -486,6 +486,22 @@ def append_np_stack(x, n):
     return np.sum(m * m)
 
 
+def pop_dropped(x, n):
+    # what a bare vals.pop() takes is dropped; its derivative list must
+    # drop the same item
+    vals = [x[0] ** 3]
+    for i in range(n):
+        vals.append(x[i % len(x)] * (i + 1))
+        vals.append(x[1] ** 2)
+        vals.pop()
+    vals.append(np.sin(x[2]))
+    vals.pop()
+    s = np.sum(x)
+    for i in range(n + 1):
+        s = s + vals.pop() * x[i % len(x)]
+    return s
+
+
 # ==================================================================== cases
 
 def _rng(seed=0):
@@ -651,6 +667,9 @@ CASES = [
     ("append_np_array-many", append_np_array, (X5,), (0,)),
     ("append_np_stack-1", append_np_stack, (X5, 1), (0,)),
     ("append_np_stack-many", append_np_stack, (X5, 5), (0,)),
+    ("pop_dropped-0", pop_dropped, (X5, 0), (0,)),
+    ("pop_dropped-1", pop_dropped, (X5, 1), (0,)),
+    ("pop_dropped-many", pop_dropped, (X5, 6), (0,)),
 ]
 
 def _copy(a):

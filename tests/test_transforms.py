@@ -491,3 +491,44 @@ def test_second_order_through_items_written_in_a_loop(f, n):
         np.testing.assert_allclose(transform(x, n), want, rtol=1e-5,
                                    atol=1e-6)
 
+
+# -- third order through branches and loops ---------------------------------
+# A gradient's sweep drops what it pops for a constant it pushed (the
+# branch flag: bys.pop()); differentiated again, that pop must be followed.
+
+def branch_then_loop(x, n):
+    if x > 0.5:
+        r = x * x
+    else:
+        r = x
+    for i in range(n):
+        r = r * x
+    return r
+
+
+def breaking_loop(x, n):
+    s = x
+    acc = 0.0
+    for i in range(n):
+        if s > 3.0:
+            break
+        s = s * 1.5 + math.sin(x)
+        acc = acc + s * x
+    return acc
+
+
+@pytest.mark.parametrize("f", [branch_then_loop, breaking_loop])
+@pytest.mark.parametrize("n", [0, 1, 6])
+@pytest.mark.parametrize("x", [0.3, 0.8, 1.3])
+def test_third_order_through_branches_and_loops(f, n, x):
+    g1 = srcad.grad(f)
+    g2 = srcad.grad(g1)
+    want2 = numeric_jacobian(g1, [x, n], 0)
+    want3 = numeric_jacobian(g2, [x, n], 0)
+    assert math.isclose(g2(x, n), want2, rel_tol=1e-6, abs_tol=1e-6)
+    assert math.isclose(srcad.grad(g2)(x, n), want3, rel_tol=1e-5,
+                        abs_tol=1e-5)
+    assert math.isclose(srcad.grad(g2, mode="forward")(x, n), want3,
+                        rel_tol=1e-5, abs_tol=1e-5)
+    if n > 1:  # not a zero derivative by accident
+        assert abs(want3) > 0.5
