@@ -532,3 +532,57 @@ def test_third_order_through_branches_and_loops(f, n, x):
                         rel_tol=1e-5, abs_tol=1e-5)
     if n > 1:  # not a zero derivative by accident
         assert abs(want3) > 0.5
+
+
+# -- second order through arrays made and written in a loop ------------------
+# The gradient accumulates bnew = bnew + bu and then writes bnew[0] = 0.0;
+# differentiated again, that handover of a new array is no second name.
+
+def rebuilt_each_pass(x, n):
+    u = x
+    for t in range(n):
+        new = np.zeros(2)
+        new[0] = u[1] * u[0]
+        new[1] = u[0]
+        u = new
+    return np.sum(u) + np.sum(x ** 3)
+
+
+def heat_steps(x, n):
+    u = x
+    for t in range(n):
+        new = np.zeros(len(u))
+        new[1:-1] = u[1:-1] + 0.2 * (u[2:] - 2.0 * u[1:-1] + u[:-2]) \
+            - 0.1 * u[1:-1] ** 3
+        new[0] = u[0]
+        new[-1] = u[-1] * u[-2]
+        u = new
+    return np.sum(u ** 2) + np.sum(x ** 3)
+
+
+def heat_of_number(x, n):
+    return heat_steps(np.array([x, 1.0 - x, x * x, 0.5]), n)
+
+
+@pytest.mark.parametrize("f,x", [
+    (rebuilt_each_pass, np.array([0.3, -0.5])),
+    (heat_steps, np.array([0.3, -0.5, 0.9, 0.2, -0.4]))])
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_second_order_through_arrays_made_in_a_loop(f, x, n):
+    want = numeric_jacobian(srcad.grad(f), [x, n], 0)
+    assert np.abs(want).max() > 1.0  # not a zero Hessian by accident
+    for transform in (srcad.hessian(f),
+                      srcad.jacobian(srcad.grad(f), mode="forward"),
+                      srcad.jacobian(srcad.grad(f))):
+        np.testing.assert_allclose(transform(x, n), want, rtol=1e-5,
+                                   atol=1e-6)
+
+
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_second_derivative_through_arrays_made_in_a_loop(n):
+    g = srcad.grad(heat_of_number)
+    want = numeric_jacobian(g, [0.3, n], 0)
+    assert abs(want) > 1.0
+    for mode in ("reverse", "forward"):
+        assert math.isclose(srcad.grad(g, mode=mode)(0.3, n), want,
+                            rel_tol=1e-5, abs_tol=1e-6)
