@@ -354,7 +354,7 @@ def analyse(fdef, captured, wrt, known=None):
                 raise _no_rule(op, captured)
             raise error
     tuples = sequences(order)
-    check_writes(order, captured)
+    check_writes(order, captured, fdef)
     changing = overwritten(fdef, order)
     shapes = Shapes(order, captured, changing, ints, known)
     # a number picked out of an array (y[i], y a vector) is no view of it

@@ -160,6 +160,12 @@ def set_residuals(fwd, bwd, defined, runtime_name):
     bwd.body[:] = [s for s in bwd.body if not getattr(s, "srcad_copy", 0)]
     fwd.body[:] = [s for s in fwd.body if not getattr(s, "srcad_copy", 0)]
     needed = sorted(_free_names(bwd.body[1:])[0] & defined)
+    # an array bwd writes into comes last, copied out of the residuals
+    # rather than unpacked: bound once, to a copy, it provably shares no
+    # memory, so bwd can be differentiated again (values.check_writes)
+    written = sorted(_written_items(bwd.body[1:]) & set(needed))
+    kept = [n for n in needed if n not in written]
+    needed = kept + written
     fwd.body[-1].value.elts[1].elts = [name(n) for n in needed]
     params = {a.id for a in fwd.args.args}
     bound = _free_names(fwd.body[:-1], params)[1]
@@ -170,16 +176,25 @@ def set_residuals(fwd, bwd, defined, runtime_name):
         unset.srcad_copy = True
         fwd.body.insert(0, unset)
     residuals = bwd.args.args[0].id
-    if needed:
-        targets = build.tuple_([name(n, store=True) for n in needed],
+    if kept:
+        targets = build.tuple_([name(n, store=True) for n in kept],
                                store=True)
-        bwd.body[0] = assign(targets, name(residuals))
+        source = name(residuals) if not written else gast.Subscript(
+            value=name(residuals), ctx=gast.Load(), slice=gast.Slice(
+                lower=None, upper=const(len(kept)), step=None))
+        bwd.body[0] = assign(targets, source)
     else:
-        bwd.body[0] = build.comment("nothing was saved by the forward pass")
-    for id_ in sorted(_written_items(bwd.body[1:]) & set(needed)):
-        copy = assign(id_, call(attr(runtime_name, "copy"), [name(id_)]))
+        bwd.body[0] = build.comment("nothing was saved by the forward pass"
+                                    if not written else
+                                    "what the forward pass saved, copied")
+    copies = []
+    for k, id_ in enumerate(written, start=len(kept)):
+        item = gast.Subscript(value=name(residuals), slice=const(k),
+                              ctx=gast.Load())
+        copy = assign(id_, call(attr(runtime_name, "copy"), [item]))
         copy.srcad_copy = True
-        bwd.body.insert(1, copy)
+        copies.append(copy)
+    bwd.body[1:1] = copies
 
 
 def _written_items(statements):

@@ -164,6 +164,17 @@ class Normalizer:
                         gast.copy_location(gast.Call(
                             func=func, args=value.args, keywords=[]), value))
             return
+        if isinstance(value, gast.Call) and not value.args and \
+                not value.keywords and \
+                isinstance(value.func, gast.Attribute) and \
+                value.func.attr == "pop" and \
+                isinstance(value.func.value, gast.Name) and \
+                value.func.value.id in self.current:
+            # ys.pop() dropping what it takes: the same as t = ys.pop(),
+            # whose derivative takes from the derivative list in step (as
+            # generated code does, bys.pop(), for ys.append(constant))
+            self.atom(value)
+            return
         call = self.op(stmt.value)
         self.emit(gast.Expr(value=call), stmt.value)
 

@@ -273,7 +273,13 @@ def batch_index(d, index):
     key = _batched_key(index)
     if key is None:
         return np.stack([v[index] for v in d])
-    return d[key]
+    item = d[key]
+    if item.ndim == 1:
+        # x[index] is a number, which nothing shares, and the generated
+        # code counts on that (bt = by[i]; by[i] = 0.0): the directions
+        # of it must not be a view into d either
+        return item.copy()
+    return item
 
 
 def batch_assign(d, index, v):

@@ -13,6 +13,7 @@ import gast
 import numpy as np
 
 from . import rules
+from . import build
 from .build import statements
 from .capture import MISSING
 from .errors import UnsupportedSyntax, located
@@ -176,9 +177,10 @@ def _gives_int(op, ints, shapes, captured):
 # Functions whose result may share memory with an argument.
 
 
-def check_writes(order, captured):
+def check_writes(order, captured, fdef):
     written = {t: op for op in order if op.kind in ("setitem", "append")
                for t in op.targets}
+    handed = _handovers(order, fdef) if written else set()
     for target, write in written.items():
         if target in captured.params:
             raise located(UnsupportedSyntax, (
@@ -186,13 +188,50 @@ def check_writes(order, captured):
                 f"modifies your inputs. Write into a copy instead "
                 f"({target} = {target}.copy() first)."), write.stmt, captured)
         for op in order:
-            if target in op.targets and _may_alias(op):
+            if target in op.targets and _may_alias(op) and \
+                    id(op.stmt) not in handed:
                 raise located(UnsupportedSyntax, (
                     f"'{target}' may share memory with another array (it "
                     f"is a view or a second name for one), so writing into "
                     f"it would change that array too; make it a copy "
                     f"first ({target} = np.copy(...))."), write.stmt,
                     captured)
+
+
+def _handovers(order, fdef):
+    """The statements `a = t` that take over a new array no other name
+    holds: `t` is assigned once, by the statement just before in the same
+    block, with no view or second name of anything, and read nowhere
+    else. Normalize writes `a = a + x` in a loop so (t = a + x; a = t),
+    and so do gradients differentiated again (bx = bx + g)."""
+    reads = {}
+    for node in build.walk(fdef):
+        if type(node) is gast.Name and type(node.ctx) is gast.Load:
+            reads[node.id] = reads.get(node.id, 0) + 1
+    assigned = {}
+    for op in order:
+        for t in op.targets:
+            assigned[t] = assigned.get(t, 0) + 1
+    ops = {id(op.stmt): op for op in order}
+    handed = set()
+    for block in _blocks(fdef):
+        for before, stmt in zip(block, block[1:]):
+            op, made = ops.get(id(stmt)), ops.get(id(before))
+            if op is None or made is None or op.kind != "copy" or \
+                    made.kind not in ("rule", "nondiff", "pack") or \
+                    _may_alias(made):
+                continue
+            (_, source), = op.sources
+            if made.targets == [source.id] and \
+                    assigned[source.id] == 1 and reads[source.id] == 1:
+                handed.add(id(stmt))
+    return handed
+
+
+def _blocks(fdef):
+    yield fdef.body
+    for stmt in statements(fdef.body):
+        yield from build.blocks(stmt)
 
 
 def _may_alias(op):

@@ -486,6 +486,33 @@ def append_np_stack(x, n):
     return np.sum(m * m)
 
 
+def pop_dropped(x, n):
+    # what a bare vals.pop() takes is dropped; its derivative list must
+    # drop the same item
+    vals = [x[0] ** 3]
+    for i in range(n):
+        vals.append(x[i % len(x)] * (i + 1))
+        vals.append(x[1] ** 2)
+        vals.pop()
+    vals.append(np.sin(x[2]))
+    vals.pop()
+    s = np.sum(x)
+    for i in range(n + 1):
+        s = s + vals.pop() * x[i % len(x)]
+    return s
+
+
+def write_after_update_in_loop(x, n):
+    # a = a + ... in a loop hands a new array to a: a[k] = ... may write it
+    a = np.zeros(len(x))
+    s = 0.0
+    for i in range(n):
+        a = a + x * (i + 1)
+        a[i % len(x)] = a[i % len(x)] * x[0]
+        s = s + np.sum(a * x)
+    return s
+
+
 # ==================================================================== cases
 
 def _rng(seed=0):
@@ -651,6 +678,12 @@ CASES = [
     ("append_np_array-many", append_np_array, (X5,), (0,)),
     ("append_np_stack-1", append_np_stack, (X5, 1), (0,)),
     ("append_np_stack-many", append_np_stack, (X5, 5), (0,)),
+    ("write_after_update_in_loop-0", write_after_update_in_loop, (X5, 0), (0,)),
+    ("write_after_update_in_loop-1", write_after_update_in_loop, (X5, 1), (0,)),
+    ("write_after_update_in_loop-many", write_after_update_in_loop, (X5, 7), (0,)),
+    ("pop_dropped-0", pop_dropped, (X5, 0), (0,)),
+    ("pop_dropped-1", pop_dropped, (X5, 1), (0,)),
+    ("pop_dropped-many", pop_dropped, (X5, 6), (0,)),
 ]
 
 def _copy(a):
@@ -771,6 +804,25 @@ def writes_through_second_name_in_loop(x):
     return np.sum(a)
 
 
+def writes_into_new_array_read_again(x):
+    a = np.zeros(len(x))
+    for i in range(2):
+        t = a + x
+        a = t
+        a[0] = 1.0  # <- handed-and-read
+        a = a + np.sum(t)
+    return np.sum(a * x)
+
+
+def writes_into_array_made_in_a_branch(x):
+    for i in range(2):
+        if i == 0:
+            t = x * 2.0
+        a = t
+        a[0] = 1.0  # <- handed-in-branch
+    return np.sum(a * x)
+
+
 def writes_into_view(x):
     v = x[1:3]
     v[0] = 1.0  # <- view
@@ -834,6 +886,8 @@ ERRORS = [
     (writes_through_second_name, ["alias"]),
     (writes_through_second_name_in_loop, ["alias-in-loop"]),
     (writes_into_view, ["view"]),
+    (writes_into_new_array_read_again, ["handed-and-read"]),
+    (writes_into_array_made_in_a_branch, ["handed-in-branch"]),
     (writes_into_view_of_local, ["view-of-local"]),
     (uses_yield, ["yield"]),
     (uses_async, ["async"]),

@@ -39,6 +39,19 @@ def test_batch_assign(index, active):
     np.testing.assert_array_equal(d, want)
 
 
+@pytest.mark.parametrize("index", [1, (2, 0), (-1, 1)])
+def test_batch_index_of_a_number_is_no_view(index):
+    # x[i] of numbers is a number, which nothing shares: generated code
+    # reads by[i] and then zeroes by[i], so the directions read must not
+    # change with it
+    d = RNG.normal(size=(K, 4, 3))[..., 0] if index == 1 else \
+        RNG.normal(size=(K, 4, 3))
+    item = ad.batch_index(d, index)
+    want = item.copy()
+    ad.batch_assign(d, index, 0.0)
+    np.testing.assert_array_equal(item, want)
+
+
 def test_index_and_assign_on_lists_of_tangents():
     items = [RNG.normal(size=(K, 2)), RNG.normal(size=(K,))]
     assert ad.batch_index(items, 1) is items[1]

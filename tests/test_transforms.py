@@ -437,3 +437,152 @@ def test_second_order_through_positions_added_at(f):
     np.testing.assert_allclose(srcad.jacobian(srcad.grad(f))(x), want,
                                rtol=1e-5, atol=1e-7)
     assert np.abs(want).max() > 1.0  # not a zero Hessian by accident
+
+
+# -- second order through items written in a loop ---------------------------
+# The gradient reads by[i] and then zeroes by[i]; its batched tangent must
+# read the directions of by[i] as numbers, not as a view zeroed with them.
+
+def scaled_items(x, n):
+    y = np.zeros(x.shape[0])
+    for i in range(n):
+        y[i] = x[i] * 3.0
+    return np.sum(y ** 2) + np.sum(x ** 3)
+
+
+def summed_items(x, n):
+    y = np.zeros(x.shape[0])
+    for i in range(n):
+        y[i] = np.sum(x) * (i + 1)
+    return np.sum(y ** 2) + np.sum(x ** 3)
+
+
+def neighbour_items(x, n):
+    y = np.zeros(x.shape[0])
+    for i in range(n):
+        y[i] = x[i] * x[i - 1]
+    return np.sum(np.sin(y)) + np.sum(x ** 3)
+
+
+def overwritten_items(x, n):  # old items go on the tape
+    y = np.ones(2)
+    for i in range(n):
+        y[i % 2] = y[i % 2] * x[i] + x[(i + 1) % 4]
+    return np.sum(y ** 3) + np.sum(x ** 3)
+
+
+def matrix_items(x, n):
+    y = np.zeros((2, 2))
+    for i in range(n):
+        y[i % 2, (i + 1) % 2] = np.tanh(x[i]) * y[(i + 1) % 2, i % 2] + x[i]
+    return np.sum(y ** 3) + np.sum(x ** 3)
+
+
+@pytest.mark.parametrize("f", [scaled_items, summed_items, neighbour_items,
+                               overwritten_items, matrix_items])
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_second_order_through_items_written_in_a_loop(f, n):
+    x = np.array([0.3, -0.7, 0.5, 1.1])
+    want = numeric_jacobian(srcad.grad(f), [x, n], 0)
+    assert np.abs(want).max() > 1.0  # not a zero Hessian by accident
+    for transform in (srcad.hessian(f),
+                      srcad.jacobian(srcad.grad(f), mode="forward"),
+                      srcad.jacobian(srcad.grad(f))):
+        np.testing.assert_allclose(transform(x, n), want, rtol=1e-5,
+                                   atol=1e-6)
+
+
+# -- third order through branches and loops ---------------------------------
+# A gradient's sweep drops what it pops for a constant it pushed (the
+# branch flag: bys.pop()); differentiated again, that pop must be followed.
+
+def branch_then_loop(x, n):
+    if x > 0.5:
+        r = x * x
+    else:
+        r = x
+    for i in range(n):
+        r = r * x
+    return r
+
+
+def breaking_loop(x, n):
+    s = x
+    acc = 0.0
+    for i in range(n):
+        if s > 3.0:
+            break
+        s = s * 1.5 + math.sin(x)
+        acc = acc + s * x
+    return acc
+
+
+@pytest.mark.parametrize("f", [branch_then_loop, breaking_loop])
+@pytest.mark.parametrize("n", [0, 1, 6])
+@pytest.mark.parametrize("x", [0.3, 0.8, 1.3])
+def test_third_order_through_branches_and_loops(f, n, x):
+    g1 = srcad.grad(f)
+    g2 = srcad.grad(g1)
+    want2 = numeric_jacobian(g1, [x, n], 0)
+    want3 = numeric_jacobian(g2, [x, n], 0)
+    assert math.isclose(g2(x, n), want2, rel_tol=1e-6, abs_tol=1e-6)
+    assert math.isclose(srcad.grad(g2)(x, n), want3, rel_tol=1e-5,
+                        abs_tol=1e-5)
+    assert math.isclose(srcad.grad(g2, mode="forward")(x, n), want3,
+                        rel_tol=1e-5, abs_tol=1e-5)
+    if n > 1:  # not a zero derivative by accident
+        assert abs(want3) > 0.5
+
+
+# -- second order through arrays made and written in a loop ------------------
+# The gradient accumulates bnew = bnew + bu and then writes bnew[0] = 0.0;
+# differentiated again, that handover of a new array is no second name.
+
+def rebuilt_each_pass(x, n):
+    u = x
+    for t in range(n):
+        new = np.zeros(2)
+        new[0] = u[1] * u[0]
+        new[1] = u[0]
+        u = new
+    return np.sum(u) + np.sum(x ** 3)
+
+
+def heat_steps(x, n):
+    u = x
+    for t in range(n):
+        new = np.zeros(len(u))
+        new[1:-1] = u[1:-1] + 0.2 * (u[2:] - 2.0 * u[1:-1] + u[:-2]) \
+            - 0.1 * u[1:-1] ** 3
+        new[0] = u[0]
+        new[-1] = u[-1] * u[-2]
+        u = new
+    return np.sum(u ** 2) + np.sum(x ** 3)
+
+
+def heat_of_number(x, n):
+    return heat_steps(np.array([x, 1.0 - x, x * x, 0.5]), n)
+
+
+@pytest.mark.parametrize("f,x", [
+    (rebuilt_each_pass, np.array([0.3, -0.5])),
+    (heat_steps, np.array([0.3, -0.5, 0.9, 0.2, -0.4]))])
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_second_order_through_arrays_made_in_a_loop(f, x, n):
+    want = numeric_jacobian(srcad.grad(f), [x, n], 0)
+    assert np.abs(want).max() > 1.0  # not a zero Hessian by accident
+    for transform in (srcad.hessian(f),
+                      srcad.jacobian(srcad.grad(f), mode="forward"),
+                      srcad.jacobian(srcad.grad(f))):
+        np.testing.assert_allclose(transform(x, n), want, rtol=1e-5,
+                                   atol=1e-6)
+
+
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_second_derivative_through_arrays_made_in_a_loop(n):
+    g = srcad.grad(heat_of_number)
+    want = numeric_jacobian(g, [0.3, n], 0)
+    assert abs(want) > 1.0
+    for mode in ("reverse", "forward"):
+        assert math.isclose(srcad.grad(g, mode=mode)(0.3, n), want,
+                            rel_tol=1e-5, abs_tol=1e-6)
