@@ -46,6 +46,15 @@ SEQUENCES = set()
 KEEPS_SEQUENCE = set()
 
 
+# Functions with no derivative, by design: why, and what to write instead
+# (the message of the error a call needing their derivative raises).
+UNDIFFERENTIABLE = {}
+
+
+def undifferentiable(fn, advice):
+    UNDIFFERENTIABLE[fn] = advice
+
+
 def returns_sequence(*fns):
     SEQUENCES.update(fns)
 
@@ -69,6 +78,9 @@ class Rule:
         self.shape_only = set(shape_only)
         self.objects = {}   # template names for objects (user rules)
         self.vjp = self.jvp = None  # Python functions ("function" rules)
+        # nondiff rules of transforms: why a call of the function they
+        # return cannot be differentiated, None if it can
+        self.opaque = None
         # (ndim, ...) -> reverse templates for operands of those ndims
         self.by_ndims = dict(by_ndims or {})
         # forward templates on batched tangents (see runtime_batch.py);
