@@ -124,12 +124,12 @@ def parse_signature(signature):
     call = gast.parse(signature, mode="eval").body
     params = [(a.id, REQUIRED) for a in call.args]
     for kw in call.keywords:
-        params.append((kw.arg, _literal(kw.value)))
+        params.append((kw.arg, literal(kw.value)))
     return call.func.id if isinstance(call.func, gast.Name) else \
         call.func.attr, params
 
 
-def _literal(node):
+def literal(node):
     import ast
     return ast.literal_eval(gast.gast_to_ast(node))
 
