@@ -182,7 +182,8 @@ def _with_rule(stmt, targets, func, args, keywords, node, local=False):
     rule = rules.lookup(func) if func is not MISSING else None
     operands = [("arg", a) for a in args] + list(keywords)
     if rule is None and (local or _has_source(func)):
-        return _call(stmt, targets, func, args, keywords, local)
+        return _call(stmt, targets, func, args, keywords, local,
+                     node.func if local else None)
     if rule is None:
         if isinstance(node.func, gast.Attribute):  # obj.method(...)
             operands.append(("self", node.func.value))
@@ -209,7 +210,7 @@ def _has_source(func):
         hasattr(func, "_srcad_function")
 
 
-def _call(stmt, targets, func, args, keywords, local):
+def _call(stmt, targets, func, args, keywords, local, held=None):
     """A call to a Python function srcad differentiates in turn (its own
     derivative, compiled and cached), or to a function held in a local
     name, whose derivative is found when the call runs."""
@@ -234,6 +235,12 @@ def _call(stmt, targets, func, args, keywords, local):
     op = Op(stmt, "call", targets, bound=bound,
             sources=_names(list(bound.items())), func=func)
     op.dynamic = local
+    if local:
+        # the function value itself: what it holds (a pullback's saved
+        # values) may depend on the arguments. No derivative flows through
+        # it, but activity does, so that the call that made it is
+        # reported if it has no rule (_fixpoint)
+        op.held = held.id if isinstance(held, gast.Name) else None
     return op
 
 
@@ -250,7 +257,8 @@ def _derivative_call(stmt, targets, func, value, captured):
     args = value.args[2:]
     if callee is MISSING:  # a function held in a local: found at run time
         op = _call(stmt, targets, None, args, [(k.arg, k.value) for k in
-                                               value.keywords], True)
+                                               value.keywords], True,
+                   value.args[0])
         op.derivative_of = (value.args[0], wrt, func)
         op.call_args = (args, value.keywords)
         return op
@@ -353,6 +361,7 @@ def analyse(fdef, captured, wrt, known=None):
             if isinstance(error, SourceUnavailable) or error is None:
                 raise _no_rule(op, captured)
             raise error
+    _check_held(order, active, captured)
     tuples = sequences(order)
     check_writes(order, captured, fdef)
     changing = overwritten(fdef, order)
@@ -379,6 +388,8 @@ def _fixpoint(order, seeds, forward, never=frozenset()):
             if not flows:
                 continue
             sources = {n.id for _, n in op.sources}
+            if getattr(op, "held", None):
+                sources.add(op.held)
             targets = set(op.targets) or {"<return>"}
             if forward and sources & marked and \
                     not targets - never <= marked:
@@ -389,6 +400,26 @@ def _fixpoint(order, seeds, forward, never=frozenset()):
                 marked |= sources
                 changed = True
     return marked
+
+
+def _check_held(order, active, captured):
+    """A call of a function one of srcad's transforms made that srcad
+    cannot differentiate (srcad.jacobian's), where its result needs a
+    derivative: an error that says what to write instead. (A function
+    value made from values that depend on the arguments comes from an
+    unknown call, srcad.vjp say, reported already: see Op.held.)"""
+    opaque = {}  # name -> the rule of the transform that made it
+    for op in order:
+        if op.kind == "nondiff" and getattr(op.rule, "opaque", None):
+            opaque.update(dict.fromkeys(op.targets, op.rule))
+        elif op.kind == "copy" and op.sources[0][1].id in opaque:
+            opaque.update(dict.fromkeys(op.targets,
+                                        opaque[op.sources[0][1].id]))
+    for op in order:
+        held = getattr(op, "held", None)
+        if held in opaque and set(op.targets) & active:
+            raise located(NoDerivativeRule, opaque[held].opaque, op.stmt,
+                          captured)
 
 
 def _no_rule(op, captured):
@@ -404,7 +435,11 @@ def _no_rule(op, captured):
         label = _spelled(func)
     else:
         label = repr(func)
-    if module == "srcad.runtime_batch":
+    advice = rules.registry.UNDIFFERENTIABLE.get(func) \
+        if rules.lookup(func) is None else None
+    if advice:
+        message = advice
+    elif module == "srcad.runtime_batch":
         message = ("a forward-mode derivative (grad or jacobian with "
                    "mode='forward') cannot be differentiated again; make "
                    "the inner transform reverse mode (the default), or use "

@@ -13,7 +13,7 @@ import numpy as np
 from . import pipeline
 from . import runtime as ad
 from .errors import UsageError
-from .rules.registry import nondiff
+from .rules.registry import nondiff, undifferentiable
 from .runtime_batch import output_shape
 
 
@@ -309,6 +309,27 @@ def _positions(f, wrt, nargs):
 
 
 # Building a transform inside a differentiated function carries no
-# derivative; calling the transform it returns is differentiated in turn.
+# derivative; calling the transform it returns is differentiated in turn,
+# except the plain Python functions jacobian and hessian return.
 for _builder in (grad, value_and_grad, jacobian, hessian):
     nondiff(_builder, owner="srcad.api")
+for _builder, _row in ((jacobian, "F(x)[i]"),
+                       (hessian, "srcad.grad(F)(x)[i]")):
+    _name = _builder.__name__
+    nondiff(_builder, owner="srcad.api").opaque = (
+        f"the result of srcad.{_name}(...) cannot be differentiated from "
+        f"inside a function: compute the {_name} outside the function being "
+        f"differentiated, or write what you need with srcad.grad, whose "
+        f"result is differentiated in turn (row i of the {_name} of F is "
+        f"the gradient of {_row}).")
+undifferentiable(vjp, (
+    "srcad.vjp cannot be differentiated from inside a function: its "
+    "pullback holds values srcad does not follow. The pullback of F at x "
+    "applied to ct is the gradient of np.sum(F(x) * ct): write that as a "
+    "function and call srcad.grad of it here, which is differentiated in "
+    "turn."))
+undifferentiable(jvp, (
+    "srcad.jvp cannot be differentiated from inside a function: a "
+    "forward-mode result is not differentiated again. The tangent of a "
+    "scalar F at x along v is np.sum(srcad.grad(F)(x) * v), which is "
+    "differentiated in turn; or call srcad.jvp outside the function."))

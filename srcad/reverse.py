@@ -491,9 +491,14 @@ class Reverse:
         y = op.targets[0]
         vjp = self.user_function(op, "vjp")
         args = [clone(op.bound[p]) for p, _ in rule.params]
+        given = self.namer.fresh("b" + y)
+        yield assign(given, call(name(vjp), [name(self.adj(y)), name(y)]
+                                 + args))
+        # checked: a wrong count or shape is an error naming the rule
         result = self.namer.fresh("b" + y)
-        yield assign(result, call(name(vjp), [name(self.adj(y)), name(y)]
-                                  + args))
+        yield assign(result, call(self.helper("cotangents"), [
+            name(given), const(rule.signature),
+            build.tuple_([clone(op.bound[p]) for p in rule.reverse])]))
         several = len(rule.reverse) > 1
         for i, param in enumerate(rule.reverse):
             node = op.bound[param]

@@ -11,7 +11,7 @@ import types
 
 import numpy as np
 
-from .errors import NonScalarOutput
+from .errors import NonScalarOutput, UsageError
 
 
 _FLOAT64 = np.float64
@@ -443,6 +443,56 @@ def extreme_mask(x, y, axis=None, keepdims=False):
 def stop_gradient(x):
     """`x`, treated as a constant by differentiation."""
     return x
+
+
+def cotangents(v, rule, args):
+    """`v`, what the vjp of a rule given with srcad.defvjp returned for
+    `args` (the arguments without a default), checked: one cotangent per
+    argument (a bare value for one, a tuple for several), each of a shape
+    that broadcasts with its argument's. `rule` is the rule's signature;
+    with no source line at hand, the errors name it."""
+    several = len(args) > 1
+    sequence = isinstance(v, (tuple, list))
+    if several and not (sequence and len(v) == len(args)) or \
+            not several and sequence and len(v) != 1 and \
+            not isinstance(args[0], (tuple, list)):
+        # (a 1-tuple for one argument is unambiguous, and summed right)
+        _wrong_cotangents(v, rule, args)
+    for part, arg, param in zip(v if several else (v,), args,
+                                _rule_params(rule)):
+        if part is None or isinstance(arg, (tuple, list)):
+            continue
+        have, want = np.shape(part), np.shape(arg)
+        if have != want and not _broadcasts(have, want):
+            raise UsageError(
+                f"the vjp of {rule} returned a cotangent of shape {have} "
+                f"for {param}, of shape {want}: a cotangent has the shape "
+                f"of its argument (or one that broadcasts with it)")
+    return v
+
+
+def _wrong_cotangents(v, rule, args):
+    got = f"{len(v)} cotangents" if isinstance(v, (tuple, list)) else \
+        f"a bare {type(v).__name__}"
+    names = ", ".join(_rule_params(rule))
+    raise UsageError(
+        f"the vjp of {rule} returned {got}, but it has {len(args)} "
+        f"argument{'s' if len(args) > 1 else ''} without a default "
+        f"({names}); return one cotangent per argument: a bare value for "
+        f"one, a tuple for several")
+
+
+def _rule_params(rule):
+    from .rules.registry import REQUIRED, parse_signature
+    return [p for p, d in parse_signature(rule)[1] if d is REQUIRED]
+
+
+def _broadcasts(a, b):
+    try:
+        np.broadcast_shapes(a, b)
+    except ValueError:
+        return False
+    return True
 
 
 def call_forward(fn, wrt, *args, **kwargs):

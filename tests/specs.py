@@ -418,6 +418,10 @@ SPECS = [
     Spec(ad.plus_at, "ad.plus_at(a, np.array([0, 2, 0]), b)", "r r",
          [((3,), (3,)), ((3,), ()), ((3, 2), (3, 2)), ((3, 2), (2,))]),
     unary(ad.own, "ad.own(a)", shapes=[(3,)]),
+    unary(ad.cotangents, "ad.cotangents(a, 'f(x)', (np.ones(3),))",
+          shapes=[(3,), (2, 3)]),
+    Spec(ad.cotangents, "ad.cotangents((a, b), 'f(x, w)', (b, a))[0]",
+         "r r", [((3,), (3,))]),
     unary(ad.copy, "ad.copy(a)", shapes=[(), (3,)]),
     # srcad's NumPy helpers
     unary(ad.prod_others, "ad.prod_others(a)", shapes=[(), (3,), (2, 3)]),

@@ -328,3 +328,130 @@ def test_rule_without_forward_templates_in_forward_mode_is_clear_error():
     assert "wnorm_no_forward" in message, message
     assert "forward" in message, message
     assert HERE in message, message
+
+
+# ---------------------------------------- malformed rules: UsageError, with advice
+#
+# Rules for two functions of this module, registered by each test and
+# removed after it.
+
+def opaque_one(x):
+    return np.log1p(np.exp(x))
+
+
+def opaque_two(a, b):
+    return a * b
+
+
+def uses_one(x):
+    return np.sum(opaque_one(x))
+
+
+def uses_two(a, b):
+    return np.sum(opaque_two(a, b))
+
+
+@pytest.fixture
+def scratch_rules():
+    from srcad.rules import registry
+    yield
+    for fn in (opaque_one, opaque_two):
+        registry.RULES.pop(fn, None)
+    srcad.clear_cache()
+
+
+def _sig(g, y, x):
+    return g / (1 + np.exp(-x))
+
+
+MALFORMED_AT_DEFINITION = [
+    # (what is registered, a part of the advice)
+    (lambda: srcad.defrule(opaque_one, "opaque_one(x)", x="g * (1 +",
+                           elementwise=True),
+     r"template for x, 'g \* \(1 \+', is not a Python expression.*e\.g\."),
+    (lambda: srcad.defrule(opaque_one, "opaque_one(x)", x="y = g"),
+     "template for x, 'y = g', is not a Python expression"),
+    (lambda: srcad.defrule(opaque_one, "opaque_one(x)", x=lambda g, x: g),
+     "template for x must be a string.*use srcad.defvjp"),
+    (lambda: srcad.defrule(opaque_one, "opaque_one(x)", x="g",
+                           forward={"x": "dx * (2"}),
+     "template for x, 'dx \\* \\(2', is not a Python expression"),
+    (lambda: srcad.defrule(opaque_one, "opaque_one(x", x="g"),
+     "signature 'opaque_one\\(x' is not valid Python.*like a call"),
+    (lambda: srcad.defrule(opaque_one, "x + 1", x="g"),
+     "signature 'x \\+ 1' is not a call of plain argument names"),
+    (lambda: srcad.defrule(opaque_one, None, x="g"),
+     "signature must be a string.*opaque_one\\(x, w, axis=None\\)"),
+    (lambda: srcad.defrule(opaque_one, "opaque_one(*x)", x="g"),
+     "not a call of plain argument names \\(no \\*args"),
+    (lambda: srcad.defrule(opaque_one, "opaque_one(x, k=len)", x="g"),
+     "not a call of plain argument names"),
+    (lambda: srcad.defrule(opaque_one, "opaque_one(x)", x="g * F(x)",
+                           names=["F"]),
+     "names= maps the names the templates use to objects"),
+    (lambda: srcad.defrule(3, "f(x)", x="g"),
+     "expected the function to give a derivative for, got 3"),
+    (lambda: srcad.defvjp(opaque_one, vjp=lambda g, x: g),
+     r"vjp <lambda>\(g, x\) cannot be called as vjp\(g, y, x\).*adjoint g"),
+    (lambda: srcad.defvjp(opaque_two, vjp=_sig),
+     r"vjp _sig\(g, y, x\) cannot be called as vjp\(g, y, a, b\)"),
+    (lambda: srcad.defvjp(opaque_one, jvp=lambda args: args),
+     r"cannot be called as jvp\(args, tangents\)"),
+    (lambda: srcad.defvjp(opaque_one, vjp=3),
+     r"vjp must be a function vjp\(g, y, x\), not 3"),
+    (lambda: srcad.defvjp(opaque_one, vjp=_sig, signature="opaque_one("),
+     "signature 'opaque_one\\(' is not valid Python"),
+]
+
+
+@pytest.mark.parametrize("register, advice", MALFORMED_AT_DEFINITION)
+def test_malformed_rule_is_a_usage_error_when_given(scratch_rules, register,
+                                                    advice):
+    from srcad.rules import registry
+    with pytest.raises(srcad.UsageError, match=advice) as info:
+        register()
+    assert "(opaque_" in str(info.value) or "got 3" in str(info.value)
+    assert registry.lookup(opaque_one) is registry.lookup(opaque_two) is None
+
+
+MALFORMED_AT_CALL = [
+    # (function, vjp, the user function, its arguments, the message)
+    (opaque_one, lambda g, y, x: (g / (1 + np.exp(-x)), 10 * g), uses_one,
+     (X4,), r"vjp of opaque_one\(x\) returned 2 cotangents, but it has 1 "
+     r"argument without a default \(x\).*a bare value for one"),
+    (opaque_one, lambda g, y, x: (), uses_one, (X4,),
+     "returned 0 cotangents, but it has 1 argument"),
+    (opaque_two, lambda g, y, a, b: g * b, uses_two, (X4, W4),
+     r"vjp of opaque_two\(a, b\) returned a bare ndarray, but it has 2 "
+     r"arguments without a default \(a, b\).*a tuple for several"),
+    (opaque_two, lambda g, y, a, b: (g * b, g * a, g), uses_two, (X4, W4),
+     "returned 3 cotangents, but it has 2 arguments"),
+    (opaque_one, lambda g, y, x: np.ones(5), uses_one, (X4,),
+     r"vjp of opaque_one\(x\) returned a cotangent of shape \(5,\) for x, "
+     r"of shape \(4,\)"),
+    (opaque_two, lambda g, y, a, b: (g * b, np.ones((4, 2))), uses_two,
+     (X4, W4), r"shape \(4, 2\) for b, of shape \(4,\)"),
+]
+
+
+@pytest.mark.parametrize("fn, vjp, f, args, message", MALFORMED_AT_CALL)
+def test_vjp_returning_wrong_cotangents_is_a_usage_error(
+        scratch_rules, fn, vjp, f, args, message):
+    # once summed or broadcast into a wrong gradient, or a raw NumPy error
+    srcad.defvjp(fn, vjp=vjp)
+    with pytest.raises(srcad.UsageError, match=message):
+        srcad.grad(f)(*args)
+
+
+@pytest.mark.parametrize("shapes", [((4,), (4,)), ((2, 3), (3,)),
+                                    ((3,), ()), ((), (2, 3))])
+def test_vjp_cotangents_of_the_broadcast_shape_are_summed(scratch_rules,
+                                                          shapes):
+    # a cotangent of the result's (broadcast) shape is fine: the framework
+    # sums it down to its argument's shape
+    srcad.defvjp(opaque_two, vjp=lambda g, y, a, b: (g * b, g * a))
+    args = tuple(rng.uniform(0.5, 1.5, s) if s else 0.7 for s in shapes)
+    for wrt in (0, 1):
+        np.testing.assert_allclose(srcad.grad(uses_two, wrt=wrt)(*args),
+                                   numeric_grad(uses_two, args, wrt),
+                                   rtol=1e-6)

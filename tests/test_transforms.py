@@ -1,4 +1,5 @@
 """jvp, vjp, jacobian, hessian and higher derivatives against closed forms."""
+import functools
 import math
 
 import numpy as np
@@ -171,6 +172,91 @@ def test_function_that_calls_grad_is_differentiable(mode):
     np.testing.assert_allclose(srcad.grad(calls_grad, mode=mode)(x),
                                numeric_jacobian(calls_grad, [x], 0),
                                rtol=1e-6, atol=1e-8)
+
+
+
+def calls_value_and_grad(x):
+    v, g = srcad.value_and_grad(inner)(x)
+    return v * np.sum(g ** 2)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_function_that_calls_value_and_grad_is_differentiable(mode):
+    x = RNG.normal(size=3)
+    np.testing.assert_allclose(
+        srcad.grad(calls_value_and_grad, mode=mode)(x),
+        numeric_jacobian(calls_value_and_grad, [x], 0), rtol=1e-6,
+        atol=1e-8)
+
+
+def calls_vjp(x):
+    out, pullback = srcad.vjp(elementwise, x)
+    (gx,) = pullback(np.ones(3))
+    return np.sum(gx ** 2)
+
+
+def calls_jvp(x):
+    out, t = srcad.jvp(elementwise, (x,), (np.ones(3),))
+    return np.sum(t ** 2)
+
+
+def calls_jacobian(x):
+    return np.sum(srcad.jacobian(elementwise)(x) ** 2)
+
+
+def calls_jacobian_by_name(x):
+    J = srcad.jacobian(elementwise, mode="forward")
+    K = J
+    return np.sum(K(x) ** 2)
+
+
+def calls_hessian(x):
+    return np.sum(srcad.hessian(inner)(x) ** 2)
+
+
+def calls_partial(x):
+    # a function value made from x by a call srcad has no rule for
+    p = functools.partial(elementwise, x)
+    return np.sum(p())
+
+
+def calls_jacobian_of_a_constant(x):
+    return np.sum(srcad.jacobian(elementwise)(np.ones(3)) @ x)
+
+
+# each line: the function, the line its error points at, the advice
+NOT_DIFFERENTIABLE_INSIDE = [
+    (calls_vjp, "out, pullback = srcad.vjp", r"gradient of np.sum\(F\(x\) "
+     r"\* ct\).*srcad.grad"),
+    (calls_jvp, "out, t = srcad.jvp", r"srcad.grad\(F\)\(x\) \* v"),
+    (calls_jacobian, "srcad.jacobian(elementwise)(x)",
+     "srcad.jacobian.*compute the jacobian outside.*srcad.grad"),
+    (calls_jacobian_by_name, "np.sum(K(x) ** 2)",
+     "srcad.jacobian.*compute the jacobian outside"),
+    (calls_hessian, "srcad.hessian(inner)(x)",
+     "srcad.hessian.*compute the hessian outside.*srcad.grad"),
+    (calls_partial, "p = functools.partial", "functools.partial"),
+]
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("f, line, advice", NOT_DIFFERENTIABLE_INSIDE)
+def test_vjp_jvp_jacobian_hessian_inside_are_located_errors(f, line, advice,
+                                                            mode):
+    # their results hold or are computed by code srcad does not follow:
+    # an error at the user's line, never zeros (vjp's pullback gave them)
+    with pytest.raises(srcad.NoDerivativeRule, match=advice) as caught:
+        srcad.grad(f, mode=mode)(RNG.normal(size=3))
+    assert caught.value.filename == __file__
+    assert line in caught.value.line
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_inside_of_values_not_differentiated_is_fine(mode):
+    x = RNG.normal(size=3)
+    f = calls_jacobian_of_a_constant
+    np.testing.assert_allclose(srcad.grad(f, mode=mode)(x),
+                               numeric_jacobian(f, [x], 0), rtol=1e-6)
 
 
 def test_forward_grad_of_matrix_equals_reverse():

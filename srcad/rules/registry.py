@@ -46,6 +46,15 @@ SEQUENCES = set()
 KEEPS_SEQUENCE = set()
 
 
+# Functions with no derivative, by design: why, and what to write instead
+# (the message of the error a call needing their derivative raises).
+UNDIFFERENTIABLE = {}
+
+
+def undifferentiable(fn, advice):
+    UNDIFFERENTIABLE[fn] = advice
+
+
 def returns_sequence(*fns):
     SEQUENCES.update(fns)
 
@@ -69,6 +78,9 @@ class Rule:
         self.shape_only = set(shape_only)
         self.objects = {}   # template names for objects (user rules)
         self.vjp = self.jvp = None  # Python functions ("function" rules)
+        # nondiff rules of transforms: why a call of the function they
+        # return cannot be differentiated, None if it can
+        self.opaque = None
         # (ndim, ...) -> reverse templates for operands of those ndims
         self.by_ndims = dict(by_ndims or {})
         # forward templates on batched tangents (see runtime_batch.py);
@@ -112,12 +124,12 @@ def parse_signature(signature):
     call = gast.parse(signature, mode="eval").body
     params = [(a.id, REQUIRED) for a in call.args]
     for kw in call.keywords:
-        params.append((kw.arg, _literal(kw.value)))
+        params.append((kw.arg, literal(kw.value)))
     return call.func.id if isinstance(call.func, gast.Name) else \
         call.func.attr, params
 
 
-def _literal(node):
+def literal(node):
     import ast
     return ast.literal_eval(gast.gast_to_ast(node))
 

@@ -60,6 +60,9 @@ elementwise(ad.log_positive, "log_positive(a)", T,
 define(ad.plus_at, "plus_at(total, index, v)", owner=T,
        reverse={"total": "g", "v": "ad.unbroadcast(g[index], v)"},
        forward={"total": "dtotal", "v": "ad.unindex(dv, y, index)"})
+# checks a defvjp rule's cotangents and passes them on
+linear(ad.cotangents, "cotangents(v, rule, args)", T, v="g",
+       batched={"v": "dv"})
 define(ad.add, "add(a, b)", reverse={"a": "g", "b": "g"},
        forward={"a": "da", "b": "db"}, batched={"a": "da", "b": "db"},
        owner=T)
@@ -71,5 +74,5 @@ for fn in (ad.zeros_like, ad.check_scalar, ad.reduced_size, ad.inverse_axes,
 
 # adjoints of lists are lists: added item by item (ad.add), never with +
 returns_sequence(ad.unstack, ad.unconcatenate, ad.unhstack, ad.unvstack)
-keeps_sequence(ad.own, ad.copy, ad.add, ad.zeros_like, ad.result,
+keeps_sequence(ad.own, ad.copy, ad.cotangents, ad.add, ad.zeros_like, ad.result,
                ad.spread_over, ad.unarray)
