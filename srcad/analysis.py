@@ -81,12 +81,6 @@ def describe(stmt, captured):
         owner = stmt.value.func.value
         return Op(stmt, "append", [owner.id],
                   sources=_names([("v", stmt.value.args[0]), ("y", owner)]))
-    if _changes_in_place(stmt) and \
-            stmt.value.func.value.id in captured.locals:
-        # y.fill(0), y.resize(...) on a local array: not followed
-        owner = stmt.value.func.value
-        return Op(stmt, "unknown", [owner.id], func=stmt.value.func,
-                  sources=_names([("y", owner)]))
     if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
         return _effect(stmt, captured)
     if not isinstance(stmt, gast.Assign):
@@ -109,24 +103,30 @@ def describe(stmt, captured):
 def _effect(stmt, captured):
     """A call run for what it does, its result unused. srcad follows no
     change it makes to what it is given (np.copyto(y, x), np.add.at,
-    out=y): given local values, it is an unknown operation that may
-    change them, an error when that matters to the derivative."""
+    out=y, y.fill(v), y.put(i, v)): given local values, it is an unknown
+    operation that may change them, an error when that matters to the
+    derivative."""
     value = stmt.value
     func = resolve(value.func, captured)
     module = getattr(func, "__module__", None) or ""
     if func is print or module.startswith("srcad"):
         return Op(stmt, "effect")
     nodes = list(value.args) + [k.value for k in value.keywords]
+    if isinstance(value.func, gast.Attribute):  # a method changes its owner
+        nodes.append(value.func.value)
     held = _names([("arg", n) for n in nodes
                    if isinstance(n, gast.Name) and n.id in captured.locals])
     if not held:
         return Op(stmt, "effect")
     label = _spelled(value.func)
-    names = ", ".join(dict.fromkeys(n.id for _, n in held))
+    owner = value.func.value if isinstance(value.func, gast.Attribute) \
+        else None
+    what = owner.id if isinstance(owner, gast.Name) and \
+        owner.id in captured.locals else "its arguments"
     op = Op(stmt, "unknown", [n.id for _, n in held], sources=held,
             func=func)
     op.error = located(UnsupportedSyntax, (
-        f"srcad does not follow what {label}(...) does to {names}: its "
+        f"srcad does not follow what {label}(...) does to {what}: its "
         f"result is unused, so it runs for what it changes, and a change "
         f"it makes gets no derivative. Assign the new value instead "
         f"(y = ...), or, if it changes nothing that matters, pass "
@@ -275,16 +275,6 @@ def _is_append(stmt):
     return isinstance(stmt, gast.Expr) and _is_method(stmt.value, "append", 1)
 
 
-def _changes_in_place(stmt):
-    """`name.method(...)` as a statement: a method run for what it does to
-    `name` (lists keep append and pop, which srcad follows)."""
-    return isinstance(stmt, gast.Expr) and \
-        isinstance(stmt.value, gast.Call) and \
-        isinstance(stmt.value.func, gast.Attribute) and \
-        isinstance(stmt.value.func.value, gast.Name) and \
-        stmt.value.func.attr not in ("append", "pop")
-
-
 def _is_method(value, method, nargs):
     """`value` is `name.method(...)` with `nargs` plain arguments."""
     return isinstance(value, gast.Call) and \
@@ -371,7 +361,23 @@ def analyse(fdef, captured, wrt, known=None):
               if shapes.ndims.get(n) != 0}
     info = Analysis(ops, active, shapes, tuples, changing, ints, shared)
     info.displays = displays(order, captured.params)
+    _check_joins(order, active, info.displays, captured)
     return info
+
+
+def _check_joins(order, active, lists, captured):
+    """`+` and `*` on a tuple or list join or repeat it: refused where a
+    derivative flows through (the rules are those of numbers)."""
+    for op in order:
+        if op.kind == "rule" and op.rule.fn in (gast.Add, gast.Mult) and \
+                any(n.id in lists and n.id in active
+                    for n in op.bound.values() if isinstance(n, gast.Name)):
+            joins = op.rule.fn is gast.Add
+            raise located(UnsupportedSyntax, (
+                f"'{'+' if joins else '*'}' {'joins' if joins else 'repeats'}"
+                f" a list or tuple here, and srcad differentiates it only "
+                f"on numbers and arrays. Write the items out in one list "
+                f"([a, b * b]), or build it with append."), op.stmt, captured)
 
 
 def _fixpoint(order, seeds, forward, never=frozenset()):

@@ -74,7 +74,10 @@ class Normalizer:
         self.assigned = set(captured.params)
         self.keep_names = assigned_in_blocks(captured.tree)
         self.ranges = set()  # names holding a range (for k in r: ...)
-        self.shared = sharing.checks(captured.tree, captured)
+        # srcad's own generated code restores what it wrote over from its
+        # tape, through whichever name holds the array: checked for users
+        self.shared = {} if captured.filename.startswith("<srcad") else \
+            sharing.checks(captured.tree, captured)
 
     # -- the function ----------------------------------------------------
 
@@ -115,19 +118,20 @@ class Normalizer:
             self.out.extend(self.unshared(stmt))
 
     def unshared(self, stmt):
-        """Checks that names `stmt` binds hold no array another name
-        holds too, where an augmented assignment may change it."""
+        """Checks that names `stmt` binds share no memory with what it read
+        them from, where a change in place would show through another
+        name (sharing.py)."""
         if id(stmt) not in self.shared:
             return []
-
-        names, others, augmented = self.shared[id(stmt)]
+        names, sources, others, update = self.shared[id(stmt)]
         ad = self.captured.bind_module(runtime, "ad", self.namer)
         where = self.captured.bind_module(
-            sharing.site(self.captured, others, augmented, stmt),
+            sharing.site(self.captured, others, update, stmt),
             "shared_site", self.namer)
+        held = [name(self.current.get(n, n)) for n in sources]
         return [gast.copy_location(gast.Expr(value=build.call(
             build.attr(ad, "check_unshared"),
-            [name(self.current.get(n, n)), name(where)])), stmt)
+            [name(self.current.get(n, n)), name(where)] + held)), stmt)
             for n in names]
 
     def stmt_Pass(self, stmt):

@@ -357,11 +357,22 @@ def _is_basic(index):
                or (isinstance(p, np.integer)) for p in parts)
 
 
-def check_unshared(value, where):
-    """Nothing unless `value` is an array: then `where` makes the error
-    (sharing.py: an augmented assignment would change it in place)."""
-    if type(value) is np.ndarray:
+def check_unshared(value, where, *sources):
+    """Nothing unless `value` (an array, or a list or tuple holding some)
+    shares memory with an array `sources` hold: then `where` makes the
+    error (sharing.py)."""
+    if type(value) is not float and _shares(value, sources):
         raise where()
+
+
+def _shares(value, held):
+    if isinstance(value, (list, tuple)):
+        return any(_shares(item, held) for item in value)
+    if type(value) is not np.ndarray:
+        return False
+    if isinstance(held, (list, tuple)):
+        return any(_shares(value, item) for item in held)
+    return type(held) is np.ndarray and np.may_share_memory(value, held)
 
 
 def check_scalar(y, where):

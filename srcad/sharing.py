@@ -1,15 +1,16 @@
-"""Sharing: an augmented assignment into an array another name holds.
+"""Sharing: a change in place to an array another name holds too.
 
-srcad follows values: `y += v` is differentiated as `y = y + v`. For a
-number, or an array no other name holds, that is what Python does. When
-`y` is an array some other live name also holds (`b = a`, a slice
-`r = y[0:2]`, a row `for row in y`), Python changes that array in place and
-the other name sees the change; srcad would not. Such code is refused with
-a located error, but only when it happens: whether `y` is an array or a
-number is often known only when the function runs, so normalize puts
-`ad.check_unshared(y, site)` after the statement that makes the second
-name (`checks` says where). A name made that way but never updated in
-place, or whose other holders are never read again, costs nothing.
+srcad follows values: `y += v` is differentiated as `y = y + v`, and
+`y[i] = v` as a new value of `y`. For a number, or an array no other name
+holds, that is what Python does. When another name still read afterwards
+holds the same array or a view of it (`b = a`, a slice `r = y[0:2]`, a
+row `for row in Y`, a helper returning its argument), Python's change
+shows through that name and srcad's would not. Such code is refused with
+a located error, but only when it happens: whether a value is an array
+sharing memory with another is often known only when the function runs,
+so normalize puts `ad.check_unshared(b, site, a)` after the statement
+making the second name (`checks` says where). A number (`r = y[i]` of a
+vector), or a new array (`b = a * 2`), passes.
 """
 import gast
 
@@ -24,38 +25,47 @@ VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes",
 
 
 def checks(fdef, captured):
-    """{id(stmt): (names, others, update)}: after user statement `stmt`
-    (an assignment, or a `for` whose target it names) each of `names` must
-    not hold an array, because `update` (an AugAssign) may change in place
-    what `others`, read after it, hold too."""
-    augmented = {}
-    for node in walk(fdef):
-        if isinstance(node, gast.AugAssign) and \
-                isinstance(node.target, gast.Name):
-            augmented.setdefault(node.target.id, []).append(node)
-    if not augmented:
+    """{id(stmt): (names, sources, others, update)}: after user statement
+    `stmt` (an assignment, or a `for` whose target it names) none of
+    `names` may share memory with what `sources` hold, because `update`
+    may change that array in place while `others`, read after it, hold it
+    too."""
+    updates = _updates(fdef)
+    if not updates:
         return {}
     captured.locals = set(captured.params) | build.stores(fdef)
-    links = [(stmt, targets, sources) for stmt, targets, sources in
-             _links(fdef, captured) if sources]
-    groups = _groups(links)
-    order, reads, loops = _positions(fdef)
+    bindings = list(_bindings(fdef, captured))
+    origins = _origins(bindings, captured)
+    flow = _Flow(fdef)
     found = {}
-    for stmt, targets, sources in links:
-        group = groups[next(iter(targets))]
-        for update in sorted((a for n in group for a in augmented.get(n, ())),
-                             key=lambda a: (a.lineno, a.col_offset)):
-            # the other names holding the array, read once it changed
-            others = sorted(n for n in group - {update.target.id}
-                            if _read_after(update, n, order, reads, loops))
+    for stmt, targets, sources in bindings:
+        bound = set().union(*(origins.get(n, set()) for n in sources))
+        if not bound:
+            continue
+        changes = sorted(((u, n) for n in updates
+                          if origins.get(n, set()) & bound
+                          for u in updates[n]),
+                         key=lambda un: flow.order[id(un[0])])
+        for update, changed in changes:
+            if not flow.may_follow(update, stmt) or \
+                    flow.rebound(changed, stmt, update) or \
+                    flow.made_anew(changed, stmt, bindings):
+                continue
+            # the other names that may hold the array, read once it changed
+            shared = bound & origins[changed]
+            others = sorted(n for n, held in origins.items()
+                            if n != changed and held & shared and
+                            flow.read_after(update, n))
             if others:
-                found[id(stmt)] = (sorted(targets), others, update)
+                found[id(stmt)] = (sorted(targets), sorted(sources), others,
+                                   update)
                 break
     return found
 
 
-def _links(fdef, captured):
-    """(statement, names it binds, names whose arrays they may then hold)."""
+def _bindings(fdef, captured):
+    """(statement, names it binds, names whose arrays they may then hold:
+    none for a new value)."""
     for stmt in statements(fdef.body):
         if isinstance(stmt, gast.For):
             yield stmt, _names(stmt.target), _sources(stmt.iter, captured)
@@ -65,6 +75,65 @@ def _links(fdef, captured):
                 targets |= _names(target)
             if targets:
                 yield stmt, targets, _sources(stmt.value, captured)
+        elif isinstance(stmt, gast.Expr) and \
+                isinstance(stmt.value, gast.Call) and \
+                isinstance(stmt.value.func, gast.Attribute) and \
+                stmt.value.func.attr == "append" and \
+                isinstance(stmt.value.func.value, gast.Name):
+            # the list holds what it is given, besides what it held
+            held = set().union(*(_sources(a, captured)
+                                 for a in stmt.value.args))
+            if held:
+                yield stmt, {stmt.value.func.value.id}, held
+
+
+def _origins(bindings, captured):
+    """Each name to where the arrays it may hold were made: statements
+    making new values, or ("outside", n) for an argument's or a global's
+    own array."""
+    origins = {p: {("outside", p)} for p in captured.params}
+    made = set()
+    for stmt, targets, sources in bindings:
+        made |= targets
+        for n in sources:
+            origins.setdefault(n, {("outside", n)})
+        if not sources:
+            for t in targets:
+                origins.setdefault(t, set()).add(id(stmt))
+    for n in made:
+        origins.setdefault(n, set())
+    for n in list(origins):
+        if n in made and n not in captured.params:
+            origins[n].discard(("outside", n))
+    changed = True
+    while changed:
+        changed = False
+        for stmt, targets, sources in bindings:
+            held = set().union(*(origins[n] for n in sources))
+            for t in targets:
+                if not held <= origins[t]:
+                    origins[t] |= held
+                    changed = True
+    return origins
+
+
+def _updates(fdef):
+    """Each name to the statements changing its array in place: `y += v`,
+    `y[...] = v`, `y[...] += v`."""
+    found = {}
+    for stmt in statements(fdef.body):
+        if isinstance(stmt, gast.AugAssign):
+            target = stmt.target
+        elif isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
+                isinstance(stmt.targets[0], gast.Subscript):
+            target = stmt.targets[0]
+        else:
+            continue
+        while isinstance(target, gast.Subscript):
+            target = target.value
+        if isinstance(target, gast.Name):
+            found.setdefault(target.id, []).append(stmt)
+    return found
 
 
 def _names(target):
@@ -106,74 +175,131 @@ def _sources(value, captured):
     return set()  # arithmetic, comparisons, constants: new values
 
 
-def _groups(links):
-    """Each name to the set of names that may come to hold one array."""
-    group = {}
-    for _, targets, sources in links:
-        merged = set(targets) | sources
-        for n in list(merged):
-            merged |= group.get(n, set())
-        for n in merged:
-            group[n] = merged
-    return group
+class _Flow:
+    """Where each statement is, and where names are read and bound."""
 
+    def __init__(self, fdef):
+        flat = self.flat = list(statements(fdef.body))
+        self.order = {id(s): i for i, s in enumerate(flat)}
+        self.reads, self.binds = {}, {}
+        self.loops = {}  # id(stmt) -> spans (first, last) of loops around it
+        self.blocks = {}  # id(stmt) -> ids of the statement lists around it
+        self._nest(fdef.body, (), ())
+        for stmt in flat:
+            at = self.order[id(stmt)]
+            for node in _own_nodes(stmt):
+                if isinstance(node, gast.Name):
+                    table = self.reads if isinstance(node.ctx, gast.Load) \
+                        else self.binds
+                    table.setdefault(node.id, []).append(at)
 
-def _positions(fdef):
-    order = {}
-    reads = {}
-    loops = {}  # id(stmt) -> (first, last) positions of enclosing loops
-    flat = list(statements(fdef.body))
-    for i, stmt in enumerate(flat):
-        order[id(stmt)] = i
-    for stmt in flat:
-        if isinstance(stmt, (gast.For, gast.While)):
-            inner = [order[id(s)] for s in statements(stmt.body)]
-            span = (order[id(stmt)], max(inner, default=order[id(stmt)]))
-            for s in statements(stmt.body):
-                loops.setdefault(id(s), []).append(span)
-            loops.setdefault(id(stmt), []).append(span)
-        for node in _own_nodes(stmt):
-            if isinstance(node, gast.Name) and \
-                    isinstance(node.ctx, gast.Load):
-                reads.setdefault(node.id, []).append(order[id(stmt)])
-    return order, reads, loops
+    def _nest(self, stmts, blocks, spans):
+        blocks = blocks + (id(stmts),)
+        for stmt in stmts:
+            self.blocks[id(stmt)] = blocks
+            self.loops[id(stmt)] = spans
+            inner = spans
+            if isinstance(stmt, (gast.For, gast.While)):
+                last = max((self.order[id(s)] for s in
+                            statements(stmt.body)),
+                           default=self.order[id(stmt)])
+                inner = spans + ((self.order[id(stmt)], last),)
+            for field in ("body", "orelse"):
+                nested = getattr(stmt, field, None)
+                if nested:
+                    self._nest(nested, blocks, inner)
+
+    def rebound(self, name_, stmt, update):
+        """Whether `name_` is surely bound again after `stmt` runs and
+        before `update` does (then `update` changes another array)."""
+        here, there = self.order[id(stmt)], self.order[id(update)]
+        if there > here:
+            return self._bound_before(there, name_, here)
+        common = set(self.loops[id(stmt)]) & set(self.loops[id(update)])
+        return any(self._bound_before(there, name_, lo) for lo, _ in common)
+
+    def made_anew(self, name_, stmt, bindings):
+        """Whether `name_` surely holds a new array when `stmt` runs, one
+        no other name was given since (a loop's `new = np.zeros(n)` before
+        `t = u[1:-1]`, where u holds the last pass's `new`)."""
+        here = self.order[id(stmt)]
+        made = [self.order[id(b)] for b, targets, sources in bindings
+                if name_ in targets and not sources and
+                self._surely_before(self.order[id(b)], here)]
+        if not made:
+            return False
+        last = max(made)
+        return not any(last < self.order[id(b)] <= here and name_ in sources
+                       for b, _, sources in bindings) and \
+            not any(last < at < here for at in self.binds.get(name_, ()))
+
+    def may_follow(self, later, earlier):
+        """Whether statement `later` may run after `earlier` does."""
+        return self.order[id(later)] > self.order[id(earlier)] or \
+            bool(set(self.loops[id(later)]) & set(self.loops[id(earlier)]))
+
+    def read_after(self, stmt, name_):
+        """Whether `name_` may be read after `stmt` runs, before a binding
+        that surely comes first: later in the function, or in a loop
+        around it (its next pass)."""
+        here = self.order[id(stmt)]
+        spans = self.loops[id(stmt)]
+        for at in self.reads.get(name_, ()):
+            if at > here:
+                if not self._bound_before(at, name_, here):
+                    return True
+            elif any(lo <= at <= hi and not self._bound_before(at, name_, lo)
+                     for lo, hi in spans):
+                return True
+        return False
+
+    def _bound_before(self, at, name_, start):
+        """A binding of `name_` after position `start` that any run
+        reaching position `at` from there passes: before it, in a
+        statement list around it (break and continue only jump to a
+        loop's end or start)."""
+        return any(start < bound < at and self._surely_before(bound, at)
+                   for bound in self.binds.get(name_, ()))
+
+    def _surely_before(self, first, then):
+        """Position `first` comes before `then` in a list around it."""
+        return first < then and \
+            self.blocks[id(self.flat[first])][-1] in \
+            self.blocks[id(self.flat[then])]
 
 
 def _own_nodes(stmt):
     """The nodes of a statement, without the statements nested in it."""
     if isinstance(stmt, gast.For):
-        return walk(stmt.iter)
+        return list(walk(stmt.iter)) + list(walk(stmt.target))
     if isinstance(stmt, (gast.If, gast.While)):
         return walk(stmt.test)
     return walk(stmt)
 
 
-def _read_after(stmt, name_, order, reads, loops):
-    """Whether `name_` may be read after `stmt` runs: later in the
-    function, or anywhere in a loop around it (its next pass)."""
-    here = order[id(stmt)]
-    spans = loops.get(id(stmt), [])
-    return any(at > here or any(lo <= at <= hi for lo, hi in spans)
-               for at in reads.get(name_, ()))
-
-
-def site(captured, others, augmented, stmt):
+def site(captured, others, update, stmt):
     """A callable making the error for an array bound by `stmt` that
-    `augmented` may change in place while `others` hold it too."""
+    `update` may change in place while `others` hold it too."""
     from .errors import UnsupportedSyntax, located
-    target = augmented.target.id
-    op = _SYMBOLS.get(type(augmented.op), "?")
     held = " and ".join(f"'{n}'" for n in others)
+    changed = captured.line_text(update.lineno).split("#")[0].strip()
     code = captured.line_text(stmt.lineno).split("#")[0].strip()
+    if isinstance(update, gast.AugAssign) and \
+            isinstance(update.target, gast.Name):
+        target = update.target.id
+        op = _SYMBOLS.get(type(update.op), "?")
+        instead = (f"Write '{target} = {target} {op} ...' to make a new "
+                   f"array, or make a copy first (np.copy(...)).")
+    else:
+        instead = (f"Make a copy first (line {stmt.lineno}: ... = "
+                   f"np.copy(...)), so the two names hold two arrays.")
     message = (
-        f"'{target} {op}= ...' changes an array in place that {held} "
-        f"also holds (line {stmt.lineno}: {code}); srcad follows values, "
-        f"so it would not see the change there. Write "
-        f"'{target} = {target} {op} ...' to make a new array, or make a "
-        f"copy first (np.copy(...)).")
+        f"'{changed}' changes an array in place that {held} also holds "
+        f"(line {stmt.lineno}: {code}); srcad follows values, so it would "
+        f"not see the change there. {instead}")
 
     def where():
-        return located(UnsupportedSyntax, message, augmented, captured)
+        return located(UnsupportedSyntax, message, update, captured)
     return where
 
 

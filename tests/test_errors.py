@@ -238,3 +238,46 @@ def test_numpy_function_without_a_rule_is_named():
     message = str(info.value)
     assert "numpy.convolve" in message and "srcad.defrule" in message
     assert "np.convolve(x, x)" in message
+
+
+# -- + and * on lists and tuples: joined and repeated, not added ------------
+
+def joined_lists(a, b):
+    items = [a] + [b * b]
+    return items[0] + items[1]
+
+
+def joined_in_place(a, b):
+    items = [a]
+    items += [b * b]
+    return items[0] * items[1]
+
+
+def joined_tuples(a, b):
+    pair = (a,) + (b * b,)
+    return pair[0] * pair[1]
+
+
+def repeated(a, b):
+    items = [a * b] * 3
+    return items[0] * items[1] * items[2]
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("f, said", [(joined_lists, "'+' joins"),
+                                     (joined_in_place, "'+' joins"),
+                                     (joined_tuples, "'+' joins"),
+                                     (repeated, "'*' repeats")])
+def test_joining_or_repeating_a_list_is_refused(f, said, mode):
+    with pytest.raises(srcad.UnsupportedSyntax) as info:
+        srcad.grad(f, wrt=(0, 1), mode=mode)(2.0, 3.0)
+    assert said in str(info.value) and "test_errors.py" in str(info.value)
+
+
+def test_a_repeated_list_of_constants_still_works():
+    def f(x):
+        ys = [0.0] * 3
+        for i in range(3):
+            ys[i] = x * i
+        return ys[1] + ys[2]
+    assert srcad.grad(f)(1.5) == 3.0
