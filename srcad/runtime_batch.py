@@ -115,7 +115,9 @@ def batch_result(d, like):
     d = np.asarray(d)
     if d.dtype.kind not in "fc":
         d = d.astype(float)
-    return np.array(np.broadcast_to(d, d.shape[:1] + shape(like)))
+    # lifted: a batch of numbers given for an array argument spreads
+    return np.array(np.broadcast_to(lift(d, like),
+                                    d.shape[:1] + shape(like)))
 
 
 def batch_reshape(d, y, order="C"):
