@@ -334,7 +334,7 @@ class Reverse:
         op = self.info.op(stmt)
         first = self.depth == 0 and not set(op.targets) & self.assigned
         self.assigned |= set(op.targets)
-        if self.depth == 0:
+        if first:  # bound here before any loop or branch could read it
             self.bound_at_top |= set(op.targets)
         overwritten = [t for t in op.targets
                        if t in self.info.overwritten and op.kind != "append"

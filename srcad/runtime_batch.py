@@ -22,10 +22,16 @@ __all__ = ["batch_size", "batch_zeros", "lift", "batch_broadcast",
 
 def batch_size(*tangents):
     """How many directions the batched tangents carry (lists of tangents
-    too)."""
+    too). Only empty lists carry none: there is nothing to differentiate,
+    and the one pass for the value has no directions."""
+    found = _carried(tangents)
+    return 0 if found is None else found
+
+
+def _carried(tangents):
     for d in tangents:
         if isinstance(d, (list, tuple)):
-            found = batch_size(*d)
+            found = _carried(d)
             if found is not None:
                 return found
         elif np.ndim(d):
@@ -115,7 +121,9 @@ def batch_result(d, like):
     d = np.asarray(d)
     if d.dtype.kind not in "fc":
         d = d.astype(float)
-    return np.array(np.broadcast_to(d, d.shape[:1] + shape(like)))
+    # lifted: a batch of numbers given for an array argument spreads
+    return np.array(np.broadcast_to(lift(d, like),
+                                    d.shape[:1] + shape(like)))
 
 
 def batch_reshape(d, y, order="C"):
@@ -155,10 +163,46 @@ def grad_by_batch(jvps, args, positions, with_value, as_tuple, where):
     wrt = [args[p] for p in positions]
     value, douts = _pushed(jvps, args, wrt,
                            lambda value: check_scalar(value, where))
-    grads = [result(d.reshape(shape(x)) if shape(x) else d.item(), x)
-             for d, x in zip(douts, wrt)]
+    grads = [_gradient(d, x) for d, x in zip(douts, wrt)]
     grads = tuple(grads) if as_tuple else grads[0]
     return (value, grads) if with_value else grads
+
+
+def _gradient(d, x):
+    """The gradient of argument `x` from `d`, the tangents of the output
+    along the basis directions of x's numbers in order (`_basis`): of x's
+    type and shape, and a tuple or list of them for a tuple or list."""
+    if isinstance(x, (tuple, list)):
+        items, start = [], 0
+        for v in x:
+            size = _size(v)
+            items.append(_gradient(d[start:start + size], v))
+            start += size
+        return items if isinstance(x, list) else tuple(items)
+    return result(d.reshape(shape(x)) if shape(x) else d.item(), x)
+
+
+def _size(x):
+    """How many numbers argument `x` holds (those of its items, for a tuple
+    or list)."""
+    if isinstance(x, (tuple, list)):
+        return sum(_size(v) for v in x)
+    return int(np.size(x))
+
+
+def _basis(x, rows):
+    """The batched tangent of argument `x` for directions `rows` (a
+    (batch, size of x) array): x's shape after the batch axis, and for a
+    tuple or list, a list of its items' tangents, as generated code takes
+    it (items may differ in shape)."""
+    if isinstance(x, (tuple, list)):
+        items, start = [], 0
+        for v in x:
+            size = _size(v)
+            items.append(_basis(v, rows[:, start:start + size]))
+            start += size
+        return items
+    return rows.reshape(rows.shape[:1] + shape(x))
 
 
 def jacobian_by_batch(jvps, args, positions):
@@ -200,7 +244,7 @@ def _pushed(jvps, args, wrt, check):
     directions go through in passes of at most `DIRECTIONS` of them and
     about `CHUNK` numbers per tangent. `check(output)` comes first: the
     output may be no value these tangents fit."""
-    sizes = [int(np.size(x)) for x in wrt]
+    sizes = [_size(x) for x in wrt]
     total = sum(sizes)
     step = max(1, min(total, DIRECTIONS, CHUNK // max(total, 1)))
     value, parts = None, []
@@ -213,7 +257,7 @@ def _pushed(jvps, args, wrt, check):
             rows = np.arange(max(start, first), min(start + size,
                                                     first + batch))
             basis[rows - first, rows - start] = 1.0
-            tangents.append(basis.reshape((batch,) + shape(x)))
+            tangents.append(_basis(x, basis))
             start += size
         value, dout = jvps(*args, *tangents)
         check(value)
@@ -221,7 +265,7 @@ def _pushed(jvps, args, wrt, check):
             dout = batch_array(dout)
         parts.append(np.broadcast_to(dout, (batch,) + shape(value)))
     if not total:  # nothing to differentiate: one pass for the value
-        value, _ = jvps(*args, *[np.zeros((0,) + shape(x)) for x in wrt])
+        value, _ = jvps(*args, *[_basis(x, np.zeros((0, 0))) for x in wrt])
         check(value)
     douts = np.concatenate(parts) if parts else \
         np.zeros((0,) + shape(value))

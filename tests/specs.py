@@ -392,11 +392,14 @@ SPECS = [
     unary(builtins.abs, "abs(a)", second_order=False),
     unary(builtins.float, "float(a)", shapes=SCALAR),
     # srcad's runtime helpers (generated code calls them)
+    # a smaller `a` stands for its broadcast: unbroadcast spreads it
     Spec(ad.unbroadcast, "ad.unbroadcast(a, b)", "r r",
-         [((2, 3), (3,)), ((2, 3), (2, 1)), ((3,), ())]),
+         [((2, 3), (3,)), ((2, 3), (2, 1)), ((3,), ()), ((), (3,)),
+          ((3,), (2, 3)), ((2, 1), (1, 3))]),
     Spec(ad.broadcast_like, "ad.broadcast_like(a, b)", "r r",
          [((3,), (2, 3)), ((), (3,))]),
-    Spec(ad.result, "ad.result(a, b)", "r r", [((3,), (3,)), ((), ())]),
+    Spec(ad.result, "ad.result(a, b)", "r r",
+         [((3,), (3,)), ((), ()), ((), (3,))]),
     Spec(ad.unreduce, "ad.unreduce(a, b, 1, False)", "r r", [((2,), (2, 3))]),
     Spec(ad.unreduce, "ad.unreduce(a, b)", "r r", [((), (2, 3))]),
     Spec(ad.expand, "ad.expand(a, 1) * b", "r r", [((2,), (2, 3))]),

@@ -513,6 +513,36 @@ def write_after_update_in_loop(x, n):
     return s
 
 
+def reassigned_after_loop(x, n):
+    # m lives in the loop and is bound again after it: the primal saves
+    # m before each binding, also before the loop or branch ever bound it
+    for t in range(n):
+        m = x * 2.0
+        x = np.sin(m)
+    m = 3.0
+    return np.sum(x * m)
+
+
+def reassigned_after_branch(x, c):
+    if c > 0:
+        m = x * 2.0
+        x = np.sin(m)
+    m = 3.0
+    return np.sum(x * m)
+
+
+def stable_hmm(logp, trans, n):
+    # the scaled forward pass: m = max(alpha) in the loop and after it
+    alpha = logp
+    total = 0.0
+    for t in range(n):
+        m = np.max(alpha)
+        alpha = np.log(trans @ np.exp(alpha - m)) + logp
+        total = total + m
+    m = np.max(alpha)
+    return total + m + np.log(np.sum(np.exp(alpha - m)))
+
+
 # ==================================================================== cases
 
 def _rng(seed=0):
@@ -684,6 +714,17 @@ CASES = [
     ("pop_dropped-0", pop_dropped, (X5, 0), (0,)),
     ("pop_dropped-1", pop_dropped, (X5, 1), (0,)),
     ("pop_dropped-many", pop_dropped, (X5, 6), (0,)),
+    ("reassigned_after_loop-0", reassigned_after_loop, (0.4, 0), (0,)),
+    ("reassigned_after_loop-1", reassigned_after_loop, (0.4, 1), (0,)),
+    ("reassigned_after_loop-many", reassigned_after_loop, (0.4, 4), (0,)),
+    ("reassigned_after_loop-0-array", reassigned_after_loop, (X5, 0), (0,)),
+    ("reassigned_after_loop-1-array", reassigned_after_loop, (X5, 1), (0,)),
+    ("reassigned_after_loop-many-array", reassigned_after_loop, (X5, 4), (0,)),
+    ("reassigned_after_branch-if", reassigned_after_branch, (X5, 1.0), (0,)),
+    ("reassigned_after_branch-else", reassigned_after_branch, (X5, -1.0), (0,)),
+    ("stable_hmm-0", stable_hmm, (X5[:3] - 1.0, np.abs(SQUARE[:3, :3]), 0), (0, 1)),
+    ("stable_hmm-1", stable_hmm, (X5[:3] - 1.0, np.abs(SQUARE[:3, :3]), 1), (0, 1)),
+    ("stable_hmm-many", stable_hmm, (X5[:3] - 1.0, np.abs(SQUARE[:3, :3]), 6), (0, 1)),
 ]
 
 def _copy(a):
@@ -1096,6 +1137,18 @@ def test_value_and_grad_value_after_a_loop(n):
     out, pullback = srcad.vjp(power_loop, 1.5, n)
     assert out == power_loop(1.5, n)
     np.testing.assert_allclose(pullback(1.0)[0], g)
+
+
+@pytest.mark.parametrize("n", [0, 1, 4])
+@pytest.mark.parametrize("x", [0.4, X5], ids=["float", "array"])
+def test_value_and_grad_and_vjp_of_a_name_bound_again_after_a_loop(x, n):
+    value, g = srcad.value_and_grad(reassigned_after_loop)(x, n)
+    assert value == reassigned_after_loop(x, n)
+    np.testing.assert_allclose(
+        g, numeric_grad(reassigned_after_loop, (x, n), 0), rtol=1e-6)
+    out, pullback = srcad.vjp(reassigned_after_loop, x, n)
+    assert out == value
+    np.testing.assert_allclose(pullback(2.0)[0], 2.0 * g)
 
 
 @pytest.mark.parametrize("size", [0, 1, 5])

@@ -64,7 +64,7 @@ def lambda_free(x):
 
 # -- forward-mode grad in one batched pass --------------------------------------
 
-from fdcheck import check_grad  # noqa: E402
+from fdcheck import check_grad, numeric_jacobian  # noqa: E402
 
 
 def scaled_rows(W, x, b):
@@ -187,3 +187,112 @@ def test_tangent_copied_in_a_loop_and_read_after_it():
     x = np.array([1.0, 2.0, 3.0])
     for mode in ("forward", "reverse"):
         check_grad(copied_then_read_after, x, mode=mode)
+
+
+# -- a gradient with respect to a tuple or list ---------------------------------
+# The batched directions of a tuple or list argument are per item, each in
+# its item's shape; the gradient is rebuilt as the same container.
+
+
+def layer_loss(params, x):
+    W, b = params
+    return np.sum(np.tanh(x @ W + b) ** 2)
+
+
+def items_poly(xs):
+    return np.sum(xs[0] * xs[1] + xs[2] ** 2)
+
+
+def nested_items(p, y):
+    (a, b), c = p
+    return np.sum(a * b) * c + np.sum(y * c)
+
+
+def items_loop(xs):
+    s = 0.0
+    for v in xs:
+        s = s + np.sum(v ** 3)
+    return s
+
+
+def _numeric_items(f, args, wrt, eps=1e-6):
+    """Central differences for every number of the (nested) tuple or list
+    args[wrt], in the same structure."""
+    def flat(v):
+        if isinstance(v, (tuple, list)):
+            return [n for item in v for n in flat(item)]
+        return list(np.ravel(v))
+
+    def rebuilt(v, numbers):
+        if isinstance(v, (tuple, list)):
+            items = [rebuilt(item, numbers) for item in v]
+            return items if isinstance(v, list) else tuple(items)
+        if isinstance(v, np.ndarray):
+            return np.array([next(numbers) for _ in range(v.size)]
+                            ).reshape(v.shape)
+        return float(next(numbers))
+
+    base = np.array(flat(args[wrt]), dtype=float)
+    grad = np.zeros_like(base)
+    for k in range(base.size):
+        step = np.zeros_like(base)
+        step[k] = eps
+        at = [list(args) for _ in range(2)]
+        for sign, a in zip((1, -1), at):
+            a[wrt] = rebuilt(args[wrt], iter(base + sign * step))
+        grad[k] = (f(*at[0]) - f(*at[1])) / (2 * eps)
+    return rebuilt(args[wrt], iter(grad))
+
+
+def _assert_same_structure(got, want):
+    assert type(got) is type(want), (type(got), type(want))
+    if isinstance(want, (tuple, list)):
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            _assert_same_structure(g, w)
+    else:
+        assert np.shape(got) == np.shape(want)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+
+
+_R = np.random.default_rng(11)
+ITEM_CASES = [
+    (layer_loss, ((_R.normal(size=(3, 2)), _R.normal(size=2)),
+                  _R.normal(size=(4, 3)))),
+    (layer_loss, ([_R.normal(size=(3, 2)), _R.normal(size=2)],
+                  _R.normal(size=(4, 3)))),
+    (layer_loss, ((_R.normal(size=(3, 1)), 0.4), _R.normal(size=(4, 3)))),
+    (items_poly, ([1.0, 2.0, 3.0],)),
+    (items_poly, ((1.0, 2.0, 3.0),)),
+    (items_poly, ([_R.normal(size=2), _R.normal(size=2), _R.normal(size=2)],)),
+    (items_poly, ([_R.normal(size=2), 1.5, _R.normal(size=(3, 2))],)),
+    (nested_items, (((_R.normal(size=2), _R.normal(size=2)), 0.7),
+                    _R.normal(size=3))),
+    (items_loop, ([],)),
+    (items_loop, ([0.5],)),
+    (items_loop, ((_R.normal(size=3), _R.normal(size=(2, 2)), 0.5),)),
+]
+
+
+@pytest.mark.parametrize("f, args", ITEM_CASES)
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_gradient_of_a_tuple_or_list_is_one(f, args, mode):
+    want = _numeric_items(f, args, 0)
+    _assert_same_structure(srcad.grad(f, mode=mode)(*args), want)
+    value, got = srcad.value_and_grad(f, mode=mode)(*args)
+    assert value == f(*args)
+    _assert_same_structure(got, want)
+    if len(args) > 1:
+        both = srcad.grad(f, wrt=(0, 1), mode=mode)(*args)
+        _assert_same_structure(both[0], want)
+        np.testing.assert_allclose(both[1], numeric_jacobian(f, args, 1),
+                                   rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("chunk", [1, 4])
+def test_tuple_directions_split_over_passes(chunk, monkeypatch):
+    from srcad import runtime_batch
+    monkeypatch.setattr(runtime_batch, "CHUNK", chunk)
+    f, args = ITEM_CASES[0]
+    _assert_same_structure(srcad.grad(f, mode="forward")(*args),
+                           srcad.grad(f)(*args))

@@ -175,6 +175,37 @@ def test_function_that_calls_grad_is_differentiable(mode):
 
 
 
+def scaled_potential(x, a):
+    return np.sum(a * x ** 4)
+
+
+def calls_grad_of_scaled(x, a):
+    return np.sum(srcad.grad(scaled_potential)(x, a) ** 2)
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3)])
+def test_second_order_with_respect_to_a_broadcast_scale(shape):
+    # a is spread over x's shape inside grad(scaled_potential): the
+    # derivative with respect to a sums it back (unbroadcast's transpose)
+    x, a = RNG.normal(size=shape), 0.7
+    if not shape:
+        x = float(x)
+    g = srcad.grad(scaled_potential)
+    want = numeric_jacobian(g, [x, a], 1)
+    out, pullback = srcad.vjp(g, x, a)
+    ct = RNG.normal(size=shape)
+    np.testing.assert_allclose(pullback(ct)[1], np.sum(ct * want),
+                               rtol=1e-6)
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(
+            srcad.jacobian(g, wrt=1, mode=mode)(x, a), want, rtol=1e-6)
+        got = srcad.grad(calls_grad_of_scaled, wrt=(0, 1), mode=mode)(x, a)
+        for w in (0, 1):
+            np.testing.assert_allclose(
+                got[w], numeric_jacobian(calls_grad_of_scaled, [x, a], w),
+                rtol=1e-6, atol=1e-8)
+
+
 def calls_value_and_grad(x):
     v, g = srcad.value_and_grad(inner)(x)
     return v * np.sum(g ** 2)

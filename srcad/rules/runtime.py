@@ -10,8 +10,12 @@ from .registry import (define, elementwise, keeps_sequence, linear, nondiff,
 
 T = __name__
 
+# unbroadcast spreads v to the shape both broadcast to, then sums that
+# down to like's; its transpose does the same from like's shape to v's
+# (a broadcast_like when v is the larger, a sum when v stands for its
+# broadcast, like a scalar a * x made into x's shape)
 linear(ad.unbroadcast, "unbroadcast(v, like)", T,
-       v="ad.broadcast_like(g, v)",
+       v="ad.unbroadcast(g, v)",
        batched={"v": "ad.batch_unbroadcast(dv, like)"})
 linear(ad.broadcast_like, "broadcast_like(v, like)", T,
        v="ad.unbroadcast(g, v)")
