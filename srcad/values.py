@@ -9,6 +9,8 @@
   function made itself;
 - `resolve`: the object a callee expression refers to.
 """
+import builtins
+
 import gast
 import numpy as np
 
@@ -24,6 +26,15 @@ VIEWS = {np.reshape, np.transpose, np.ravel, np.swapaxes, np.moveaxis,
          np.asanyarray, np.real, np.imag}
 
 
+# Parameters of rules whose adjoint is a list where the argument is one
+# (np.stack(xs), xs a list of arrays, even an argument of the function).
+TAKES_SEQUENCE = {np.stack: "arrays", np.concatenate: "arrays",
+                  np.hstack: "tup", np.vstack: "tup", np.array: "object",
+                  np.asarray: "a", np.asanyarray: "a",
+                  np.ascontiguousarray: "a", builtins.sum: "a",
+                  builtins.list: "a"}
+
+
 def sequences(order):
     """Names that may hold a tuple or list, whose derivatives are added
     element by element (ad.add) rather than with `+`."""
@@ -31,6 +42,10 @@ def sequences(order):
                                               "call", "pop")
              or op.kind == "rule" and op.rule.fn in rules.registry.SEQUENCES
              for t in op.targets}
+    for op in order:
+        param = TAKES_SEQUENCE.get(op.rule.fn) if op.kind == "rule" else None
+        if param is not None and isinstance(op.bound.get(param), gast.Name):
+            names.add(op.bound[param].id)
     names |= {n.id for op in order if op.kind == "unpack"
               for _, n in op.sources}
     changed = True

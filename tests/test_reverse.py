@@ -3,6 +3,7 @@ import math
 import textwrap
 
 import numpy as np
+import pytest
 
 import srcad
 
@@ -159,3 +160,30 @@ def test_one_operand_twice_is_one_contribution():
     for mode in ("reverse", "forward"):
         np.testing.assert_allclose(srcad.grad(squares_list, mode=mode)(x),
                                    18.0 * x ** 2)
+
+
+# -- an argument that is a list: its adjoints add item by item --------------
+
+def stacked_and_picked(xs):
+    return np.sum(np.stack(xs) * 2.0) + np.sum(xs[0] * xs[1])
+
+
+def made_array_and_picked(xs):
+    return np.sum(np.array(xs) ** 2) + xs[0] * xs[2]
+
+
+def summed_and_picked(xs):
+    return sum(xs) * xs[1]
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_list_argument_used_whole_and_by_item(mode):
+    a, b = np.array([1.0, 2.0, 3.0]), np.array([0.5, 0.25, 4.0])
+    got = srcad.grad(stacked_and_picked, mode=mode)([a, b])
+    assert isinstance(got, list) and len(got) == 2
+    np.testing.assert_allclose(got[0], 2.0 + b)
+    np.testing.assert_allclose(got[1], 2.0 + a)
+    got = srcad.grad(made_array_and_picked, mode=mode)([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(got, [5.0, 4.0, 7.0])
+    got = srcad.grad(summed_and_picked, mode=mode)([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(got, [2.0, 8.0, 2.0])
