@@ -228,6 +228,8 @@ def jacobian(f, wrt=0, mode="reverse"):
     def jac(*args, **kwargs):
         args = _complete(f, args, kwargs)
         positions = _positions(f, wrt, len(args))
+        for p in positions:
+            _check_one_shape(f, args[p], p)
         blocks = columns(f, args, positions)
         return blocks if isinstance(wrt, tuple) else blocks[0]
     return jac
@@ -240,6 +242,20 @@ def hessian(f, wrt=0):
         raise UsageError("hessian takes one argument to differentiate by; "
                          "pass wrt as a position or a name")
     return jacobian(grad(f, wrt=wrt), wrt=wrt, mode="forward")
+
+
+def _check_one_shape(f, arg, position):
+    """A Jacobian's columns are indexed by the argument's shape: a tuple or
+    list of items of different shapes has none."""
+    if isinstance(arg, (list, tuple)) and \
+            len({np.shape(item) for item in arg}) > 1:
+        name = list(_signature(f).parameters)[position]
+        raise UsageError(
+            f"jacobian with respect to '{name}', a {type(arg).__name__} of "
+            f"items of different shapes, has no one shape for its columns; "
+            f"pass the items as separate arguments and take the Jacobian "
+            f"with respect to each (wrt=(...)), or use srcad.vjp / "
+            f"srcad.jvp")
 
 
 def _jacobian_reverse(f, args, positions):

@@ -703,3 +703,13 @@ def test_second_derivative_through_arrays_made_in_a_loop(n):
     for mode in ("reverse", "forward"):
         assert math.isclose(srcad.grad(g, mode=mode)(0.3, n), want,
                             rel_tol=1e-5, abs_tol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_of_items_of_different_shapes_is_a_usage_error(mode):
+    def layer(params, x):
+        W, b = params
+        return np.tanh(x @ W + b)
+    params = (np.full((3, 2), 0.1), np.array([1.0, 2.0]))
+    with pytest.raises(srcad.UsageError, match="'params'.*different shapes"):
+        srcad.jacobian(layer, mode=mode)(params, np.ones((4, 3)))
