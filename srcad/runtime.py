@@ -197,6 +197,9 @@ def jacobian_dtype(out, x):
     return np.result_type(_float_dtype(out), _float_dtype(x))
 
 
+_FLOAT64, _FLOAT32 = np.dtype(np.float64), np.dtype(np.float32)
+
+
 def _float_dtype(x):
     dtype = getattr(x, "dtype", None)
     if dtype is not None and dtype.kind in "fc":  # inexact, quickly
@@ -404,6 +407,11 @@ def result(g, x):
     (float64 constants in the derivative made a float32 x's gradient
     float64)."""
     if type(x) is _ARRAY:
+        dtype = x.dtype
+        if type(g) is _ARRAY and g.dtype is dtype and \
+                (dtype is _FLOAT64 or dtype is _FLOAT32) and \
+                g.shape == x.shape and g.flags.writeable:
+            return g  # the common case, checked first
         dtype = _float_dtype(x)
         if type(g) is _ARRAY and g.shape == x.shape and \
                 g.dtype == dtype and g.flags.writeable:
