@@ -123,16 +123,21 @@ class Normalizer:
         name (sharing.py)."""
         if id(stmt) not in self.shared:
             return []
-        names, sources, others, update = self.shared[id(stmt)]
-        ad = self.captured.bind_module(runtime, "ad", self.namer)
-        where = self.captured.bind_module(
-            sharing.site(self.captured, others, update, stmt),
-            "shared_site", self.namer)
-        held = [name(self.current.get(n, n)) for n in sources]
-        return [gast.copy_location(gast.Expr(value=build.call(
-            build.attr(ad, "check_unshared"),
-            [name(self.current.get(n, n)), name(where)] + held)), stmt)
-            for n in names]
+        checks = []
+        bound = set().union(*(names for names, _, _, _ in self.shared[id(stmt)]))
+        for names, sources, others, update in self.shared[id(stmt)]:
+            ad = self.captured.bind_module(runtime, "ad", self.namer)
+            where = self.captured.bind_module(
+                sharing.site(self.captured, others, update, stmt),
+                "shared_site", self.namer)
+            # a source the statement binds anew no longer holds the array
+            held = [name(self.current.get(n, n)) for n in sources
+                    if n not in bound]
+            checks += [gast.copy_location(gast.Expr(value=build.call(
+                build.attr(ad, "check_unshared"),
+                [name(self.current.get(n, n)), name(where)] + held)), stmt)
+                for n in names]
+        return checks
 
     def stmt_Pass(self, stmt):
         pass

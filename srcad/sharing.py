@@ -19,15 +19,17 @@ from .build import statements, walk
 from .capture import MISSING
 from .values import VIEWS, resolve
 
+# Calls whose result holds the very items of their arguments.
+HOLDERS = {enumerate, zip, reversed, list, tuple, iter}
 # Methods whose result may be the array itself or a view of it.
 VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes",
                 "view", "diagonal", "T", "real", "imag"}
 
 
 def checks(fdef, captured):
-    """{id(stmt): (names, sources, others, update)}: after user statement
-    `stmt` (an assignment, or a `for` whose target it names) none of
-    `names` may share memory with what `sources` hold, because `update`
+    """{id(stmt): [(names, sources, others, update), ...]}: after user
+    statement `stmt` (an assignment, or a `for` whose target it names) none
+    of `names` may share memory with what `sources` hold, because `update`
     may change that array in place while `others`, read after it, hold it
     too."""
     updates = _updates(fdef)
@@ -57,8 +59,8 @@ def checks(fdef, captured):
                             if n != changed and held & shared and
                             flow.read_after(update, n))
             if others:
-                found[id(stmt)] = (sorted(targets), sorted(sources), others,
-                                   update)
+                found.setdefault(id(stmt), []).append(
+                    (sorted(targets), sorted(sources), others, update))
                 break
     return found
 
@@ -70,11 +72,8 @@ def _bindings(fdef, captured):
         if isinstance(stmt, gast.For):
             yield stmt, _names(stmt.target), _sources(stmt.iter, captured)
         elif isinstance(stmt, gast.Assign):
-            targets = set()
-            for target in stmt.targets:
-                targets |= _names(target)
-            if targets:
-                yield stmt, targets, _sources(stmt.value, captured)
+            for targets, value in _pairs(stmt):
+                yield stmt, targets, _sources(value, captured)
         elif isinstance(stmt, gast.Expr) and \
                 isinstance(stmt.value, gast.Call) and \
                 isinstance(stmt.value.func, gast.Attribute) and \
@@ -136,6 +135,22 @@ def _updates(fdef):
     return found
 
 
+def _pairs(stmt):
+    """(names, value) bound by an assignment: `a, b = b, a + b` pairs each
+    name with its own value."""
+    for target in stmt.targets:
+        value = stmt.value
+        if isinstance(target, (gast.Tuple, gast.List)) and \
+                isinstance(value, (gast.Tuple, gast.List)) and \
+                len(target.elts) == len(value.elts) and \
+                not any(isinstance(e, gast.Starred) for e in target.elts):
+            for t, v in zip(target.elts, value.elts):
+                if _names(t):
+                    yield _names(t), v
+        elif _names(target):
+            yield _names(target), value
+
+
 def _names(target):
     if isinstance(target, gast.Name):
         return {target.id}
@@ -166,7 +181,8 @@ def _sources(value, captured):
             if func.attr not in VIEW_METHODS:
                 return set()
             return _sources(func.value, captured)
-        if rules.lookup(fn) is not None and fn not in VIEWS:
+        if rules.lookup(fn) is not None and fn not in VIEWS and \
+                fn not in HOLDERS:
             return set()
         found = set()
         for arg in list(value.args) + [k.value for k in value.keywords]:

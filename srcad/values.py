@@ -46,6 +46,11 @@ def sequences(order):
         param = TAKES_SEQUENCE.get(op.rule.fn) if op.kind == "rule" else None
         if param is not None and isinstance(op.bound.get(param), gast.Name):
             names.add(op.bound[param].id)
+    # ws[0][0]: ws may hold lists (an argument too), whose items' adjoints
+    # are lists to add item by item
+    picked = {op.targets[0]: op.sources[0][1].id for op in order
+              if op.kind == "subscript" and op.sources}
+    names |= {picked[t] for t in picked.values() if t in picked}
     names |= {n.id for op in order if op.kind == "unpack"
               for _, n in op.sources}
     changed = True

@@ -187,3 +187,14 @@ def test_list_argument_used_whole_and_by_item(mode):
     np.testing.assert_allclose(got, [5.0, 4.0, 7.0])
     got = srcad.grad(summed_and_picked, mode=mode)([1.0, 2.0, 3.0])
     np.testing.assert_allclose(got, [2.0, 8.0, 2.0])
+
+
+def nested_picks(ws):
+    return ws[0][0] * ws[1][1] + ws[0][1] * ws[0][0]
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_nested_list_argument_picked_twice(mode):
+    got = srcad.grad(nested_picks, mode=mode)([[0.3, 0.4], [0.6, 0.5]])
+    np.testing.assert_allclose(got[0], [0.5 + 0.4, 0.3])
+    np.testing.assert_allclose(got[1], [0.0, 0.3])

@@ -127,6 +127,20 @@ def wave(u0):
     return np.sum(cur * cur)
 
 
+def enumerated_rows(X):
+    Y = X * 1.0
+    for i, row in enumerate(Y):
+        row += 1.0
+    return np.sum(Y ** 2)
+
+
+def zipped_rows(X):
+    Y = X * 1.0
+    for row, z in zip(Y, X):
+        row *= z
+    return np.sum(Y ** 2)
+
+
 REFUSED = [(second_name, (np.array([0.5, -0.3, 0.8]),), "'b *= 3.0' changes"),
            (view_of_argument, (np.array([0.5, -0.3, 0.8]),), "'y += 1.0' changes"),
            (slice_of_copy, (np.array([1.0, 2.0, 3.0]),), "'r *= 3.0' changes"),
@@ -143,7 +157,9 @@ REFUSED = [(second_name, (np.array([0.5, -0.3, 0.8]),), "'b *= 3.0' changes"),
            (transposed, (np.ones((2, 2)),), "'B[0, 1] = 7.0' changes"),
            (held_by_a_list, (np.ones(3),), "'a[0] = 5.0' changes"),
            (rows_appended, (np.ones((2, 2)),), "'Y[0] = Y[1] * 2.0' changes"),
-           (wave, (np.linspace(0.0, 1.0, 5),), "'cur[1:-1] = cur[1:-1]")]
+           (wave, (np.linspace(0.0, 1.0, 5),), "'cur[1:-1] = cur[1:-1]"),
+           (enumerated_rows, (np.ones((2, 3)),), "'row += 1.0' changes"),
+           (zipped_rows, (np.ones((2, 3)),), "'row *= z' changes")]
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -247,6 +263,23 @@ def new_each_pass(x):
     return np.sum(u) + np.sum(x)
 
 
+def fibonacci_pairs(x):
+    a = x * 1.0
+    b = x * 2.0
+    for i in range(3):
+        a, b = b, a + b
+        b *= 0.5
+    return np.sum(a * b)
+
+
+def swapped(x):
+    u = np.zeros(3)
+    v = x * 1.0
+    u, v = v, u
+    u[1] = u[1] * x[0]
+    return np.sum(u * v) + np.sum(u)
+
+
 ALLOWED = [(number_copy, (0.7,)), (number_copy, (np.array([0.5, 2.0]),)),
            (rebinding_alone, (np.array([0.5, -1.0]),)),
            (scalar_items, (np.array([0.5, -1.0, 2.0]),)),
@@ -258,7 +291,9 @@ ALLOWED = [(number_copy, (0.7,)), (number_copy, (np.array([0.5, 2.0]),)),
            (fresh_from_a_helper, (np.array([0.5, -1.0, 2.0]),)),
            (item_then_write, (np.array([0.5, -1.0, 2.0]),)),
            (items_appended, (np.array([0.5, -1.0, 2.0]),)),
-           (new_each_pass, (np.array([0.5, -1.0]),))]
+           (new_each_pass, (np.array([0.5, -1.0]),)),
+           (fibonacci_pairs, (np.array([0.5, -1.0, 2.0]),)),
+           (swapped, (np.array([0.5, -1.0, 2.0]),))]
 
 
 @pytest.mark.parametrize("mode", MODES)
