@@ -76,7 +76,8 @@ class Normalizer:
         self.ranges = set()  # names holding a range (for k in r: ...)
         # srcad's own generated code restores what it wrote over from its
         # tape, through whichever name holds the array: checked for users
-        self.shared = {} if captured.filename.startswith("<srcad") else \
+        self.shared, self.calls_changing = ({}, {}) \
+            if captured.filename.startswith("<srcad") else \
             sharing.checks(captured.tree, captured)
 
     # -- the function ----------------------------------------------------
@@ -113,9 +114,25 @@ class Normalizer:
 
     def statement(self, stmt):
         method = getattr(self, "stmt_" + type(stmt).__name__)
+        self.out.extend(self.unchanged_by_call(stmt))
         method(stmt)
         if not isinstance(stmt, gast.For):
             self.out.extend(self.unshared(stmt))
+
+    def unchanged_by_call(self, stmt):
+        """Checks that a call changing an argument in place is given no
+        array something reads after it (sharing.py)."""
+        checks = []
+        for arg, others, update in self.calls_changing.get(id(stmt), ()):
+            ad = self.captured.bind_module(runtime, "ad", self.namer)
+            where = self.captured.bind_module(
+                sharing.call_site(self.captured, arg, others, update, stmt),
+                "shared_site", self.namer)
+            held = name(self.current.get(arg, arg))
+            checks.append(gast.copy_location(gast.Expr(value=build.call(
+                build.attr(ad, "check_unshared"),
+                [held, name(where), build.clone(held)])), stmt))
+        return checks
 
     def unshared(self, stmt):
         """Checks that names `stmt` binds share no memory with what it read

@@ -12,11 +12,15 @@ so normalize puts `ad.check_unshared(b, site, a)` after the statement
 making the second name (`checks` says where). A number (`r = y[i]` of a
 vector), or a new array (`b = a * 2`), passes.
 """
+import inspect
+import types
+
 import gast
 
 from . import build, rules
 from .build import statements, walk
-from .capture import MISSING
+from .capture import MISSING, capture
+from .errors import SrcadError
 from .values import VIEWS, resolve
 
 # Calls whose result holds the very items of their arguments.
@@ -27,19 +31,23 @@ VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes",
 
 
 def checks(fdef, captured):
-    """{id(stmt): [(names, sources, others, update), ...]}: after user
-    statement `stmt` (an assignment, or a `for` whose target it names) none
-    of `names` may share memory with what `sources` hold, because `update`
-    may change that array in place while `others`, read after it, hold it
-    too."""
-    updates = _updates(fdef)
-    if not updates:
-        return {}
+    """Two tables of checks normalize puts in. After: {id(stmt): [(names,
+    sources, others, update), ...]}: after user statement `stmt` (an
+    assignment, or a `for` whose target it names) none of `names` may
+    share memory with what `sources` hold, because `update` may change
+    that array in place while `others`, read after it, hold it too.
+    Before: {id(stmt): [(name, others, update), ...]}: before a call that
+    changes argument `name` in place (`update`, in the callee), `name`
+    may hold no array, because `others` read it after the call."""
     captured.locals = set(captured.params) | build.stores(fdef)
+    updates = _updates(fdef)
+    calls = list(_changing_calls(fdef, captured))
+    if not updates and not calls:
+        return {}, {}
     bindings = list(_bindings(fdef, captured))
     origins = _origins(bindings, captured)
     flow = _Flow(fdef)
-    found = {}
+    after = {}
     for stmt, targets, sources in bindings:
         bound = set().union(*(origins.get(n, set()) for n in sources))
         if not bound:
@@ -59,9 +67,78 @@ def checks(fdef, captured):
                             if n != changed and held & shared and
                             flow.read_after(update, n))
             if others:
-                found.setdefault(id(stmt), []).append(
+                after.setdefault(id(stmt), []).append(
                     (sorted(targets), sorted(sources), others, update))
                 break
+    before = {}
+    for stmt, arg, update in calls:
+        held = origins.get(arg) or {("outside", arg)}
+        rebound = {t for targets, _ in _pairs(stmt) for t in targets} \
+            if isinstance(stmt, gast.Assign) else set()
+        others = sorted(n for n, kinds in origins.items()
+                        if kinds & held and n not in rebound and
+                        flow.read_after(stmt, n))
+        if others:
+            before.setdefault(id(stmt), []).append((arg, others, update))
+    return after, before
+
+
+def _changing_calls(fdef, captured):
+    """(statement, argument, update): a call in `stmt` of a function whose
+    body changes the parameter given local `argument` in place (`v *= 2`
+    in a helper changes the caller's array)."""
+    for stmt in statements(fdef.body):
+        value = getattr(stmt, "value", None)
+        if not isinstance(stmt, (gast.Assign, gast.Expr)) or \
+                not isinstance(value, gast.Call):
+            continue
+        fn = resolve(value.func, captured)
+        changed = _changed_params(fn) if _is_user_function(fn) else {}
+        if not changed:
+            continue
+        try:
+            bound = inspect.signature(fn).bind(
+                *value.args, **{k.arg: k.value for k in value.keywords
+                                if k.arg is not None})
+        except TypeError:
+            continue
+        for param, node in bound.arguments.items():
+            if param in changed and isinstance(node, gast.Name) and \
+                    node.id in captured.locals:
+                yield stmt, node.id, changed[param]
+
+
+def _is_user_function(fn):
+    module = getattr(fn, "__module__", None) or ""
+    return isinstance(fn, types.FunctionType) and \
+        not module.startswith(("srcad", "numpy"))
+
+
+def _changed_params(fn):
+    """Each parameter of `fn` that its body changes in place (`v += 1`
+    while v still holds the argument), to the statement doing it."""
+    try:
+        callee = capture(fn)
+    except SrcadError:
+        return {}
+    tree = callee.tree
+    augmented = [s for s in statements(tree.body)
+                 if isinstance(s, gast.AugAssign) and
+                 isinstance(s.target, gast.Name)]
+    if not augmented:
+        return {}
+    callee.locals = set(callee.params) | build.stores(tree)
+    bindings = list(_bindings(tree, callee))
+    origins = _origins(bindings, callee)
+    flow = _Flow(tree)
+    found = {}
+    for update in augmented:
+        n = update.target.id
+        if flow.made_anew(n, update, bindings):
+            continue
+        for p in callee.params:
+            if ("outside", p) in origins.get(n, ()):
+                found.setdefault(p, update)
     return found
 
 
@@ -316,6 +393,26 @@ def site(captured, others, update, stmt):
 
     def where():
         return located(UnsupportedSyntax, message, update, captured)
+    return where
+
+
+def call_site(captured, name_, others, update, stmt):
+    """A callable making the error for a call changing `name_` in place
+    (`update`, in the callee's body) while `others` read it after."""
+    from .errors import UnsupportedSyntax, located
+    read = " and ".join(f"'{n}'" for n in others)
+    target = update.target.id
+    op = _SYMBOLS.get(type(update.op), "?")
+    message = (
+        f"this call changes the array '{name_}' holds in place "
+        f"('{target} {op}= ...' at line {update.lineno} of the function it "
+        f"calls), and {read} is read after it; srcad follows values, so it "
+        f"would not see the change. In that function write "
+        f"'{target} = {target} {op} ...' (a new array), or pass a copy "
+        f"(np.copy({name_})).")
+
+    def where():
+        return located(UnsupportedSyntax, message, stmt, captured)
     return where
 
 

@@ -395,3 +395,70 @@ def test_calls_for_effect_on_values_without_derivative_run():
     for mode in MODES:
         check_grad(f, x, np.array([0, 1, 1]), mode=mode)
     assert seen
+
+
+# -- a helper changing its argument in place --------------------------------
+
+def doubled_in_place(v):
+    v *= 2.0
+    return 0.0
+
+
+def through_a_second_name(v):
+    w = v
+    w += 1.0
+    return w * 2.0
+
+
+def made_new_first(v):
+    v = v * 2.0
+    v += 1.0
+    return v
+
+
+def caller_reads_after(x):
+    a = x * 1.0
+    z = doubled_in_place(a)
+    return np.sum(a) + z
+
+
+def caller_reads_second_name(x):
+    a = x * 1.0
+    b = through_a_second_name(a)
+    return np.sum(a * b)
+
+
+def caller_rebinds(x):
+    a = x * 1.0
+    a = through_a_second_name(a)
+    return np.sum(a * a)
+
+
+def caller_of_a_new_array(x):
+    a = x * 1.0
+    b = made_new_first(a)
+    return np.sum(a * b)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("f", [caller_reads_after, caller_reads_second_name])
+def test_helper_changing_an_argument_read_after_is_refused(f, mode):
+    with pytest.raises(srcad.UnsupportedSyntax) as info:
+        srcad.grad(f, mode=mode)(np.array([0.5, -1.0, 2.0]))
+    assert "this call changes the array 'a' holds in place" in \
+        str(info.value)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("f", [caller_rebinds, caller_of_a_new_array])
+def test_helper_changes_python_does_not_see_elsewhere(f, mode):
+    check_grad(f, np.array([0.5, -1.0, 2.0]), mode=mode)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_helper_changing_a_number_argument(mode):
+    def f(x):
+        a = x * 1.0
+        z = doubled_in_place(a)
+        return a * 3.0 + z
+    check_grad(f, 0.7, mode=mode)
