@@ -210,12 +210,16 @@ def check_writes(order, captured, fdef):
         for op in order:
             if target in op.targets and _may_alias(op) and \
                     id(op.stmt) not in handed:
+                # a name of the user's, or one normalize made (t5, u1)
+                mine = target in build.stores(captured.tree)
+                what = f"'{target}'" if mine else "the array written here"
+                copy = f"{target} = np.copy(...)" if mine else "np.copy(...)"
                 raise located(UnsupportedSyntax, (
-                    f"'{target}' may share memory with another array (it "
-                    f"is a view or a second name for one), so writing into "
-                    f"it would change that array too; make it a copy "
-                    f"first ({target} = np.copy(...))."), write.stmt,
-                    captured)
+                    f"{what} may share memory with another array or list "
+                    f"(it is a view, an item, or a second name for one), "
+                    f"so writing into it would change that one too; make "
+                    f"it a copy first ({copy}, or list(...) for a list)."),
+                    write.stmt, captured)
 
 
 def _handovers(order, fdef):
