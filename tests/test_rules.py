@@ -193,3 +193,31 @@ def _formatted(x):
 def test_string_formatting_is_no_remainder(mode):
     # "%.1f" % x makes a string: no derivative, not a // b
     assert srcad.grad(_formatted, mode=mode)(1.23) == 1.2
+
+
+def _max_of_list(a, b):
+    return max([a, b, a * 1.0]) + 2.0 * min(a, b, 3.0)
+
+
+def _max_of_array(x):
+    return max(x) - 0.5 * min(x)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_builtin_max_and_min_give_a_tie_to_the_last_item(mode):
+    # max(a, b) gives a tie to b; max(items) and max(a, b, c) to the last
+    # of the tied items likewise (finite differences cannot see this)
+    got = srcad.grad(_max_of_list, wrt=(0, 1), mode=mode)(1.0, 1.0)
+    assert got == (1.0, 2.0)  # max: a * 1.0 (last); min: b, times 2
+    got = srcad.grad(_max_of_array, mode=mode)(np.array([2.0, -1.0, 2.0,
+                                                         -1.0]))
+    assert np.array_equal(got, [0.0, 0.0, 1.0, -0.5])
+
+
+def _max_with_key(xs):
+    return max(xs, key=abs)
+
+
+def test_builtin_max_with_key_has_no_rule():
+    with pytest.raises(srcad.SrcadError, match="max"):
+        srcad.grad(_max_with_key)([1.0, -2.0])
