@@ -17,6 +17,7 @@ __all__ = [
     "unhstack",
     "unvstack", "untile", "unrepeat", "pad_mode", "unpad", "undiag",
     "undiagonal", "untake", "untake_along_axis", "unarray", "cast_tangent",
+    "quantile_weights", "unquantile", "quantile_tangent",
 ]
 
 
@@ -280,3 +281,63 @@ def cast_tangent(d, dtype=None, ndmin=0):
     if not _differentiable(dtype):
         return np.zeros(np.shape(np.array(d, ndmin=ndmin)))
     return np.array(d, dtype=dtype, ndmin=ndmin)
+
+
+def quantile_weights(a, q, axis=None, method="linear", out=None,
+                     overwrite_input=False):
+    """W, of shape np.shape(q) + a.shape, with np.quantile(a, q, axis) =
+    the sum of W * a over `axis` (for each q): the interpolation weights
+    on the two order statistics around each quantile, the derivative of
+    np.quantile, np.percentile (q / 100) and np.median (q = 0.5). Tied
+    values: each order statistic is one element (a stable argsort's)."""
+    if method != "linear" or out is not None or overwrite_input:
+        raise NoDerivativeRule(
+            "srcad differentiates np.quantile, np.percentile and np.median "
+            "with method='linear', no out= and overwrite_input=False only")
+    a = np.asarray(a)
+    axes = _axes(axis, a.ndim)
+    kept = [k for k in range(a.ndim) if k not in axes]
+    # the reduced axes last, as one
+    rows = np.transpose(a, kept + list(axes))
+    inner = rows.shape
+    rows = np.reshape(rows, inner[:len(kept)] + (-1,))
+    order = np.argsort(rows, axis=-1, kind="stable")
+    count = rows.shape[-1]
+    qs = np.asarray(q, dtype=np.float64)
+    weights = np.zeros((qs.size,) + rows.shape,
+                       np.result_type(a.dtype, np.float32))
+    for j, p in enumerate(qs.flat):
+        position = p * (count - 1)
+        low = min(int(np.floor(position)), count - 1)
+        high = min(low + 1, count - 1)
+        frac = position - low
+        for at, w in ((low, 1 - frac), (high, frac)):
+            np.put_along_axis(weights[j], order[..., at:at + 1],
+                              np.take_along_axis(weights[j],
+                                                 order[..., at:at + 1], -1)
+                              + w, -1)
+    weights = np.reshape(weights, (qs.size,) + inner)
+    back = np.argsort(kept + list(axes))
+    weights = np.transpose(weights, [0] + [1 + k for k in back])
+    return np.reshape(weights, qs.shape + a.shape)
+
+
+def _quantile_axes(w, q, axis):
+    """The reduced axes of `a` as axes of W (past q's)."""
+    lead = np.ndim(q)
+    return tuple(lead + k for k in _axes(axis, np.ndim(w) - lead))
+
+
+def quantile_tangent(d, w, q, axis=None, keepdims=False):
+    """The tangent of np.quantile(a, q, axis, keepdims=keepdims) for a
+    tangent `d` of a (W from quantile_weights)."""
+    return np.sum(d * w, axis=_quantile_axes(w, q, axis), keepdims=keepdims)
+
+
+def unquantile(g, w, q, axis=None, keepdims=False):
+    """The adjoint of `a` in np.quantile(a, q, axis, keepdims=keepdims):
+    `g` spread back over the reduced axes, weighted, summed over q's."""
+    if not keepdims:
+        g = np.expand_dims(g, _quantile_axes(w, q, axis))
+    return np.sum(g * w, axis=tuple(range(np.ndim(q))))
+

@@ -221,3 +221,31 @@ def _max_with_key(xs):
 def test_builtin_max_with_key_has_no_rule():
     with pytest.raises(srcad.SrcadError, match="max"):
         srcad.grad(_max_with_key)([1.0, -2.0])
+
+
+def _median_of_ties(x):
+    return np.median(x)
+
+
+def _quantile_in_x(x):
+    return np.quantile(x, x[0] * 0.1 + 0.5)
+
+
+def _nearest(x):
+    return np.percentile(x, 40.0, method="nearest")
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_quantiles_at_ties_and_what_they_refuse(mode):
+    # the order statistics are a stable argsort's: of tied values the
+    # first in the array takes the lower one's weight
+    got = srcad.grad(_median_of_ties, mode=mode)(np.array([2.0, 1.0, 2.0,
+                                                           0.0]))
+    assert np.array_equal(got, [0.5, 0.5, 0.0, 0.0])
+    got = srcad.grad(_median_of_ties, mode=mode)(np.array([3.0, 3.0, 3.0]))
+    assert np.array_equal(got, [0.0, 1.0, 0.0])
+    # no rule in q: refused where q carries a derivative
+    with pytest.raises(srcad.NoDerivativeRule, match="respect to q"):
+        srcad.grad(_quantile_in_x, mode=mode)(np.array([1.0, 2.0, 4.0]))
+    with pytest.raises(srcad.NoDerivativeRule, match="method='linear'"):
+        srcad.grad(_nearest, mode=mode)(np.array([1.0, 2.0, 4.0]))

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import runtime as ad
 from .operators import MATMUL_BATCHED, MATMUL_BY_NDIMS
-from .registry import (define, elementwise, linear, nondiff,
+from .registry import (NO_DERIVATIVE, define, elementwise, linear, nondiff,
                        returns_sequence)
 
 T = __name__
@@ -154,6 +154,24 @@ define(np.average, "average(a, axis=None, weights=None, keepdims=False)",
                            f" * {DEVIATION}, axis=axis, keepdims=keepdims)"
                            f" / {TOTAL}"})
 
+# order statistics, linear interpolation: the weights on the two values
+# around each quantile (a tie: the one a stable argsort puts there). No rule
+# in q yet: an active q is refused.
+QUANTILE = "(a, q, axis=None, out=None, overwrite_input=False, " \
+    "method='linear', keepdims=False)"
+for fn, q in ((np.quantile, "q"), (np.percentile, "np.divide(q, 100)")):
+    W = f"ad.quantile_weights(a, {q}, axis, method, out, overwrite_input)"
+    define(fn, fn.__name__ + QUANTILE, owner=T,
+           reverse={"a": f"ad.unquantile(g, {W}, {q}, axis, keepdims)",
+                    "q": NO_DERIVATIVE},
+           forward={"a": f"ad.quantile_tangent(da, {W}, {q}, axis, "
+                         "keepdims)"})
+W = "ad.quantile_weights(a, 0.5, axis, 'linear', out, overwrite_input)"
+define(np.median,
+       "median(a, axis=None, out=None, overwrite_input=False, keepdims=False)",
+       owner=T, reverse={"a": f"ad.unquantile(g, {W}, 0.5, axis, keepdims)"},
+       forward={"a": f"ad.quantile_tangent(da, {W}, 0.5, axis, keepdims)"})
+
 # -- cumulative ---------------------------------------------------------------
 linear(np.cumsum, "cumsum(a, axis=None, dtype=None)", T, shape_only=("a",),
        a="ad.uncumsum(g, a, axis)")
@@ -282,7 +300,11 @@ linear(ad.unarray, "unarray(v, x, dtype=None)", T,
        v="ad.reshape_like(ad.cast_tangent(g, dtype), v)")
 linear(ad.cast_tangent, "cast_tangent(d, dtype=None, ndmin=0)", T,
        d="ad.unarray(g, d, dtype)")
-for fn in (ad.range_mask, ad.pad_mode):
+linear(ad.quantile_tangent, "quantile_tangent(d, w, q, axis=None, "
+       "keepdims=False)", T, d="ad.unquantile(g, w, q, axis, keepdims)")
+linear(ad.unquantile, "unquantile(v, w, q, axis=None, keepdims=False)", T,
+       v="ad.quantile_tangent(g, w, q, axis, keepdims)")
+for fn in (ad.range_mask, ad.pad_mode, ad.quantile_weights):
     nondiff(fn, owner=T)
 
 # -- no derivative ------------------------------------------------------------
