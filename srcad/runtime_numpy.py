@@ -17,7 +17,8 @@ __all__ = [
     "unhstack",
     "unvstack", "untile", "unrepeat", "pad_mode", "unpad", "undiag",
     "undiagonal", "untake", "untake_along_axis", "unarray", "cast_tangent",
-    "quantile_weights", "unquantile", "quantile_tangent",
+    "quantile_weights", "unquantile", "quantile_tangent", "interp_tangent",
+    "uninterp", "interp_slope", "unslope",
 ]
 
 
@@ -341,3 +342,67 @@ def unquantile(g, w, q, axis=None, keepdims=False):
         g = np.expand_dims(g, _quantile_axes(w, q, axis))
     return np.sum(g * w, axis=tuple(range(np.ndim(q))))
 
+
+def _interp_weights(x, xp, left=None, right=None, period=None):
+    """np.interp(x, xp, fp) = fp[j] * low + fp[j + 1] * high: (j, low,
+    high, inside), inside where x is in [xp[0], xp[-1]) (np.interp's
+    slope there; 0 where it clamps, and at xp[-1], as from the right)."""
+    if period is not None or len(xp) < 2:
+        raise NoDerivativeRule(
+            "srcad differentiates np.interp with two or more points xp "
+            "and no period= only")
+    x = np.asarray(x)
+    xp = np.asarray(xp)
+    j = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, len(xp) - 2)
+    t = (x - xp[j]) / (xp[j + 1] - xp[j])
+    below, above = x < xp[0], x > xp[-1]
+    low = np.where(below, float(left is None), np.where(above, 0.0, 1 - t))
+    high = np.where(below, 0.0, np.where(above, float(right is None), t))
+    inside = ~below & (x < xp[-1])
+    return j, low, high, inside
+
+
+def interp_tangent(d, x, xp, left=None, right=None, period=None):
+    """The tangent of np.interp(x, xp, fp, left, right) for a tangent `d`
+    of fp (directions in front of fp's axis too): interp is linear in fp,
+    and left= and right= are constants."""
+    j, low, high, _ = _interp_weights(x, xp, left, right, period)
+    d = np.asarray(d)
+    return (d[..., j] * low.astype(d.dtype, copy=False)
+            + d[..., j + 1] * high.astype(d.dtype, copy=False))
+
+
+def uninterp(g, fp, x, xp, left=None, right=None, period=None):
+    """The adjoint of fp in np.interp(x, xp, fp, left, right): each `g`
+    added, weighted, to the two points around its x."""
+    j, low, high, _ = _interp_weights(x, xp, left, right, period)
+    return _to_points(g, low, high, j, fp)
+
+
+def _to_points(g, low, high, j, fp):
+    g = np.broadcast_to(g, np.shape(low))
+    count = shape(fp)[-1]
+    out = np.bincount(np.ravel(j), np.ravel(g * low), count) + \
+        np.bincount(np.ravel(j) + 1, np.ravel(g * high), count)
+    dtype = np.result_type(getattr(fp, "dtype", np.float64),
+                           getattr(g, "dtype", np.float64), np.float32)
+    return out.astype(dtype, copy=False)
+
+
+def interp_slope(fp, x, xp, period=None):
+    """d np.interp(x, xp, fp) / dx: the slope of x's segment, 0 where
+    np.interp clamps (a knot takes the slope on its right)."""
+    j, _, _, inside = _interp_weights(x, xp, period=period)
+    fp = np.asarray(fp)
+    xp = np.asarray(xp)
+    width = (xp[j + 1] - xp[j]).astype(fp.dtype, copy=False)
+    return np.where(inside, (fp[..., j + 1] - fp[..., j]) / width,
+                    np.zeros((), fp.dtype))
+
+
+def unslope(g, fp, x, xp, period=None):
+    """Transpose of interp_slope in fp."""
+    j, _, _, inside = _interp_weights(x, xp, period=period)
+    xp = np.asarray(xp)
+    step = np.where(inside, 1.0 / (xp[j + 1] - xp[j]), 0.0)
+    return _to_points(g, -step, step, j, fp)

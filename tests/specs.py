@@ -269,6 +269,22 @@ SPECS = [
     unary(ad.unquantile,
           "ad.unquantile(a, np.full((2, 2, 3), 0.5), [0.1, 0.2], 1)",
           shapes=[(2, 2)]),
+    # np.interp on knots -1.5, -0.3, 0.4, 1.7 (x from (-2, 2) falls
+    # outside too, where it clamps), in x and fp
+    Spec(np.interp, "np.interp(a, [-1.5, -0.3, 0.4, 1.7], b)", "r r",
+         [((), (4,)), ((5,), (4,)), ((2, 3), (4,))]),
+    Spec(np.interp, "np.interp(a, np.array([-1.5, 0.1, 1.2]), b, -1.0, "
+         "right=2.0)", "r r", [((6,), (3,))]),
+    Spec(np.interp, "np.interp(a, [-1.0, 1.0], b, left=0.5)", "r r",
+         [((2, 3), (2,))]),
+    unary(ad.interp_tangent, "ad.interp_tangent(a, np.array([-1.9, 0.2, "
+          "1.9]), [-1.5, 0.4, 1.7], 0.0, None)", shapes=[(3,)]),
+    Spec(ad.uninterp, "ad.uninterp(a, b, np.array([-1.9, 0.2, 0.5, 1.9]), "
+         "[-1.5, 0.4, 1.7], None, 1.0)", "r r", [((4,), (3,))]),
+    Spec(ad.interp_slope, "ad.interp_slope(a, b, [-1.5, 0.4, 1.7])", "r r",
+         [((3,), (5,))]),
+    Spec(ad.unslope, "ad.unslope(a, np.ones(3), b, [-1.5, 0.4, 1.7])",
+         "r r", [((5,), (5,))]),
     # numpy, cumulative
     unary(np.cumsum, "np.cumsum(a)", shapes=[(), (3,), (2, 3)]),
     unary(np.cumsum, "np.cumsum(a, axis=0)", shapes=[(2, 3)]),

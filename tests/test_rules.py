@@ -249,3 +249,20 @@ def test_quantiles_at_ties_and_what_they_refuse(mode):
         srcad.grad(_quantile_in_x, mode=mode)(np.array([1.0, 2.0, 4.0]))
     with pytest.raises(srcad.NoDerivativeRule, match="method='linear'"):
         srcad.grad(_nearest, mode=mode)(np.array([1.0, 2.0, 4.0]))
+
+
+def _interp(x, xp, fp):
+    return np.sum(np.interp(x, xp, fp) * np.array([1.0, 2.0, 3.0, 4.0]))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_interp_at_knots_and_in_xp(mode):
+    # a knot takes the slope on its right; past the ends np.interp clamps
+    # (slope 0, and the end value's weight 1), at xp[-1] too
+    xp, fp = np.array([0.0, 1.0, 3.0]), np.array([0.0, 2.0, 3.0])
+    x = np.array([-1.0, 1.0, 3.0, 4.0])
+    got = srcad.grad(_interp, wrt=(0, 2), mode=mode)(x, xp, fp)
+    assert np.array_equal(got[0], [0.0, 1.0, 0.0, 0.0])
+    assert np.array_equal(got[1], [1.0, 2.0, 7.0])
+    with pytest.raises(srcad.NoDerivativeRule, match="respect to xp"):
+        srcad.grad(_interp, wrt=1, mode=mode)(x, xp, fp)

@@ -172,6 +172,18 @@ define(np.median,
        owner=T, reverse={"a": f"ad.unquantile(g, {W}, 0.5, axis, keepdims)"},
        forward={"a": f"ad.quantile_tangent(da, {W}, 0.5, axis, keepdims)"})
 
+# np.interp: the slope of x's segment in x (0 where it clamps; a knot takes
+# the slope on its right), the interpolation weights in fp; no rule in xp
+# (an active xp is refused), nor with period=
+SLOPE = "ad.interp_slope(fp, x, xp, period)"
+FP = "ad.interp_tangent(dfp, x, xp, left, right, period)"
+define(np.interp, "interp(x, xp, fp, left=None, right=None, period=None)",
+       owner=T,
+       reverse={"x": f"g * {SLOPE}", "xp": NO_DERIVATIVE,
+                "fp": "ad.uninterp(g, fp, x, xp, left, right, period)"},
+       forward={"x": f"dx * {SLOPE}", "fp": FP},
+       batched={"x": f"dx * {SLOPE}", "fp": FP})
+
 # -- cumulative ---------------------------------------------------------------
 linear(np.cumsum, "cumsum(a, axis=None, dtype=None)", T, shape_only=("a",),
        a="ad.uncumsum(g, a, axis)")
@@ -304,6 +316,20 @@ linear(ad.quantile_tangent, "quantile_tangent(d, w, q, axis=None, "
        "keepdims=False)", T, d="ad.unquantile(g, w, q, axis, keepdims)")
 linear(ad.unquantile, "unquantile(v, w, q, axis=None, keepdims=False)", T,
        v="ad.quantile_tangent(g, w, q, axis, keepdims)")
+# the weights of interp move with x: no rule in x (second derivatives
+# mixing x and fp are refused); the slope is constant in x between knots
+INTERP = "x, xp, left=None, right=None, period=None"
+define(ad.interp_tangent, f"interp_tangent(d, {INTERP})", owner=T,
+       reverse={"d": "ad.uninterp(g, d, x, xp, left, right, period)", "x": NO_DERIVATIVE},
+       forward={"d": "ad.interp_tangent(dd, x, xp, left, right, period)"})
+define(ad.uninterp, f"uninterp(v, fp, {INTERP})", owner=T,
+       reverse={"v": "ad.interp_tangent(g, x, xp, left, right, period)",
+                "x": NO_DERIVATIVE},
+       forward={"v": "ad.uninterp(dv, fp, x, xp, left, right, period)"})
+linear(ad.interp_slope, "interp_slope(fp, x, xp, period=None)", T,
+       fp="ad.unslope(g, fp, x, xp, period)")
+linear(ad.unslope, "unslope(v, fp, x, xp, period=None)", T,
+       v="ad.interp_slope(g, x, xp, period)")
 for fn in (ad.range_mask, ad.pad_mode, ad.quantile_weights):
     nondiff(fn, owner=T)
 
