@@ -18,7 +18,8 @@ __all__ = [
     "unvstack", "untile", "unrepeat", "pad_mode", "unpad", "undiag",
     "undiagonal", "untake", "untake_along_axis", "unarray", "cast_tangent",
     "quantile_weights", "unquantile", "quantile_tangent", "interp_tangent",
-    "uninterp", "interp_slope", "unslope",
+    "uninterp", "interp_slope", "unslope", "trapezoid_weights",
+    "trapezoid_x_adjoint",
 ]
 
 
@@ -406,3 +407,43 @@ def unslope(g, fp, x, xp, period=None):
     xp = np.asarray(xp)
     step = np.where(inside, 1.0 / (xp[j + 1] - xp[j]), 0.0)
     return _to_points(g, -step, step, j, fp)
+
+
+def trapezoid_weights(y, x=None, dx=1.0, axis=-1):
+    """W with np.trapezoid(y, x, dx, axis) = the sum of W * y over `axis`:
+    half the spacings on either side of each point, in a shape that
+    broadcasts against y."""
+    ndim = len(shape(y))
+    axis = axis % ndim
+    if x is None:
+        count = shape(y)[axis]
+        steps = np.full(count - 1, dx, np.result_type(dx, np.float32))
+    else:
+        x = np.asarray(x)
+        steps = np.diff(x, axis=axis if x.ndim > 1 else -1)
+    along = axis if np.ndim(steps) > 1 else -1
+    pad = [(0, 0)] * np.ndim(steps)
+    pad[along] = (1, 0)
+    before = np.pad(steps, pad)
+    pad[along] = (0, 1)
+    weights = (before + np.pad(steps, pad)) / 2
+    if np.ndim(weights) == 1 and ndim > 1:  # 1-d x: along axis
+        weights = np.reshape(weights, [-1 if k == axis else 1
+                                       for k in range(ndim)])
+    return weights
+
+
+def trapezoid_x_adjoint(g, y, x, axis=-1):
+    """The adjoint of x in np.trapezoid(y, x, axis=axis): each spacing
+    x[i + 1] - x[i] has the mean of y over its segment as its slope."""
+    y = np.asarray(y)
+    axis = axis % y.ndim
+    count = y.shape[axis]
+    means = (np.take(y, range(1, count), axis) +
+             np.take(y, range(count - 1), axis)) / 2
+    g = np.expand_dims(np.broadcast_to(g, np.delete(y.shape, axis)), axis)
+    full = undiff(g * means, 1, axis)
+    if np.ndim(x) == 1 and y.ndim > 1:  # x spaced y's points along axis
+        full = np.sum(np.moveaxis(full, axis, -1),
+                      axis=tuple(range(y.ndim - 1)))
+    return full

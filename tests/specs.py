@@ -285,6 +285,18 @@ SPECS = [
          [((3,), (5,))]),
     Spec(ad.unslope, "ad.unslope(a, np.ones(3), b, [-1.5, 0.4, 1.7])",
          "r r", [((5,), (5,))]),
+    unary(np.trapezoid, "np.trapezoid(a)", shapes=[(3,), (2, 4)]),
+    unary(np.trapezoid, "np.trapezoid(a, dx=0.3, axis=0)",
+          shapes=[(3,), (3, 2)]),
+    Spec(np.trapezoid, "np.trapezoid(a, b)", "r r",
+         [((4,), (4,)), ((2, 3), (3,)), ((2, 3), (2, 3))]),
+    Spec(np.trapezoid, "np.trapezoid(a, b, axis=0)", "r r",
+         [((3, 2), (3,)), ((3, 2, 2), (3, 2, 2))]),
+    unary(ad.trapezoid_weights, "ad.trapezoid_weights(a, np.array([0.0, "
+          "0.5, 2.0]), 1.0, 0) * a", shapes=[(3,), (3, 2)]),
+    Spec(ad.trapezoid_x_adjoint,
+         "ad.trapezoid_x_adjoint(a, np.ones((2, 3)), np.ones(3), 1)", "r",
+         [((2,),)]),
     # numpy, cumulative
     unary(np.cumsum, "np.cumsum(a)", shapes=[(), (3,), (2, 3)]),
     unary(np.cumsum, "np.cumsum(a, axis=0)", shapes=[(2, 3)]),

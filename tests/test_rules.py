@@ -266,3 +266,15 @@ def test_interp_at_knots_and_in_xp(mode):
     assert np.array_equal(got[1], [1.0, 2.0, 7.0])
     with pytest.raises(srcad.NoDerivativeRule, match="respect to xp"):
         srcad.grad(_interp, wrt=1, mode=mode)(x, xp, fp)
+
+
+def _trapezoid_dx(y, h):
+    return np.trapezoid(y, dx=h * 2.0)
+
+
+def test_trapezoid_refuses_a_spacing_dx_that_carries_a_derivative():
+    y = np.array([1.0, 2.0, 4.0])
+    assert np.allclose(srcad.grad(_trapezoid_dx)(y, 0.5), [0.5, 1.0, 0.5])
+    for mode in ("reverse", "forward"):
+        with pytest.raises(srcad.NoDerivativeRule, match="respect to dx"):
+            srcad.grad(_trapezoid_dx, wrt=1, mode=mode)(y, 0.5)

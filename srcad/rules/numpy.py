@@ -184,6 +184,19 @@ define(np.interp, "interp(x, xp, fp, left=None, right=None, period=None)",
        forward={"x": f"dx * {SLOPE}", "fp": FP},
        batched={"x": f"dx * {SLOPE}", "fp": FP})
 
+# np.trapezoid: linear in y (weights half the spacing either side of each
+# point) and in x's spacings; no rule in dx (an active dx is refused). y is
+# `a` here, as templates name the result y (so y= by keyword has no rule)
+TRAPEZOID_W = "ad.trapezoid_weights(a, x, dx, axis)"
+define(np.trapezoid, "trapezoid(a, x=None, dx=1.0, axis=-1)", owner=T,
+       reverse={"a": f"ad.unreduce(g, a, axis) * {TRAPEZOID_W}",
+                "x": "ad.trapezoid_x_adjoint(g, a, x, axis)",
+                "dx": NO_DERIVATIVE},
+       # x carries a derivative only if given, when np.trapezoid ignores
+       # dx (which then names x's tangent)
+       forward={"a": "np.trapezoid(da, x, dx, axis)",
+                "x": "np.trapezoid(a, dx, axis=axis)"})
+
 # -- cumulative ---------------------------------------------------------------
 linear(np.cumsum, "cumsum(a, axis=None, dtype=None)", T, shape_only=("a",),
        a="ad.uncumsum(g, a, axis)")
@@ -330,6 +343,14 @@ linear(ad.interp_slope, "interp_slope(fp, x, xp, period=None)", T,
        fp="ad.unslope(g, fp, x, xp, period)")
 linear(ad.unslope, "unslope(v, fp, x, xp, period=None)", T,
        v="ad.interp_slope(g, x, xp, period)")
+# the weights move with x, linearly: no rule there (second derivatives
+# mixing y and x are refused)
+define(ad.trapezoid_weights, "trapezoid_weights(a, x=None, dx=1.0, axis=-1)",
+       owner=T, reverse={"x": NO_DERIVATIVE, "dx": NO_DERIVATIVE})
+define(ad.trapezoid_x_adjoint, "trapezoid_x_adjoint(v, a, x, axis=-1)",
+       owner=T, reverse={"v": "np.trapezoid(a, g, axis=axis)",
+                         "a": NO_DERIVATIVE},
+       forward={"v": "ad.trapezoid_x_adjoint(dv, a, x, axis)"})
 for fn in (ad.range_mask, ad.pad_mode, ad.quantile_weights):
     nondiff(fn, owner=T)
 
