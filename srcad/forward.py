@@ -29,7 +29,7 @@ from .build import assign, attr, call, name
 from .errors import NoDerivativeRule, located
 from .assemble import Program, check_scalar_output, return_site
 from .reverse import (Modules, Reverse, _as_value, callee, comment_all,
-                      split_return)
+                      refuse_underived, split_return)
 from .tape import mark, own_before_writes
 from .rules.registry import LINEAR
 from .template import expand
@@ -187,6 +187,7 @@ class Forward:
         if rule.kind == "function":
             yield self.tangent_function(op)
             return
+        refuse_underived(op, self.active_sources(op), self.captured)
         terms = []
         for param, node in self.active_sources(op):
             dnode = name(self.tan(node.id))

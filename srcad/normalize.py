@@ -31,6 +31,8 @@ show through another name, see sharing.py), chained comparisons, `x.T`, and arra
 `x.sum(axis=0)` (which become the NumPy function, `np.sum(x, axis=0)`).
 Every statement carries the location of the user's expression it computes.
 """
+import builtins
+
 import gast
 import numpy as np
 
@@ -492,7 +494,30 @@ class Normalizer:
         args = [self.atom(a) for a in node.args]
         keywords = [gast.keyword(arg=kw.arg, value=self.atom(kw.value))
                     for kw in node.keywords]
+        extreme = self.builtin_extreme(node)
+        if extreme is not None and len(args) == 1:
+            # max(xs): a helper of one parameter, as the rule for max is
+            # max(a, b)
+            ad = self.captured.bind_module(runtime, "ad", self.namer)
+            return gast.Call(func=build.attr(ad, extreme), args=args,
+                             keywords=[])
+        while extreme is not None and len(args) > 2:
+            # max(a, b, c) is max(max(a, b), c), ties going the same way
+            args = [self.atom_of(gast.Call(func=func, args=args[:2],
+                                           keywords=[]), node)] + args[2:]
         return gast.Call(func=func, args=args, keywords=keywords)
+
+    def builtin_extreme(self, node):
+        """"largest" or "smallest" for a call of the builtin max or min
+        with no keywords (key= and default= have no rule), else None."""
+        func = node.func
+        if node.keywords or not isinstance(func, gast.Name) or \
+                func.id in self.assigned:
+            return None
+        found = self.captured.resolve(func.id)
+        if found is builtins.max:
+            return "largest"
+        return "smallest" if found is builtins.min else None
 
     def method_call(self, node):
         method = node.func.attr

@@ -33,6 +33,7 @@ import numpy as np
 from . import build, runtime
 from .build import assign, attr, call, clone, const, name, statements
 from .errors import NoDerivativeRule, located
+from .rules.registry import NO_DERIVATIVE
 from .tape import (absorbed, block_locals, exit_by_test, is_compound, mark,
                    marked, needed_values, own_before_writes,
                    recomputations, value_loads)
@@ -448,6 +449,7 @@ class Reverse:
                 bindings[param] = self.shape_of(bindings[param].id)
         templates = op.rule.by_ndims.get(self.ndims(op), op.rule.reverse) \
             if op.rule.by_ndims else op.rule.reverse
+        refuse_underived(op, self.active_sources(op), self.captured)
         parts = {}  # one contribution a name: x * x gives 2.0 * (g * x)
         for param, node in self.active_sources(op):
             parts.setdefault(node.id, []).append(
@@ -787,3 +789,17 @@ def _as_value(index, slice_name):
     return clone(index)
 
 
+
+
+def refuse_underived(op, active, captured):
+    """A located error if a parameter whose template is NO_DERIVATIVE
+    carries a derivative into the call (both modes)."""
+    for param, _ in active:
+        if param in op.rule.reverse and \
+                op.rule.reverse[param] is NO_DERIVATIVE:
+            raise located(NoDerivativeRule, (
+                f"srcad has no derivative of {op.rule.signature} with "
+                f"respect to {param}, and here {param} depends on what is "
+                f"differentiated; make {param} a constant, or wrap it in "
+                f"srcad.stop_gradient({param}) if no derivative should flow "
+                f"through it"), op.stmt, captured)

@@ -683,3 +683,47 @@ def total(items):
     for item in items:
         result = result + item
     return result
+
+
+def largest(items):
+    """max(items), one iterable (the normalizer turns `max(xs)` into this;
+    `max(a, b)` keeps its elementwise rule)."""
+    return max(items)
+
+
+def smallest(items):
+    """min(items), one iterable."""
+    return min(items)
+
+
+def chosen(items, largest=True):
+    """The position of the item max(items) (min if not `largest`) takes its
+    derivative from: among tied items the last one, as `max(a, b)` gives a
+    tie to b (so max(x, 0.0) has slope 0 at 0)."""
+    if type(items) is _ARRAY:
+        flipped = items[::-1]
+        return len(items) - 1 - int(np.argmax(flipped) if largest
+                                    else np.argmin(flipped))
+    best = 0
+    for k in range(1, len(items)):
+        if (items[k] >= items[best]) if largest else \
+                (items[k] <= items[best]):
+            best = k
+    return best
+
+
+def pick(v, k):
+    """v[k]: the tangent of the item max(items) chose."""
+    return v[k]
+
+
+def unpick(g, items, k):
+    """Transpose of pick: `g` at position k, zeros elsewhere, in the shape
+    of `items` (an array, or a list of adjoints one an item)."""
+    if type(items) is _ARRAY or isinstance(items, Like):
+        out = np.zeros(shape(items), np.result_type(_float_dtype(items), g))
+        out[k] = g
+        return out
+    out = [zeros_like(item) for item in items]
+    out[k] = unbroadcast(g, items[k])
+    return out

@@ -17,6 +17,9 @@ __all__ = [
     "unhstack",
     "unvstack", "untile", "unrepeat", "pad_mode", "unpad", "undiag",
     "undiagonal", "untake", "untake_along_axis", "unarray", "cast_tangent",
+    "quantile_weights", "unquantile", "quantile_tangent", "interp_tangent",
+    "uninterp", "interp_slope", "unslope", "trapezoid_weights",
+    "trapezoid_x_adjoint",
 ]
 
 
@@ -280,3 +283,167 @@ def cast_tangent(d, dtype=None, ndmin=0):
     if not _differentiable(dtype):
         return np.zeros(np.shape(np.array(d, ndmin=ndmin)))
     return np.array(d, dtype=dtype, ndmin=ndmin)
+
+
+def quantile_weights(a, q, axis=None, method="linear", out=None,
+                     overwrite_input=False):
+    """W, of shape np.shape(q) + a.shape, with np.quantile(a, q, axis) =
+    the sum of W * a over `axis` (for each q): the interpolation weights
+    on the two order statistics around each quantile, the derivative of
+    np.quantile, np.percentile (q / 100) and np.median (q = 0.5). Tied
+    values: each order statistic is one element (a stable argsort's)."""
+    if method != "linear" or out is not None or overwrite_input:
+        raise NoDerivativeRule(
+            "srcad differentiates np.quantile, np.percentile and np.median "
+            "with method='linear', no out= and overwrite_input=False only")
+    a = np.asarray(a)
+    axes = _axes(axis, a.ndim)
+    kept = [k for k in range(a.ndim) if k not in axes]
+    # the reduced axes last, as one
+    rows = np.transpose(a, kept + list(axes))
+    inner = rows.shape
+    rows = np.reshape(rows, inner[:len(kept)] + (-1,))
+    order = np.argsort(rows, axis=-1, kind="stable")
+    count = rows.shape[-1]
+    qs = np.asarray(q, dtype=np.float64)
+    weights = np.zeros((qs.size,) + rows.shape,
+                       np.result_type(a.dtype, np.float32))
+    for j, p in enumerate(qs.flat):
+        position = p * (count - 1)
+        low = min(int(np.floor(position)), count - 1)
+        high = min(low + 1, count - 1)
+        frac = position - low
+        for at, w in ((low, 1 - frac), (high, frac)):
+            np.put_along_axis(weights[j], order[..., at:at + 1],
+                              np.take_along_axis(weights[j],
+                                                 order[..., at:at + 1], -1)
+                              + w, -1)
+    weights = np.reshape(weights, (qs.size,) + inner)
+    back = np.argsort(kept + list(axes))
+    weights = np.transpose(weights, [0] + [1 + k for k in back])
+    return np.reshape(weights, qs.shape + a.shape)
+
+
+def _quantile_axes(w, q, axis):
+    """The reduced axes of `a` as axes of W (past q's)."""
+    lead = np.ndim(q)
+    return tuple(lead + k for k in _axes(axis, np.ndim(w) - lead))
+
+
+def quantile_tangent(d, w, q, axis=None, keepdims=False):
+    """The tangent of np.quantile(a, q, axis, keepdims=keepdims) for a
+    tangent `d` of a (W from quantile_weights)."""
+    return np.sum(d * w, axis=_quantile_axes(w, q, axis), keepdims=keepdims)
+
+
+def unquantile(g, w, q, axis=None, keepdims=False):
+    """The adjoint of `a` in np.quantile(a, q, axis, keepdims=keepdims):
+    `g` spread back over the reduced axes, weighted, summed over q's."""
+    if not keepdims:
+        g = np.expand_dims(g, _quantile_axes(w, q, axis))
+    return np.sum(g * w, axis=tuple(range(np.ndim(q))))
+
+
+def _interp_weights(x, xp, left=None, right=None, period=None):
+    """np.interp(x, xp, fp) = fp[j] * low + fp[j + 1] * high: (j, low,
+    high, inside), inside where x is in [xp[0], xp[-1]) (np.interp's
+    slope there; 0 where it clamps, and at xp[-1], as from the right)."""
+    if period is not None or len(xp) < 2:
+        raise NoDerivativeRule(
+            "srcad differentiates np.interp with two or more points xp "
+            "and no period= only")
+    x = np.asarray(x)
+    xp = np.asarray(xp)
+    j = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, len(xp) - 2)
+    t = (x - xp[j]) / (xp[j + 1] - xp[j])
+    below, above = x < xp[0], x > xp[-1]
+    low = np.where(below, float(left is None), np.where(above, 0.0, 1 - t))
+    high = np.where(below, 0.0, np.where(above, float(right is None), t))
+    inside = ~below & (x < xp[-1])
+    return j, low, high, inside
+
+
+def interp_tangent(d, x, xp, left=None, right=None, period=None):
+    """The tangent of np.interp(x, xp, fp, left, right) for a tangent `d`
+    of fp (directions in front of fp's axis too): interp is linear in fp,
+    and left= and right= are constants."""
+    j, low, high, _ = _interp_weights(x, xp, left, right, period)
+    d = np.asarray(d)
+    return (d[..., j] * low.astype(d.dtype, copy=False)
+            + d[..., j + 1] * high.astype(d.dtype, copy=False))
+
+
+def uninterp(g, fp, x, xp, left=None, right=None, period=None):
+    """The adjoint of fp in np.interp(x, xp, fp, left, right): each `g`
+    added, weighted, to the two points around its x."""
+    j, low, high, _ = _interp_weights(x, xp, left, right, period)
+    return _to_points(g, low, high, j, fp)
+
+
+def _to_points(g, low, high, j, fp):
+    g = np.broadcast_to(g, np.shape(low))
+    count = shape(fp)[-1]
+    out = np.bincount(np.ravel(j), np.ravel(g * low), count) + \
+        np.bincount(np.ravel(j) + 1, np.ravel(g * high), count)
+    dtype = np.result_type(getattr(fp, "dtype", np.float64),
+                           getattr(g, "dtype", np.float64), np.float32)
+    return out.astype(dtype, copy=False)
+
+
+def interp_slope(fp, x, xp, period=None):
+    """d np.interp(x, xp, fp) / dx: the slope of x's segment, 0 where
+    np.interp clamps (a knot takes the slope on its right)."""
+    j, _, _, inside = _interp_weights(x, xp, period=period)
+    fp = np.asarray(fp)
+    xp = np.asarray(xp)
+    width = (xp[j + 1] - xp[j]).astype(fp.dtype, copy=False)
+    return np.where(inside, (fp[..., j + 1] - fp[..., j]) / width,
+                    np.zeros((), fp.dtype))
+
+
+def unslope(g, fp, x, xp, period=None):
+    """Transpose of interp_slope in fp."""
+    j, _, _, inside = _interp_weights(x, xp, period=period)
+    xp = np.asarray(xp)
+    step = np.where(inside, 1.0 / (xp[j + 1] - xp[j]), 0.0)
+    return _to_points(g, -step, step, j, fp)
+
+
+def trapezoid_weights(y, x=None, dx=1.0, axis=-1):
+    """W with np.trapezoid(y, x, dx, axis) = the sum of W * y over `axis`:
+    half the spacings on either side of each point, in a shape that
+    broadcasts against y."""
+    ndim = len(shape(y))
+    axis = axis % ndim
+    if x is None:
+        count = shape(y)[axis]
+        steps = np.full(count - 1, dx, np.result_type(dx, np.float32))
+    else:
+        x = np.asarray(x)
+        steps = np.diff(x, axis=axis if x.ndim > 1 else -1)
+    along = axis if np.ndim(steps) > 1 else -1
+    pad = [(0, 0)] * np.ndim(steps)
+    pad[along] = (1, 0)
+    before = np.pad(steps, pad)
+    pad[along] = (0, 1)
+    weights = (before + np.pad(steps, pad)) / 2
+    if np.ndim(weights) == 1 and ndim > 1:  # 1-d x: along axis
+        weights = np.reshape(weights, [-1 if k == axis else 1
+                                       for k in range(ndim)])
+    return weights
+
+
+def trapezoid_x_adjoint(g, y, x, axis=-1):
+    """The adjoint of x in np.trapezoid(y, x, axis=axis): each spacing
+    x[i + 1] - x[i] has the mean of y over its segment as its slope."""
+    y = np.asarray(y)
+    axis = axis % y.ndim
+    count = y.shape[axis]
+    means = (np.take(y, range(1, count), axis) +
+             np.take(y, range(count - 1), axis)) / 2
+    g = np.expand_dims(np.broadcast_to(g, np.delete(y.shape, axis)), axis)
+    full = undiff(g * means, 1, axis)
+    if np.ndim(x) == 1 and y.ndim > 1:  # x spaced y's points along axis
+        full = np.sum(np.moveaxis(full, axis, -1),
+                      axis=tuple(range(y.ndim - 1)))
+    return full

@@ -35,3 +35,21 @@ SPECS += [
          "np.array(ad.outer_sum_grads(a, list(np.ones((4, 3))), list(b)))",
          "r r", [((3, 2), (4, 2)), ((3, 1), (4,))]),
 ]
+SPECS += [
+    # max(xs), min(xs) and max(a, b, c): ad.largest, ad.smallest, chained
+    unary(ad.largest, "max(a)", shapes=[(1,), (4,)], second_order=False),
+    unary(ad.largest, "max(list(a))", shapes=[(3,)], second_order=False),
+    Spec(ad.largest, "max([a, b, 2 * a])", "r r", [((), ()), ((1,), ())],
+         second_order=False),
+    unary(ad.smallest, "min(a)", shapes=[(4,)], second_order=False),
+    Spec(ad.smallest, "min((a, b))", "r r", [((), ())], second_order=False),
+    Spec(builtins.max, "max(a, b, -a, 0.5 * b)", "r r", [((), ())],
+         second_order=False),
+    Spec(builtins.min, "min(a, b, 1.0)", "r r", [((), ())],
+         second_order=False),
+    Spec(ad.pick, "ad.pick([a, b], 1)", "r r", [((), ()), ((3,), (2,))]),
+    unary(ad.pick, "ad.pick(a, 2)", shapes=[(3,), (4, 2)]),
+    Spec(ad.unpick, "np.array(ad.unpick(a, [b, b], 0))", "r r",
+         [((), ())]),
+    unary(ad.unpick, "ad.unpick(a, np.ones((3, 2)), 1)", shapes=[(2,)]),
+]

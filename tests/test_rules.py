@@ -193,3 +193,88 @@ def _formatted(x):
 def test_string_formatting_is_no_remainder(mode):
     # "%.1f" % x makes a string: no derivative, not a // b
     assert srcad.grad(_formatted, mode=mode)(1.23) == 1.2
+
+
+def _max_of_list(a, b):
+    return max([a, b, a * 1.0]) + 2.0 * min(a, b, 3.0)
+
+
+def _max_of_array(x):
+    return max(x) - 0.5 * min(x)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_builtin_max_and_min_give_a_tie_to_the_last_item(mode):
+    # max(a, b) gives a tie to b; max(items) and max(a, b, c) to the last
+    # of the tied items likewise (finite differences cannot see this)
+    got = srcad.grad(_max_of_list, wrt=(0, 1), mode=mode)(1.0, 1.0)
+    assert got == (1.0, 2.0)  # max: a * 1.0 (last); min: b, times 2
+    got = srcad.grad(_max_of_array, mode=mode)(np.array([2.0, -1.0, 2.0,
+                                                         -1.0]))
+    assert np.array_equal(got, [0.0, 0.0, 1.0, -0.5])
+
+
+def _max_with_key(xs):
+    return max(xs, key=abs)
+
+
+def test_builtin_max_with_key_has_no_rule():
+    with pytest.raises(srcad.SrcadError, match="max"):
+        srcad.grad(_max_with_key)([1.0, -2.0])
+
+
+def _median_of_ties(x):
+    return np.median(x)
+
+
+def _quantile_in_x(x):
+    return np.quantile(x, x[0] * 0.1 + 0.5)
+
+
+def _nearest(x):
+    return np.percentile(x, 40.0, method="nearest")
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_quantiles_at_ties_and_what_they_refuse(mode):
+    # the order statistics are a stable argsort's: of tied values the
+    # first in the array takes the lower one's weight
+    got = srcad.grad(_median_of_ties, mode=mode)(np.array([2.0, 1.0, 2.0,
+                                                           0.0]))
+    assert np.array_equal(got, [0.5, 0.5, 0.0, 0.0])
+    got = srcad.grad(_median_of_ties, mode=mode)(np.array([3.0, 3.0, 3.0]))
+    assert np.array_equal(got, [0.0, 1.0, 0.0])
+    # no rule in q: refused where q carries a derivative
+    with pytest.raises(srcad.NoDerivativeRule, match="respect to q"):
+        srcad.grad(_quantile_in_x, mode=mode)(np.array([1.0, 2.0, 4.0]))
+    with pytest.raises(srcad.NoDerivativeRule, match="method='linear'"):
+        srcad.grad(_nearest, mode=mode)(np.array([1.0, 2.0, 4.0]))
+
+
+def _interp(x, xp, fp):
+    return np.sum(np.interp(x, xp, fp) * np.array([1.0, 2.0, 3.0, 4.0]))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_interp_at_knots_and_in_xp(mode):
+    # a knot takes the slope on its right; past the ends np.interp clamps
+    # (slope 0, and the end value's weight 1), at xp[-1] too
+    xp, fp = np.array([0.0, 1.0, 3.0]), np.array([0.0, 2.0, 3.0])
+    x = np.array([-1.0, 1.0, 3.0, 4.0])
+    got = srcad.grad(_interp, wrt=(0, 2), mode=mode)(x, xp, fp)
+    assert np.array_equal(got[0], [0.0, 1.0, 0.0, 0.0])
+    assert np.array_equal(got[1], [1.0, 2.0, 7.0])
+    with pytest.raises(srcad.NoDerivativeRule, match="respect to xp"):
+        srcad.grad(_interp, wrt=1, mode=mode)(x, xp, fp)
+
+
+def _trapezoid_dx(y, h):
+    return np.trapezoid(y, dx=h * 2.0)
+
+
+def test_trapezoid_refuses_a_spacing_dx_that_carries_a_derivative():
+    y = np.array([1.0, 2.0, 4.0])
+    assert np.allclose(srcad.grad(_trapezoid_dx)(y, 0.5), [0.5, 1.0, 0.5])
+    for mode in ("reverse", "forward"):
+        with pytest.raises(srcad.NoDerivativeRule, match="respect to dx"):
+            srcad.grad(_trapezoid_dx, wrt=1, mode=mode)(y, 0.5)

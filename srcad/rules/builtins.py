@@ -1,6 +1,8 @@
 """Derivative rules for Python builtins."""
 import builtins
 
+from .. import runtime as ad
+
 from .registry import define, elementwise, linear, nondiff, returns_sequence
 
 T = __name__
@@ -15,6 +17,16 @@ define(builtins.sum, "sum(a, start=0)", owner=T,
 # at a tie the second argument takes the derivative (relu: 0 at 0)
 elementwise(builtins.max, "max(a, b)", T, a="g * (a > b)", b="g * (b >= a)")
 elementwise(builtins.min, "min(a, b)", T, a="g * (a < b)", b="g * (b <= a)")
+# max(xs) and min(xs) of one list, tuple or 1-d array (the normalizer
+# writes them so, and max(a, b, c) as max(max(a, b), c)): the derivative
+# goes to one item, the last of tied ones, as max(a, b) gives it to b
+for fn, largest in ((ad.largest, True), (ad.smallest, False)):
+    define(fn, fn.__name__ + "(items)", owner=T,
+           reverse={"items": f"ad.unpick(g, items, ad.chosen(items, "
+                             f"{largest}))"},
+           forward={"items": f"ad.pick(ditems, ad.chosen(items, {largest}))"},
+           batched={"items": f"ad.batch_index(ditems, ad.chosen(items, "
+                             f"{largest}))"})
 
 for fn in (builtins.len, builtins.range, builtins.int, builtins.bool,
            builtins.round, builtins.isinstance, builtins.print,

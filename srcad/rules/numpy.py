@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import runtime as ad
 from .operators import MATMUL_BATCHED, MATMUL_BY_NDIMS
-from .registry import (define, elementwise, linear, nondiff,
+from .registry import (NO_DERIVATIVE, define, elementwise, linear, nondiff,
                        returns_sequence)
 
 T = __name__
@@ -154,6 +154,49 @@ define(np.average, "average(a, axis=None, weights=None, keepdims=False)",
                            f" * {DEVIATION}, axis=axis, keepdims=keepdims)"
                            f" / {TOTAL}"})
 
+# order statistics, linear interpolation: the weights on the two values
+# around each quantile (a tie: the one a stable argsort puts there). No rule
+# in q yet: an active q is refused.
+QUANTILE = "(a, q, axis=None, out=None, overwrite_input=False, " \
+    "method='linear', keepdims=False)"
+for fn, q in ((np.quantile, "q"), (np.percentile, "np.divide(q, 100)")):
+    W = f"ad.quantile_weights(a, {q}, axis, method, out, overwrite_input)"
+    define(fn, fn.__name__ + QUANTILE, owner=T,
+           reverse={"a": f"ad.unquantile(g, {W}, {q}, axis, keepdims)",
+                    "q": NO_DERIVATIVE},
+           forward={"a": f"ad.quantile_tangent(da, {W}, {q}, axis, "
+                         "keepdims)"})
+W = "ad.quantile_weights(a, 0.5, axis, 'linear', out, overwrite_input)"
+define(np.median,
+       "median(a, axis=None, out=None, overwrite_input=False, keepdims=False)",
+       owner=T, reverse={"a": f"ad.unquantile(g, {W}, 0.5, axis, keepdims)"},
+       forward={"a": f"ad.quantile_tangent(da, {W}, 0.5, axis, keepdims)"})
+
+# np.interp: the slope of x's segment in x (0 where it clamps; a knot takes
+# the slope on its right), the interpolation weights in fp; no rule in xp
+# (an active xp is refused), nor with period=
+SLOPE = "ad.interp_slope(fp, x, xp, period)"
+FP = "ad.interp_tangent(dfp, x, xp, left, right, period)"
+define(np.interp, "interp(x, xp, fp, left=None, right=None, period=None)",
+       owner=T,
+       reverse={"x": f"g * {SLOPE}", "xp": NO_DERIVATIVE,
+                "fp": "ad.uninterp(g, fp, x, xp, left, right, period)"},
+       forward={"x": f"dx * {SLOPE}", "fp": FP},
+       batched={"x": f"dx * {SLOPE}", "fp": FP})
+
+# np.trapezoid: linear in y (weights half the spacing either side of each
+# point) and in x's spacings; no rule in dx (an active dx is refused). y is
+# `a` here, as templates name the result y (so y= by keyword has no rule)
+TRAPEZOID_W = "ad.trapezoid_weights(a, x, dx, axis)"
+define(np.trapezoid, "trapezoid(a, x=None, dx=1.0, axis=-1)", owner=T,
+       reverse={"a": f"ad.unreduce(g, a, axis) * {TRAPEZOID_W}",
+                "x": "ad.trapezoid_x_adjoint(g, a, x, axis)",
+                "dx": NO_DERIVATIVE},
+       # x carries a derivative only if given, when np.trapezoid ignores
+       # dx (which then names x's tangent)
+       forward={"a": "np.trapezoid(da, x, dx, axis)",
+                "x": "np.trapezoid(a, dx, axis=axis)"})
+
 # -- cumulative ---------------------------------------------------------------
 linear(np.cumsum, "cumsum(a, axis=None, dtype=None)", T, shape_only=("a",),
        a="ad.uncumsum(g, a, axis)")
@@ -282,7 +325,33 @@ linear(ad.unarray, "unarray(v, x, dtype=None)", T,
        v="ad.reshape_like(ad.cast_tangent(g, dtype), v)")
 linear(ad.cast_tangent, "cast_tangent(d, dtype=None, ndmin=0)", T,
        d="ad.unarray(g, d, dtype)")
-for fn in (ad.range_mask, ad.pad_mode):
+linear(ad.quantile_tangent, "quantile_tangent(d, w, q, axis=None, "
+       "keepdims=False)", T, d="ad.unquantile(g, w, q, axis, keepdims)")
+linear(ad.unquantile, "unquantile(v, w, q, axis=None, keepdims=False)", T,
+       v="ad.quantile_tangent(g, w, q, axis, keepdims)")
+# the weights of interp move with x: no rule in x (second derivatives
+# mixing x and fp are refused); the slope is constant in x between knots
+INTERP = "x, xp, left=None, right=None, period=None"
+define(ad.interp_tangent, f"interp_tangent(d, {INTERP})", owner=T,
+       reverse={"d": "ad.uninterp(g, d, x, xp, left, right, period)", "x": NO_DERIVATIVE},
+       forward={"d": "ad.interp_tangent(dd, x, xp, left, right, period)"})
+define(ad.uninterp, f"uninterp(v, fp, {INTERP})", owner=T,
+       reverse={"v": "ad.interp_tangent(g, x, xp, left, right, period)",
+                "x": NO_DERIVATIVE},
+       forward={"v": "ad.uninterp(dv, fp, x, xp, left, right, period)"})
+linear(ad.interp_slope, "interp_slope(fp, x, xp, period=None)", T,
+       fp="ad.unslope(g, fp, x, xp, period)")
+linear(ad.unslope, "unslope(v, fp, x, xp, period=None)", T,
+       v="ad.interp_slope(g, x, xp, period)")
+# the weights move with x, linearly: no rule there (second derivatives
+# mixing y and x are refused)
+define(ad.trapezoid_weights, "trapezoid_weights(a, x=None, dx=1.0, axis=-1)",
+       owner=T, reverse={"x": NO_DERIVATIVE, "dx": NO_DERIVATIVE})
+define(ad.trapezoid_x_adjoint, "trapezoid_x_adjoint(v, a, x, axis=-1)",
+       owner=T, reverse={"v": "np.trapezoid(a, g, axis=axis)",
+                         "a": NO_DERIVATIVE},
+       forward={"v": "ad.trapezoid_x_adjoint(dv, a, x, axis)"})
+for fn in (ad.range_mask, ad.pad_mode, ad.quantile_weights):
     nondiff(fn, owner=T)
 
 # -- no derivative ------------------------------------------------------------

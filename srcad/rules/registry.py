@@ -26,6 +26,10 @@ of rule, as in JAX:
   a leading axis of directions (forward-mode `grad` in one pass); a rule
   without them (elementwise ones need none) runs its forward template one
   direction at a time inside that pass.
+- `NO_DERIVATIVE` as a parameter's template (reverse): the function has
+  a derivative in it, but srcad has no rule for it; a call where that
+  parameter carries a derivative is refused with a located error (never a
+  silent zero, as for a parameter with no template).
 - `nondiff(fn, ...)`: the result carries no derivative (floor, sign, shape,
   constructors, comparisons).
 - kind "function" (made by srcad.defvjp / srcad.primitive): Python
@@ -36,6 +40,7 @@ import gast
 
 REQUIRED = object()
 LINEAR = "linear"
+NO_DERIVATIVE = None  # see the module docstring
 
 RULES = {}
 # Functions whose result is a tuple or list of arrays: their derivatives

@@ -67,16 +67,19 @@ define(ad.plus_at, "plus_at(total, index, v)", owner=T,
 # checks a defvjp rule's cotangents and passes them on
 linear(ad.cotangents, "cotangents(v, rule, args)", T, v="g",
        batched={"v": "dv"})
+linear(ad.pick, "pick(v, k)", T, v="ad.unpick(g, v, k)")
+linear(ad.unpick, "unpick(v, items, k)", T, v="ad.pick(g, k)")
 define(ad.add, "add(a, b)", reverse={"a": "g", "b": "g"},
        forward={"a": "da", "b": "db"}, batched={"a": "da", "b": "db"},
        owner=T)
 
 for fn in (ad.zeros_like, ad.check_scalar, ad.reduced_size, ad.inverse_axes,
            ad.shape, ad.extreme_mask, ad.stop_gradient, ad.Like,
-           ad.forward_of, ad.backward_of):
+           ad.forward_of, ad.backward_of, ad.chosen):
     nondiff(fn, owner=T)
 
 # adjoints of lists are lists: added item by item (ad.add), never with +
-returns_sequence(ad.unstack, ad.unconcatenate, ad.unhstack, ad.unvstack)
+returns_sequence(ad.unpick, ad.unstack, ad.unconcatenate, ad.unhstack,
+                 ad.unvstack)
 keeps_sequence(ad.own, ad.copy, ad.cotangents, ad.add, ad.zeros_like, ad.result,
                ad.spread_over, ad.unarray)
