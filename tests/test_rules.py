@@ -278,3 +278,18 @@ def test_trapezoid_refuses_a_spacing_dx_that_carries_a_derivative():
     for mode in ("reverse", "forward"):
         with pytest.raises(srcad.NoDerivativeRule, match="respect to dx"):
             srcad.grad(_trapezoid_dx, wrt=1, mode=mode)(y, 0.5)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_values_given_to_options_without_a_derivative_are_refused(mode):
+    def padded(x, c):
+        return np.sum(np.pad(x, 1, constant_values=c) ** 2)
+
+    def clamped(x, c):
+        return np.sum(np.interp(x, np.array([0.0, 1.0]),
+                                np.array([1.0, 2.0]), left=c))
+    for f in (padded, clamped):
+        with pytest.raises(srcad.NoDerivativeRule, match="with respect to"):
+            srcad.grad(f, wrt=1, mode=mode)(np.array([-0.5, 0.5]), 0.3)
+        # a constant there is fine
+        srcad.grad(f, mode=mode)(np.array([-0.5, 0.5]), 0.3)

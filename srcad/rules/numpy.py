@@ -180,7 +180,8 @@ FP = "ad.interp_tangent(dfp, x, xp, left, right, period)"
 define(np.interp, "interp(x, xp, fp, left=None, right=None, period=None)",
        owner=T,
        reverse={"x": f"g * {SLOPE}", "xp": NO_DERIVATIVE,
-                "fp": "ad.uninterp(g, fp, x, xp, left, right, period)"},
+                "fp": "ad.uninterp(g, fp, x, xp, left, right, period)",
+                "left": NO_DERIVATIVE, "right": NO_DERIVATIVE},
        forward={"x": f"dx * {SLOPE}", "fp": FP},
        batched={"x": f"dx * {SLOPE}", "fp": FP})
 
@@ -242,7 +243,8 @@ linear(np.tile, "tile(A, reps)", T, shape_only=("A",),
 linear(np.repeat, "repeat(a, repeats, axis=None)", T, shape_only=("a",),
        a="ad.unrepeat(g, a, repeats, axis)")
 define(np.pad, "pad(array, pad_width, mode='constant', constant_values=0)",
-       owner=T, reverse={"array": "ad.unpad(g, array, pad_width, mode)"},
+       owner=T, reverse={"array": "ad.unpad(g, array, pad_width, mode)",
+                         "constant_values": NO_DERIVATIVE},
        forward={"array": "np.pad(darray, pad_width, mode=ad.pad_mode(mode))"})
 linear(np.diag, "diag(v, k=0)", T, shape_only=("v",), v="ad.undiag(g, v, k)")
 linear(np.diagonal, "diagonal(a, offset=0, axis1=0, axis2=1)", T,
