@@ -373,7 +373,6 @@ def _own_nodes(stmt):
 def site(captured, others, update, stmt):
     """A callable making the error for an array bound by `stmt` that
     `update` may change in place while `others` hold it too."""
-    from .errors import UnsupportedSyntax, located
     held = " and ".join(f"'{n}'" for n in others)
     changed = captured.line_text(update.lineno).split("#")[0].strip()
     code = captured.line_text(stmt.lineno).split("#")[0].strip()
@@ -390,16 +389,12 @@ def site(captured, others, update, stmt):
         f"'{changed}' changes an array in place that {held} also holds "
         f"(line {stmt.lineno}: {code}); srcad follows values, so it would "
         f"not see the change there. {instead}")
-
-    def where():
-        return located(UnsupportedSyntax, message, update, captured)
-    return where
+    return _raiser(captured, message, update)
 
 
 def call_site(captured, name_, others, update, stmt):
     """A callable making the error for a call changing `name_` in place
     (`update`, in the callee's body) while `others` read it after."""
-    from .errors import UnsupportedSyntax, located
     read = " and ".join(f"'{n}'" for n in others)
     target = update.target.id
     op = _SYMBOLS.get(type(update.op), "?")
@@ -410,9 +405,15 @@ def call_site(captured, name_, others, update, stmt):
         f"would not see the change. In that function write "
         f"'{target} = {target} {op} ...' (a new array), or pass a copy "
         f"(np.copy({name_})).")
+    return _raiser(captured, message, stmt)
+
+
+def _raiser(captured, message, node):
+    """What ad.check_unshared calls for its error, located at `node`."""
+    from .errors import UnsupportedSyntax, located
 
     def where():
-        return located(UnsupportedSyntax, message, stmt, captured)
+        return located(UnsupportedSyntax, message, node, captured)
     return where
 
 
