@@ -293,3 +293,14 @@ def test_values_given_to_options_without_a_derivative_are_refused(mode):
             srcad.grad(f, wrt=1, mode=mode)(np.array([-0.5, 0.5]), 0.3)
         # a constant there is fine
         srcad.grad(f, mode=mode)(np.array([-0.5, 0.5]), 0.3)
+
+
+def test_out_given_by_position_is_no_option():
+    def summed_into(x, o):
+        return np.sum(x, 0, None, o) * 1.0
+
+    def summed(x):
+        return np.sum(x, 0, None) + np.mean(x, 0)
+    with pytest.raises(srcad.NoDerivativeRule, match="does not accept"):
+        srcad.grad(summed_into)(np.ones(3), np.zeros(()))
+    np.testing.assert_allclose(srcad.grad(summed)(np.ones(3)), [4 / 3] * 3)

@@ -36,6 +36,8 @@ of rule, as in JAX:
   functions `vjp(g, y, *args)` and `jvp(args, tangents)` give the
   derivative; see extend.py.
 """
+import inspect
+
 import gast
 
 REQUIRED = object()
@@ -107,7 +109,8 @@ class Rule:
         """Map call arguments (nodes) to parameter names; None if they do
         not fit, else {param: node}. Missing options get their defaults."""
         names = [p for p, _ in self.params]
-        if len(args) > len(names):
+        if len(args) > len(names) or \
+                len(args) > self.positional_before_out():
             return None
         bound = dict(zip(names, args))
         for key, value in keywords:
@@ -120,6 +123,22 @@ class Rule:
                     return None
                 bound[param] = gast.Constant(value=default, kind=None)
         return bound
+
+    def positional_before_out(self):
+        """How many arguments may come by position: the function's own
+        `out` parameter, which rules leave out, ends them (np.sum(a, 0,
+        None, o) gives o as out, not as keepdims)."""
+        limit = getattr(self, "_positional", None)
+        if limit is None:
+            try:
+                real = list(inspect.signature(self.fn).parameters)
+            except (TypeError, ValueError):
+                real = []
+            names = {p for p, _ in self.params}
+            limit = real.index("out") if "out" in real and \
+                "out" not in names else len(self.params)
+            self._positional = limit
+        return limit
 
     def __repr__(self):
         return f"<rule {self.signature}>"
