@@ -150,8 +150,9 @@ def _describe_value(stmt, targets, value, captured):
         return Op(stmt, "subscript", targets,
                   sources=_names([("x", value.value)]))
     if isinstance(value, gast.Attribute):
-        if value.attr in SHAPE_ATTRS:
-            return Op(stmt, "nondiff", targets)
+        if value.attr in SHAPE_ATTRS or isinstance(
+                resolve(value, captured), (int, float, complex)):
+            return Op(stmt, "nondiff", targets)  # x.shape; np.inf, math.pi
         return Op(stmt, "unknown", targets,
                   sources=_names([("x", value.value)]), func=value)
     if isinstance(value, (gast.Compare, gast.BoolOp)):

@@ -27,6 +27,7 @@ import gast
 from . import build
 from .build import assign, attr, call, name
 from .errors import NoDerivativeRule, located
+from .values import TAKES_SEQUENCE
 from .assemble import Program, check_scalar_output, return_site
 from .reverse import (Modules, Reverse, _as_value, callee, comment_all,
                       refuse_underived, split_return)
@@ -229,8 +230,16 @@ class Forward:
         """A forward template's bindings: the rule's, and `dx` for the
         tangent of each active parameter `x`."""
         bindings = self.bindings(op)
-        bindings.update({"d" + p: name(self.tan(n.id))
-                         for p, n in self.active_sources(op)})
+        for p, n in self.active_sources(op):
+            d = name(self.tan(n.id))
+            if n.id in self.info.tuples and \
+                    op.rule.owner == "srcad.rules.numpy" and \
+                    op.rule.fn not in TAKES_SEQUENCE:
+                # a list's tangent is a list of tangents: one array, the
+                # directions first, for a NumPy function taking an array
+                d = call(self.helper("batch_array") if self.batched
+                         else attr(self.modules["np"], "asarray"), [d])
+            bindings["d" + p] = d
         return bindings
     user_function = Reverse.user_function
 

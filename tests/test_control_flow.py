@@ -1290,3 +1290,17 @@ def test_counter_started_by_an_argument(mode):
     for n in (0.5, 2.5, 5.5):
         check_grad(counter_from_argument, 1.3, n, wrt=(0, 1), mode=mode)
     check_grad(counter_from_argument, 1.3, 1, mode=mode)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_module_constants_start_a_value_a_loop_updates(mode):
+    def running_min(x):
+        s = 0.0
+        for i in range(x.shape[0]):
+            best = np.inf
+            best = min(best, x[i])
+            lead = math.pi
+            lead = lead * x[i]
+            s = s + best + lead
+        return s
+    check_grad(running_min, np.array([1.0, 2.0, 3.0]), mode=mode)

@@ -296,3 +296,15 @@ def test_tuple_directions_split_over_passes(chunk, monkeypatch):
     f, args = ITEM_CASES[0]
     _assert_same_structure(srcad.grad(f, mode="forward")(*args),
                            srcad.grad(f)(*args))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_lists_given_to_a_numpy_function_taking_arrays(mode):
+    def table(x):
+        return np.sum(np.interp(np.array([0.2, 0.9, 0.6]), [0.0, 0.5, 1.0],
+                                [x[0], 2.0, x[1]]))
+
+    def queries(x):
+        return np.sum(np.interp([0.1, x[2]], [0.0, 1.0], [x[0], x[1]]))
+    for f in (table, queries):
+        check_grad(f, np.array([0.2, 0.9, 0.6]), mode=mode)
