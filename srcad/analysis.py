@@ -201,6 +201,18 @@ def _with_rule(stmt, targets, func, args, keywords, node, local=False):
               func=func)
 
 
+def _installed(func):
+    """Whether `func` comes from an installed package, not the user's code."""
+    filename = getattr(getattr(func, "__code__", None), "co_filename", "")
+    return "site-packages" in filename or "dist-packages" in filename
+
+
+def _label(func):
+    module = getattr(func, "__module__", None)
+    name_ = getattr(func, "__qualname__", None) or repr(func)
+    return f"{module}.{name_}" if module else name_
+
+
 def _has_source(func):
     """A function srcad reads and differentiates itself (srcad's own
     functions excepted: they have rules or are not differentiable)."""
@@ -232,6 +244,15 @@ def _call(stmt, targets, func, args, keywords, local, held=None):
             # the callee's own problem (*args, no source), shown if the
             # call turns out to need a derivative
             op.error = error if isinstance(error, SrcadError) else None
+            if op.error is not None and _installed(target):
+                # a library's function: the user's call is what to change
+                op.error = NoDerivativeRule(
+                    f"srcad cannot differentiate {_label(func)}, a library's "
+                    f"function: it reads its source and cannot follow it "
+                    f"({str(error).splitlines()[-1]}) Give it a rule with "
+                    f"srcad.defrule (see the README, 'Extending'), or write "
+                    f"what it computes with NumPy.")
+                op.error.at_call = True
             return op
     op = Op(stmt, "call", targets, bound=bound,
             sources=_names(list(bound.items())), func=func)
@@ -351,6 +372,8 @@ def analyse(fdef, captured, wrt, known=None):
             error = getattr(op, "error", None)
             if isinstance(error, SourceUnavailable) or error is None:
                 raise _no_rule(op, captured)
+            if getattr(error, "at_call", False):
+                raise located(NoDerivativeRule, str(error), op.stmt, captured)
             raise error
     _check_held(order, active, captured)
     tuples = sequences(order)

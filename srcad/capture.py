@@ -86,7 +86,15 @@ def capture(fn):
     try:
         module = gast.parse(textwrap.dedent(text))
     except SyntaxError:
-        module = gast.parse(_wrap_fragment(textwrap.dedent(text)))
+        try:
+            module = gast.parse(_wrap_fragment(textwrap.dedent(text)))
+        except SyntaxError:
+            raise SourceUnavailable(
+                f"srcad cannot read the source of {fn.__qualname__} apart "
+                f"from the code around it ({filename}, line {first}): a "
+                f"lambda in the middle of a statement that spans lines. "
+                f"Define it with def, or give it a line of its own.") \
+                from None
         first -= 1
     _shift(module, first - 1, indent)
     tree = _find_def(module, fn)

@@ -281,3 +281,35 @@ def test_a_repeated_list_of_constants_still_works():
             ys[i] = x * i
         return ys[1] + ys[2]
     assert srcad.grad(f)(1.5) == 3.0
+
+
+def test_a_library_function_it_cannot_follow_is_located_at_the_call(tmp_path):
+    import importlib.util
+    folder = tmp_path / "site-packages"
+    folder.mkdir()
+    (folder / "somelib.py").write_text(
+        "import numpy as np\n\n\n"
+        "def smooth_max(x):\n"
+        "    with np.errstate(over='ignore'):\n"
+        "        return np.log(np.sum(np.exp(x)))\n")
+    spec = importlib.util.spec_from_file_location("somelib",
+                                                  folder / "somelib.py")
+    somelib = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(somelib)
+    scope = {"np": np, "smooth_max": somelib.smooth_max}
+    (tmp_path / "user.py").write_text(
+        "def f(x):\n    return smooth_max(x * 2.0)\n")
+    code = compile((tmp_path / "user.py").read_text(),
+                   str(tmp_path / "user.py"), "exec")
+    exec(code, scope)
+    with pytest.raises(srcad.NoDerivativeRule) as info:
+        srcad.grad(scope["f"])(np.ones(3))
+    message = str(info.value)
+    assert "user.py" in message and "smooth_max(x * 2.0)" in message
+    assert "srcad.defrule" in message
+
+
+def test_a_lambda_inside_a_statement_over_several_lines():
+    with pytest.raises(srcad.SourceUnavailable, match="line of its own"):
+        print(max(1.0,
+                  srcad.grad(lambda s: s ** 3)(2.0)))
