@@ -793,7 +793,17 @@ def _as_value(index, slice_name):
 
 def refuse_underived(op, active, captured):
     """A located error if a parameter whose template is NO_DERIVATIVE
-    carries a derivative into the call (both modes)."""
+    carries a derivative into the call, or an option is a constant the
+    templates do not hold for (both modes)."""
+    for param, allowed in getattr(op.rule, "only", {}).items():
+        node = op.bound.get(param)
+        if isinstance(node, gast.Constant) and node.value not in allowed:
+            raise located(NoDerivativeRule, (
+                f"srcad differentiates {op.rule.signature} only with "
+                f"{param}={' or '.join(repr(v) for v in allowed)}; compute "
+                f"it that way, or wrap the call's arguments in "
+                f"srcad.stop_gradient(...) if no derivative should flow "
+                f"through it"), op.stmt, captured)
     for param, _ in active:
         if param in op.rule.reverse and \
                 op.rule.reverse[param] is NO_DERIVATIVE:

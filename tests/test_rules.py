@@ -304,3 +304,20 @@ def test_out_given_by_position_is_no_option():
     with pytest.raises(srcad.NoDerivativeRule, match="does not accept"):
         srcad.grad(summed_into)(np.ones(3), np.zeros(()))
     np.testing.assert_allclose(srcad.grad(summed)(np.ones(3)), [4 / 3] * 3)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_options_the_templates_do_not_hold_for_are_located(mode):
+    def nearest(x):
+        return np.quantile(x, 0.3, method="nearest") ** 2
+
+    def periodic(x):
+        return np.sum(np.interp(x, np.array([0.0, 0.5]),
+                                np.array([1.0, 2.0]), period=1.0) ** 2)
+
+    def overwritten(x):
+        return np.median(x * 1.0, overwrite_input=True)
+    for f in (nearest, periodic, overwritten):
+        with pytest.raises(srcad.NoDerivativeRule, match="only with") as info:
+            srcad.grad(f, mode=mode)(np.array([0.1, 0.7, 0.4]))
+        assert "test_rules.py" in str(info.value)

@@ -159,18 +159,21 @@ define(np.average, "average(a, axis=None, weights=None, keepdims=False)",
 # in q yet: an active q is refused.
 QUANTILE = "(a, q, axis=None, out=None, overwrite_input=False, " \
     "method='linear', keepdims=False)"
+QUANTILE_ONLY = {"method": ("linear",), "out": (None,),
+                 "overwrite_input": (False,)}
 for fn, q in ((np.quantile, "q"), (np.percentile, "np.divide(q, 100)")):
     W = f"ad.quantile_weights(a, {q}, axis, method, out, overwrite_input)"
     define(fn, fn.__name__ + QUANTILE, owner=T,
            reverse={"a": f"ad.unquantile(g, {W}, {q}, axis, keepdims)",
                     "q": NO_DERIVATIVE},
            forward={"a": f"ad.quantile_tangent(da, {W}, {q}, axis, "
-                         "keepdims)"})
+                         "keepdims)"}, only=QUANTILE_ONLY)
 W = "ad.quantile_weights(a, 0.5, axis, 'linear', out, overwrite_input)"
 define(np.median,
        "median(a, axis=None, out=None, overwrite_input=False, keepdims=False)",
        owner=T, reverse={"a": f"ad.unquantile(g, {W}, 0.5, axis, keepdims)"},
-       forward={"a": f"ad.quantile_tangent(da, {W}, 0.5, axis, keepdims)"})
+       forward={"a": f"ad.quantile_tangent(da, {W}, 0.5, axis, keepdims)"},
+       only={"out": (None,), "overwrite_input": (False,)})
 
 # np.interp: the slope of x's segment in x (0 where it clamps; a knot takes
 # the slope on its right), the interpolation weights in fp; no rule in xp
@@ -183,7 +186,7 @@ define(np.interp, "interp(x, xp, fp, left=None, right=None, period=None)",
                 "fp": "ad.uninterp(g, fp, x, xp, left, right, period)",
                 "left": NO_DERIVATIVE, "right": NO_DERIVATIVE},
        forward={"x": f"dx * {SLOPE}", "fp": FP},
-       batched={"x": f"dx * {SLOPE}", "fp": FP})
+       batched={"x": f"dx * {SLOPE}", "fp": FP}, only={"period": (None,)})
 
 # np.trapezoid: linear in y (weights half the spacing either side of each
 # point) and in x's spacings; no rule in dx (an active dx is refused). y is

@@ -88,6 +88,7 @@ class Rule:
         # nondiff rules of transforms: why a call of the function they
         # return cannot be differentiated, None if it can
         self.opaque = None
+        self.only = {}  # option -> the values the templates hold for
         # (ndim, ...) -> reverse templates for operands of those ndims
         self.by_ndims = dict(by_ndims or {})
         # forward templates on batched tangents (see runtime_batch.py);
@@ -188,9 +189,15 @@ def linear(fn, signature, owner=None, shape_only=(), by_ndims=None,
                              batched=batched))
 
 
-def define(fn, signature, reverse, forward=None, owner=None, batched=None):
-    return register(fn, Rule(fn, signature, reverse=reverse,
-                             forward=forward, owner=owner, batched=batched))
+def define(fn, signature, reverse, forward=None, owner=None, batched=None,
+           only=None):
+    """`only`: options the templates hold for these values only
+    ({"method": ("linear",)}); another constant there is refused where
+    the call is, another value when it runs."""
+    rule = Rule(fn, signature, reverse=reverse, forward=forward,
+                owner=owner, batched=batched)
+    rule.only = dict(only or {})
+    return register(fn, rule)
 
 
 def nondiff(fn, signature=None, owner=None):
