@@ -476,9 +476,10 @@ def _no_rule(op, captured):
                    "srcad.hessian or srcad.jacobian of a reverse-mode "
                    "gradient.")
     elif op.rule is not None:
-        message = (f"srcad's rule for {label} ({op.rule.signature}) does not "
-                   f"accept these arguments; pass only the arguments it "
-                   f"lists, or give your own rule with srcad.defrule.")
+        forms = getattr(op.rule, "forms", None) or op.rule.signature
+        message = (f"srcad's rule for {label} ({forms}) does not accept "
+                   f"these arguments; pass only the arguments it lists, or "
+                   f"give your own rule with srcad.defrule.")
     else:
         message = (f"no derivative rule for {label}, and srcad cannot read "
                    f"its source. Give one with srcad.defrule (see the "

@@ -3,7 +3,8 @@ import builtins
 
 from .. import runtime as ad
 
-from .registry import define, elementwise, linear, nondiff, returns_sequence
+from .registry import (define, elementwise, linear, lookup, nondiff,
+                       returns_sequence)
 
 T = __name__
 
@@ -17,6 +18,10 @@ define(builtins.sum, "sum(a, start=0)", owner=T,
 # at a tie the second argument takes the derivative (relu: 0 at 0)
 elementwise(builtins.max, "max(a, b)", T, a="g * (a > b)", b="g * (b >= a)")
 elementwise(builtins.min, "min(a, b)", T, a="g * (a < b)", b="g * (b <= a)")
+# normalize turns max(xs) and max(a, b, c) into calls this rule takes
+for fn in (builtins.max, builtins.min):
+    lookup(fn).forms = (f"{fn.__name__}(xs) or {fn.__name__}(a, b, ...), "
+                        f"with no key= or default=")
 # max(xs) and min(xs) of one list, tuple or 1-d array (the normalizer
 # writes them so, and max(a, b, c) as max(max(a, b), c)): the derivative
 # goes to one item, the last of tied ones, as max(a, b) gives it to b
