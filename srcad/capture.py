@@ -69,8 +69,8 @@ def capture(fn):
     """Parse `fn`'s source into a `Captured`."""
     from . import rules
     if rules.lookup(fn) is None:  # np.sum has the rule, not what it wraps
-        fn = inspect.unwrap(fn,
-                            stop=lambda f: hasattr(f, "_srcad_function"))
+        fn = inspect.unwrap(fn, stop=lambda f: hasattr(f, "_srcad_function")
+                            or not _passes_through(f))
     if hasattr(fn, "_srcad_function"):  # a derivative srcad generated
         fn = fn._srcad_function()
     fn = _through_rule(fn)
@@ -102,6 +102,55 @@ def capture(fn):
     return Captured(fn, tree, filename)
 
 
+def _passes_through(wrapper):
+    """Whether a decorator's wrapper (functools.wraps) returns what the
+    function it wraps returns for the same arguments, so srcad may read
+    that function instead: a wrapper without Python source (lru_cache),
+    or one whose every return is `fn(*args, **kwargs)` or a name bound
+    once to that (a timer, a logger). A wrapper that changes the result
+    is read itself (and refused for its *args)."""
+    if not inspect.isfunction(wrapper):
+        return True
+    try:
+        source = inspect.getsource(wrapper.__code__)  # not what it wraps
+        tree = gast.parse(textwrap.dedent(source))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    fdef = next((n for n in gast.walk(tree)
+                 if isinstance(n, gast.FunctionDef) and
+                 n.name == wrapper.__code__.co_name), None)
+    if fdef is None:
+        return False
+    args = fdef.args
+    star = args.vararg.id if args.vararg else None
+    stars = args.kwarg.id if args.kwarg else None
+    inner = wrapper.__wrapped__
+    cells = dict(zip(wrapper.__code__.co_freevars,
+                     (c.cell_contents for c in wrapper.__closure__ or ())))
+
+    def forwards(call):
+        return isinstance(call, gast.Call) and \
+            isinstance(call.func, gast.Name) and \
+            cells.get(call.func.id, wrapper.__globals__.get(
+                call.func.id)) is inner and \
+            [type(a) for a in call.args] == [gast.Starred] * bool(star) and \
+            all(a.value.id == star for a in call.args) and \
+            [k.arg for k in call.keywords] == [None] * bool(stars) and \
+            all(getattr(k.value, "id", None) == stars for k in call.keywords)
+    bound = {}
+    for node in gast.walk(fdef):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            bound[node.id] = bound.get(node.id, 0) + 1
+    results = {n.targets[0].id for n in gast.walk(fdef)
+               if isinstance(n, gast.Assign) and len(n.targets) == 1 and
+               isinstance(n.targets[0], gast.Name) and forwards(n.value) and
+               bound[n.targets[0].id] == 1}
+    returns = [n for n in gast.walk(fdef) if isinstance(n, gast.Return)]
+    return bool(returns) and all(
+        forwards(r.value) or isinstance(r.value, gast.Name) and
+        r.value.id in results for r in returns)
+
+
 def _through_rule(fn):
     """For a function with a derivative rule (np.sin, a @srcad.primitive),
     a one-line function calling it, so the rule is used, not its body."""
@@ -122,7 +171,9 @@ def _source_lines(fn, filename):
         start = fn.__code__.co_firstlineno
         return inspect.getblock(lines[start - 1:]), start
     try:
-        return inspect.getsourcelines(fn)
+        # the code's own lines: getsourcelines(fn) would follow __wrapped__
+        # to the function a decorator wraps (capture decides about that)
+        return inspect.getsourcelines(fn.__code__)
     except (OSError, TypeError):
         raise SourceUnavailable(
             f"cannot read the source of {fn.__qualname__} (defined in "
@@ -151,10 +202,10 @@ def _find_def(module, fn):
     code = fn.__code__
     want = list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
     for node in walk(module):
-        if isinstance(node, gast.FunctionDef) and node.name == fn.__name__:
+        if isinstance(node, gast.FunctionDef) and node.name == code.co_name:
             return node
         if isinstance(node, gast.AsyncFunctionDef) and \
-                node.name == fn.__name__:
+                node.name == code.co_name:
             line = linecache.getline(code.co_filename, node.lineno)
             raise UnsupportedSyntax(
                 "async functions are not supported; differentiate a plain "

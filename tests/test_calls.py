@@ -10,6 +10,7 @@ of srcad.grad). Then: functions whose derivative is zero or undefined,
 errors for calls srcad can neither read nor find a rule for, and caching
 (no recompiles, live globals, redefined helpers, clear_cache).
 """
+import functools
 import os
 
 import numpy as np
@@ -17,7 +18,7 @@ import pytest
 
 import helpers_mod
 import srcad
-from fdcheck import assert_like, numeric_grad, numeric_jacobian
+from fdcheck import assert_like, check_grad, numeric_grad, numeric_jacobian
 from helpers_mod import moments, scaled_sin
 
 HERE = os.path.basename(__file__)
@@ -804,3 +805,59 @@ def test_helper_returning_from_a_loop(mode, x):
     out, pullback = srcad.vjp(early_return_helper, x)
     assert out == early_return_helper(x)
     np.testing.assert_allclose(pullback(1.0)[0], g / 2.0)
+
+
+# -- decorated helpers: read through a wrapper only if it passes through -----
+
+def _doubling(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return 2.0 * fn(*args, **kwargs)
+    return wrapper
+
+
+def _logging(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        result = fn(*args, **kwargs)
+        _calls.append(fn.__name__)
+        return result
+    return wrapper
+
+
+_calls = []
+
+
+@_doubling
+def _doubled_sine(v):
+    return np.sin(v)
+
+
+@_logging
+def _logged_sine(v):
+    return np.sin(v)
+
+
+@functools.lru_cache(maxsize=None)
+def _cached_power(k):
+    return float(k) ** 2
+
+
+def _uses_doubled(x):
+    return np.sum(_doubled_sine(x))
+
+
+def _uses_logged(x):
+    return np.sum(_logged_sine(x)) * _cached_power(3)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_decorators_that_pass_through_are_read_through(mode):
+    check_grad(_uses_logged, np.array([0.3, 0.7]), mode=mode)
+    assert _calls
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_decorator_changing_the_result_is_not_skipped(mode):
+    with pytest.raises(srcad.UnsupportedSyntax, match="plain parameters"):
+        srcad.grad(_uses_doubled, mode=mode)(np.array([0.3, 0.7]))
