@@ -401,6 +401,11 @@ def _describe(y):
     return f"a {type(y).__name__}"
 
 
+COMPLEX = ("srcad differentiates functions of real numbers; this argument "
+           "is complex. Pass its real and imaginary parts as two real "
+           "arguments (z = a + 1j * b inside the function).")
+
+
 def result(g, x):
     """The gradient `g` with the type and shape of argument `x`: a float
     for a number, a fresh writeable array of x's float type for an array
@@ -412,6 +417,8 @@ def result(g, x):
                 (dtype is _FLOAT64 or dtype is _FLOAT32) and \
                 g.shape == x.shape and g.flags.writeable:
             return g  # the common case, checked first
+        if dtype.kind == "c":
+            raise UsageError(COMPLEX)
         dtype = _float_dtype(x)
         if type(g) is _ARRAY and g.shape == x.shape and \
                 g.dtype == dtype and g.flags.writeable:
@@ -421,6 +428,8 @@ def result(g, x):
         return g
     if isinstance(x, (float, int)):
         return float(g)
+    if isinstance(x, complex) or isinstance(x, np.complexfloating):
+        raise UsageError(COMPLEX)
     if isinstance(x, np.generic):  # np.float32 stays one, np.int64 -> float
         return x.dtype.type(g) if x.dtype.kind in "fc" else float(g)
     if isinstance(x, (tuple, list)) and isinstance(g, (tuple, list)):

@@ -363,3 +363,12 @@ def test_grad_of_output_tuple_in_one_branch_only(mode):
         with pytest.raises(srcad.errors.NonScalarOutput,
                            match="(?s)return t.*tuple"):
             srcad.grad(_tuple_or_number, mode=mode)(X3, True)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("z", [np.array([0.3 + 0.4j, 1.0 - 2.0j]), 0.5 + 1j])
+def test_complex_arguments_are_refused(z, mode):
+    def f(z):
+        return np.sum(np.real(z) ** 2 + np.imag(z) ** 2)
+    with pytest.raises(srcad.UsageError, match="complex"):
+        srcad.grad(f, mode=mode)(z)
