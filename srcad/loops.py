@@ -1,10 +1,14 @@
 """Loops: how normalize turns every `for` into a loop over a range.
 
 `for x in X` becomes `for k in range(len(X))` with `x = X[k]` first in the
-body; `zip`, `enumerate` (also of a zip) and `reversed` likewise; a loop
+body (X made a list first if it comes from a call srcad has no rule for,
+such as `np.ndindex(shape)`); `zip`, `enumerate` (also of a zip) and
+`reversed` likewise; a loop
 over `range(...)`, or over a name holding a range, keeps its index. The
 reverse sweep can then run any loop backwards as `reversed(r)`.
 """
+import types
+
 import gast
 
 from . import build
@@ -42,7 +46,21 @@ class Loop:
             else:
                 self.over_sequences([backwards], stmt.target)
         else:
+            if self.iterator(iterable):  # np.ndindex(...): no len, no items
+                iterable = build.call(self.builtin_name(list), [iterable])
             self.over_sequences([normalizer.atom(iterable)], stmt.target)
+
+    def iterator(self, node):
+        """A call of a class or builtin srcad has no rule for, whose result
+        may have no len or items (np.ndindex, itertools.product, map):
+        listed first. (A Python function's result is what it returns.)"""
+        from . import rules
+        from .values import resolve
+        if not isinstance(node, gast.Call):
+            return False
+        found = resolve(node.func, self.n.captured)
+        return rules.lookup(found) is None and \
+            isinstance(found, (type, types.BuiltinFunctionType))
 
     @staticmethod
     def is_range(normalizer, expr):

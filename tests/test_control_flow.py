@@ -1304,3 +1304,26 @@ def test_module_constants_start_a_value_a_loop_updates(mode):
             s = s + best + lead
         return s
     check_grad(running_min, np.array([1.0, 2.0, 3.0]), mode=mode)
+
+
+def _rows_of(x):
+    return x * 2.0
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_loops_over_iterators_without_len(mode):
+    def over_ndindex(x):
+        s = 0.0
+        for idx in np.ndindex(x.shape):
+            s = s + np.sin(x[idx]) * x[idx]
+        return s
+
+    def over_a_helper(x):
+        s = 0.0
+        for row in _rows_of(x):
+            s = s + np.sum(row ** 2)
+        return s
+    for x in (np.array([0.3, 0.7, 1.1]), np.linspace(-1, 1, 6).reshape(2, 3),
+              np.zeros(0)):
+        check_grad(over_ndindex, x, mode=mode)
+        check_grad(over_a_helper, x, mode=mode)
