@@ -480,6 +480,14 @@ def _no_rule(op, captured):
         message = (f"srcad's rule for {label} ({forms}) does not accept "
                    f"these arguments; pass only the arguments it lists, or "
                    f"give your own rule with srcad.defrule.")
+    elif inspect.ismethod(func):
+        message = (f"{label} is a method (bound to "
+                   f"{type(func.__self__).__name__} "
+                   f"{getattr(func.__self__, '__name__', '')}): srcad "
+                   f"differentiates plain functions and staticmethods. Make "
+                   f"it a staticmethod or a module-level function taking what "
+                   f"it needs as arguments, or give it a rule with "
+                   f"srcad.defrule.")
     else:
         message = (f"no derivative rule for {label}, and srcad cannot read "
                    f"its source. Give one with srcad.defrule (see the "

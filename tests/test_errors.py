@@ -313,3 +313,21 @@ def test_a_lambda_inside_a_statement_over_several_lines():
     with pytest.raises(srcad.SourceUnavailable, match="line of its own"):
         print(max(1.0,
                   srcad.grad(lambda s: s ** 3)(2.0)))
+
+
+class _Ops:
+    @staticmethod
+    def square(v):
+        return v * v
+
+    @classmethod
+    def cube(cls, v):
+        return v ** 3
+
+
+def test_a_classmethod_call_says_it_is_a_method():
+    def f(x):
+        return np.sum(_Ops.cube(x)) + np.sum(_Ops.square(x))
+    with pytest.raises(srcad.NoDerivativeRule, match="is a method") as info:
+        srcad.grad(f)(np.array([0.3, 0.7]))
+    assert "staticmethod" in str(info.value)
