@@ -789,27 +789,26 @@ def _as_value(index, slice_name):
     return clone(index)
 
 
-
-
 def refuse_underived(op, active, captured):
     """A located error if a parameter whose template is NO_DERIVATIVE
     carries a derivative into the call, or an option is a constant the
     templates do not hold for (both modes)."""
+    problem = None
     for param, allowed in getattr(op.rule, "only", {}).items():
         node = op.bound.get(param)
         if isinstance(node, gast.Constant) and node.value not in allowed:
-            raise located(NoDerivativeRule, (
-                f"srcad differentiates {op.rule.signature} only with "
-                f"{param}={' or '.join(repr(v) for v in allowed)}; compute "
-                f"it that way, or wrap the call's arguments in "
-                f"srcad.stop_gradient(...) if no derivative should flow "
-                f"through it"), op.stmt, captured)
+            problem = (f"srcad differentiates {op.rule.signature} only with "
+                       f"{param}={' or '.join(repr(v) for v in allowed)}; "
+                       f"compute it that way, or wrap the call's arguments "
+                       f"in srcad.stop_gradient(...)")
     for param, _ in active:
         if param in op.rule.reverse and \
                 op.rule.reverse[param] is NO_DERIVATIVE:
-            raise located(NoDerivativeRule, (
-                f"srcad has no derivative of {op.rule.signature} with "
-                f"respect to {param}, and here {param} depends on what is "
-                f"differentiated; make {param} a constant, or wrap it in "
-                f"srcad.stop_gradient({param}) if no derivative should flow "
-                f"through it"), op.stmt, captured)
+            problem = (f"srcad has no derivative of {op.rule.signature} with "
+                       f"respect to {param}, and here {param} depends on "
+                       f"what is differentiated; make {param} a constant, "
+                       f"or wrap it in srcad.stop_gradient({param})")
+    if problem:
+        raise located(NoDerivativeRule,
+                      problem + " if no derivative should flow through it",
+                      op.stmt, captured)
