@@ -29,8 +29,8 @@ error, since the derivative would have to follow the other name too.
 
 Calls are resolved here, so a call with an active argument and no rule is
 reported (with its location) before any code is generated. The facts about
-names (sequences, displays, overwritten, views, ints) come from values.py, the shape
-relations from shapes.py.
+names (sequences, displays, overwritten, views, ints) come from values.py,
+the shape relations from shapes.py.
 """
 import inspect
 import types
@@ -208,8 +208,14 @@ def _installed(func):
 
 
 def _label(func):
+    """How an error names a callee: module.name, or its spelling."""
+    if isinstance(func, gast.AST):
+        return _spelled(func)
+    name_ = getattr(func, "__qualname__", None) or getattr(
+        func, "__name__", None)
+    if not name_:
+        return repr(func)
     module = getattr(func, "__module__", None)
-    name_ = getattr(func, "__qualname__", None) or repr(func)
     return f"{module}.{name_}" if module else name_
 
 
@@ -454,17 +460,8 @@ def _check_held(order, active, captured):
 
 def _no_rule(op, captured):
     func = op.func
-    name = getattr(func, "__qualname__", None) or getattr(
-        func, "__name__", None)
+    label = _label(func)
     module = getattr(func, "__module__", None)
-    if name and module:
-        label = f"{module}.{name}"
-    elif name:
-        label = name
-    elif isinstance(func, gast.AST):
-        label = _spelled(func)
-    else:
-        label = repr(func)
     advice = rules.registry.UNDIFFERENTIABLE.get(func) \
         if rules.lookup(func) is None else None
     if advice:
@@ -507,7 +504,7 @@ def is_pure(captured):
         func = call.func
         if isinstance(func, gast.Attribute) and \
                 resolve(func.value, captured) is runtime:
-            return func.attr != "check_scalar"
+            return not func.attr.startswith("check_")  # they raise
         obj = resolve(func, captured)
         return rules.lookup(obj) is not None and obj is not print
     return pure

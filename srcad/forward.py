@@ -194,9 +194,7 @@ class Forward:
             dnode = name(self.tan(node.id))
             if rule.elementwise:
                 if node.id in self.info.tuples:  # np.add(xs, ys) of lists
-                    dnode = call(self.helper("batch_array") if self.batched
-                                 else attr(self.modules["np"], "asarray"),
-                                 [dnode])
+                    dnode = self.as_array(dnode)
                 fills = self.info.fills(op, node.id)
                 if self.batched and not fills:  # directions stay in front
                     dnode = call(self.helper("lift"), [dnode, name(y)])
@@ -235,12 +233,15 @@ class Forward:
             if n.id in self.info.tuples and \
                     op.rule.owner == "srcad.rules.numpy" and \
                     op.rule.fn not in TAKES_SEQUENCE:
-                # a list's tangent is a list of tangents: one array, the
-                # directions first, for a NumPy function taking an array
-                d = call(self.helper("batch_array") if self.batched
-                         else attr(self.modules["np"], "asarray"), [d])
+                d = self.as_array(d)  # for a NumPy function taking an array
             bindings["d" + p] = d
         return bindings
+
+    def as_array(self, d):
+        """A list's tangent (a list of tangents) as one array, the
+        directions first."""
+        return call(self.helper("batch_array") if self.batched
+                    else attr(self.modules["np"], "asarray"), [d])
     user_function = Reverse.user_function
 
     def tangent_function(self, op):

@@ -1,11 +1,11 @@
 """Loops: how normalize turns every `for` into a loop over a range.
 
 `for x in X` becomes `for k in range(len(X))` with `x = X[k]` first in the
-body (X made a list first if it comes from a call srcad has no rule for,
-such as `np.ndindex(shape)`); `zip`, `enumerate` (also of a zip) and
-`reversed` likewise; a loop
-over `range(...)`, or over a name holding a range, keeps its index. The
-reverse sweep can then run any loop backwards as `reversed(r)`.
+body (X made a list first if it comes from a class or builtin srcad has no
+rule for, such as `np.ndindex(shape)`); `zip`, `enumerate` (also of a zip)
+and `reversed` likewise; a loop over `range(...)`, or over a name holding
+a range, keeps its index. The reverse sweep can then run any loop
+backwards as `reversed(r)`.
 """
 import types
 

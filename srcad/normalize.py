@@ -27,8 +27,9 @@ Temporaries are `t1, t2, ...`; user variables keep their names.
 
 Sugar is lowered here so later passes see a small core: augmented
 assignment (with `ad.check_unshared` where Python's in-place change could
-show through another name, see sharing.py), chained comparisons, `x.T`, and array methods such as
-`x.sum(axis=0)` (which become the NumPy function, `np.sum(x, axis=0)`).
+show through another name, see sharing.py), chained comparisons, `x.T`,
+and array methods such as `x.sum(axis=0)` (which become the NumPy
+function, `np.sum(x, axis=0)`).
 Every statement carries the location of the user's expression it computes.
 """
 import builtins
@@ -124,39 +125,34 @@ class Normalizer:
     def unchanged_by_call(self, stmt):
         """Checks that a call changing an argument in place is given no
         array something reads after it (sharing.py)."""
-        checks = []
-        for arg, others, update in self.calls_changing.get(id(stmt), ()):
-            ad = self.captured.bind_module(runtime, "ad", self.namer)
-            where = self.captured.bind_module(
-                sharing.call_site(self.captured, arg, others, update, stmt),
-                "shared_site", self.namer)
-            held = name(self.current.get(arg, arg))
-            checks.append(gast.copy_location(gast.Expr(value=build.call(
-                build.attr(ad, "check_unshared"),
-                [held, name(where), build.clone(held)])), stmt))
-        return checks
+        return [self.check_unshared(
+            arg, sharing.call_site(self.captured, arg, others, update, stmt),
+            [arg], stmt)
+            for arg, others, update in self.calls_changing.get(id(stmt), ())]
 
     def unshared(self, stmt):
         """Checks that names `stmt` binds share no memory with what it read
         them from, where a change in place would show through another
         name (sharing.py)."""
-        if id(stmt) not in self.shared:
-            return []
+        found = self.shared.get(id(stmt), ())
+        # a source the statement binds anew no longer holds the array
+        bound = set().union(*(names for names, _, _, _ in found))
         checks = []
-        bound = set().union(*(names for names, _, _, _ in self.shared[id(stmt)]))
-        for names, sources, others, update in self.shared[id(stmt)]:
-            ad = self.captured.bind_module(runtime, "ad", self.namer)
-            where = self.captured.bind_module(
-                sharing.site(self.captured, others, update, stmt),
-                "shared_site", self.namer)
-            # a source the statement binds anew no longer holds the array
-            held = [name(self.current.get(n, n)) for n in sources
-                    if n not in bound]
-            checks += [gast.copy_location(gast.Expr(value=build.call(
-                build.attr(ad, "check_unshared"),
-                [name(self.current.get(n, n)), name(where)] + held)), stmt)
-                for n in names]
+        for names, sources, others, update in found:
+            site = sharing.site(self.captured, others, update, stmt)
+            held = [s for s in sources if s not in bound]
+            checks += [self.check_unshared(n, site, held, stmt)
+                       for n in names]
         return checks
+
+    def check_unshared(self, user_name, site, held, stmt):
+        """`ad.check_unshared(value, site, *held)`, names as they are now."""
+        ad = self.captured.bind_module(runtime, "ad", self.namer)
+        where = self.captured.bind_module(site, "shared_site", self.namer)
+        values = [name(self.current.get(n, n)) for n in [user_name] + held]
+        return gast.copy_location(gast.Expr(value=build.call(
+            build.attr(ad, "check_unshared"),
+            [values[0], name(where)] + values[1:])), stmt)
 
     def stmt_Pass(self, stmt):
         pass

@@ -251,22 +251,34 @@ def _distinct_indices(iter_, body, counts):
     """`r` or `reversed(r)`, r assigned once at the top level to
     `range(n)`, `range(a, n)` or `range(a, n, s)` with constants a >= 0
     and s > 0: no index comes twice, none is negative."""
-    if type(iter_) is gast.Call and type(iter_.func) is gast.Name and \
-            iter_.func.id == "reversed" and len(iter_.args) == 1:
+    found = range_of(iter_, body, counts)
+    if found is None:
+        return False
+    args = found[1].args
+    return (len(args) == 1 or _int_at_least(args[0], 0)) and \
+        (len(args) < 3 or _int_at_least(args[2], 1))
+
+
+def range_of(iter_, body, counts):
+    """(backwards, the `range(...)` call) of a loop over `r` or
+    `reversed(r)`, r a range call or a name assigned one once at the top
+    level of `body`; else None."""
+    backwards = type(iter_) is gast.Call and \
+        type(iter_.func) is gast.Name and iter_.func.id == "reversed" and \
+        len(iter_.args) == 1
+    if backwards:
         iter_ = iter_.args[0]
     if type(iter_) is gast.Name:
         made = [s.value for s in body if simple_assign(s) and
                 s.targets[0].id == iter_.id]
         if len(made) != 1 or counts.get(iter_.id) != 1:
-            return False
+            return None
         iter_ = made[0]
     if not (type(iter_) is gast.Call and type(iter_.func) is gast.Name and
             iter_.func.id == "range" and 1 <= len(iter_.args) <= 3 and
             not iter_.keywords):
-        return False
-    args = iter_.args
-    return (len(args) == 1 or _int_at_least(args[0], 0)) and \
-        (len(args) < 3 or _int_at_least(args[2], 1))
+        return None
+    return backwards, iter_
 
 
 def _int_at_least(node, low):

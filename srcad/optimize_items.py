@@ -23,18 +23,22 @@ only at other constant indices, is dropped too.
 import gast
 
 from .build import is_runtime_call, loads, simple_assign, statements
+from .facts import facts_of
+from .optimize_blocks import range_of
 
 
 def spent_items(runtime_name):
     def run(fdef, facts=None):
+        counts = facts_of(fdef, facts).counts
         changed = False
         body = fdef.body
         for k, stmt in enumerate(body):
+            array = _zero_store(stmt)
             if type(stmt) is gast.For:
-                changed |= _in_sweep(body, k, runtime_name)
-            elif _zero_store(stmt) is not None and \
-                    _whole_reads_allowed(body, k, _zero_store(stmt)) and \
-                    _unread_after(body, k, _zero_store(stmt), runtime_name):
+                changed |= _in_sweep(body, k, runtime_name, counts)
+            elif array is not None and \
+                    _whole_reads_allowed(body, k, array) and \
+                    _unread_after(body, k, array, runtime_name):
                 body[k] = gast.Pass()
                 changed = True
         if changed:
@@ -55,9 +59,9 @@ def _zero_store(stmt):
     return None
 
 
-def _in_sweep(body, k, runtime_name):
+def _in_sweep(body, k, runtime_name, counts):
     loop = body[k]
-    start = _downward_start(loop, body[:k])
+    start = _downward_start(loop, body, counts)
     if start is None or type(loop.target) is not gast.Name:
         return False
     index = loop.target.id
@@ -91,29 +95,16 @@ def _in_sweep(body, k, runtime_name):
     return changed
 
 
-def _downward_start(loop, before):
+def _downward_start(loop, body, counts):
     """a, for a loop `for i in reversed(r)`, r = range(a, n) (a constant
-    int >= 0, no step) assigned once before it."""
-    iter_ = loop.iter
-    if loop.orelse or not (type(iter_) is gast.Call and
-                           type(iter_.func) is gast.Name and
-                           iter_.func.id == "reversed" and
-                           len(iter_.args) == 1):
+    int >= 0, no step) assigned once at the top level."""
+    found = None if loop.orelse else range_of(loop.iter, body, counts)
+    if found is None or not found[0] or len(found[1].args) > 2:
         return None
-    iter_ = iter_.args[0]
-    if type(iter_) is gast.Name:
-        made = [s.value for s in before if simple_assign(s) and
-                s.targets[0].id == iter_.id]
-        if len(made) != 1:
-            return None
-        iter_ = made[0]
-    if not (type(iter_) is gast.Call and type(iter_.func) is gast.Name and
-            iter_.func.id == "range" and len(iter_.args) in (1, 2) and
-            not iter_.keywords):
-        return None
-    if len(iter_.args) == 1:
+    args = found[1].args
+    if len(args) == 1:
         return 0
-    first = iter_.args[0]
+    first = args[0]
     if type(first) is gast.Constant and type(first.value) is int and \
             first.value >= 0:
         return first.value

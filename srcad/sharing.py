@@ -14,6 +14,7 @@ vector), or a new array (`b = a * 2`), passes.
 """
 import inspect
 import types
+import weakref
 
 import gast
 
@@ -116,7 +117,18 @@ def _is_user_function(fn):
 
 def _changed_params(fn):
     """Each parameter of `fn` that its body changes in place (`v += 1`
-    while v still holds the argument), to the statement doing it."""
+    while v still holds the argument), to the statement doing it. Read
+    once per function: every caller built asks."""
+    found = _CHANGED.get(fn)
+    if found is None:
+        found = _CHANGED[fn] = _read_changed_params(fn)
+    return found
+
+
+_CHANGED = weakref.WeakKeyDictionary()
+
+
+def _read_changed_params(fn):
     try:
         callee = capture(fn)
     except SrcadError:
@@ -167,20 +179,15 @@ def _origins(bindings, captured):
     """Each name to where the arrays it may hold were made: statements
     making new values, or ("outside", n) for an argument's or a global's
     own array."""
+    made = set().union(*(targets for _, targets, _ in bindings))
     origins = {p: {("outside", p)} for p in captured.params}
-    made = set()
     for stmt, targets, sources in bindings:
-        made |= targets
-        for n in sources:
+        for n in sources - made:
             origins.setdefault(n, {("outside", n)})
-        if not sources:
-            for t in targets:
-                origins.setdefault(t, set()).add(id(stmt))
-    for n in made:
-        origins.setdefault(n, set())
-    for n in list(origins):
-        if n in made and n not in captured.params:
-            origins[n].discard(("outside", n))
+        for t in targets:
+            origins.setdefault(t, set())
+            if not sources:
+                origins[t].add(id(stmt))
     changed = True
     while changed:
         changed = False

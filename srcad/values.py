@@ -14,8 +14,7 @@ import builtins
 import gast
 import numpy as np
 
-from . import rules
-from . import build
+from . import build, rules
 from .build import statements
 from .capture import MISSING
 from .errors import UnsupportedSyntax, located
