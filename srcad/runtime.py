@@ -233,12 +233,9 @@ def add_at(total, index, g):
 def plus_at(total, index, g):
     """What add_at leaves in `total`, as a new value: generated code that
     is differentiated again says `b = ad.plus_at(b, idx, g)` (normalize)."""
-    if isinstance(total, list):
-        out = list(total)
-        out[index] = add(out[index], g)
-        return out
-    out = np.array(total, dtype=np.result_type(_float_dtype(total), g))
-    np.add.at(out, index, g)
+    out = list(total) if isinstance(total, list) else \
+        np.array(total, dtype=np.result_type(_float_dtype(total), g))
+    add_at(out, index, g)
     return out
 
 
@@ -428,7 +425,7 @@ def result(g, x):
         return g
     if isinstance(x, (float, int)):
         return float(g)
-    if isinstance(x, complex) or isinstance(x, np.complexfloating):
+    if isinstance(x, (complex, np.complexfloating)):
         raise UsageError(COMPLEX)
     if isinstance(x, np.generic):  # np.float32 stays one, np.int64 -> float
         return x.dtype.type(g) if x.dtype.kind in "fc" else float(g)
