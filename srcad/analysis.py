@@ -508,3 +508,19 @@ def is_pure(captured):
         obj = resolve(func, captured)
         return rules.lookup(obj) is not None and obj is not print
     return pure
+
+
+def is_movable(captured):
+    """A predicate: may a call in generated code run a little later (after
+    the loads its reader makes first)? A pure one that neither writes into
+    its arguments (`ad.add_at`) nor runs the user's code (`ad.call_*`)."""
+    pure = is_pure(captured)
+
+    def movable(call):
+        func = call.func
+        if isinstance(func, gast.Attribute) and \
+                resolve(func.value, captured) is runtime and \
+                (func.attr == "add_at" or func.attr.startswith("call_")):
+            return False
+        return pure(call)
+    return movable

@@ -1,6 +1,9 @@
 """Deterministic names for generated code.
 
 Temporaries are `t1, t2, ...`; the adjoint of `x` is `bx`, its tangent `dx`.
+The namer remembers its temporaries and their adjoints and tangents
+(`temporaries`): the last optimizer pass writes those read once into
+their reader (optimize_fuse.py), and keeps the user's names.
 A name that would collide with one the user wrote gets a suffix, always the
 same one for the same input, so generated source is stable across runs.
 """
@@ -27,6 +30,7 @@ class Namer:
         self.taken = set(taken)
         self.counters = {}
         self.derived = {}
+        self.temporaries = set()
 
     def fresh(self, base="t"):
         n = self.counters.get(base, 0)
@@ -36,6 +40,12 @@ class Namer:
             if name not in self.taken:
                 self.counters[base] = n
                 return self.take(name)
+
+    def temporary(self):
+        """A fresh `t<n>` for a value the normalizer splits out."""
+        name = self.fresh()
+        self.temporaries.add(name)
+        return name
 
     def take(self, name):
         self.taken.add(name)
@@ -52,6 +62,8 @@ class Namer:
         key = (prefix, name)
         if key not in self.derived:
             self.derived[key] = self.reserve(prefix + name)
+            if name in self.temporaries:
+                self.temporaries.add(self.derived[key])
         return self.derived[key]
 
     def adjoint(self, name):

@@ -301,7 +301,7 @@ class Normalizer:
             if isinstance(t, gast.Name):
                 names.append(self.new_name(t.id))
             else:
-                tmp = self.namer.fresh()
+                tmp = self.namer.temporary()
                 names.append(tmp)
                 nested.append((t, tmp))
         targets = gast.Tuple(elts=[name(n, store=True) for n in names],
@@ -343,7 +343,7 @@ class Normalizer:
         expr = self.op(node)
         if is_atom(expr):
             return expr
-        tmp = self.namer.fresh()
+        tmp = self.namer.temporary()
         self.emit(gast.Assign(targets=[name(tmp, store=True)], value=expr,
                               type_comment=None), node)
         return name(tmp)
@@ -392,7 +392,7 @@ class Normalizer:
         return result
 
     def atom_of(self, expr, node):
-        tmp = self.namer.fresh()
+        tmp = self.namer.temporary()
         if Loop.is_range(self, expr):
             self.ranges.add(tmp)
         self.emit(gast.Assign(targets=[name(tmp, store=True)], value=expr,
@@ -401,7 +401,7 @@ class Normalizer:
 
     def expr_IfExp(self, node):
         test = self.atom(node.test)
-        result = self.namer.fresh()
+        result = self.namer.temporary()
         body = self.block_assigning(result, node.body)
         orelse = self.block_assigning(result, node.orelse)
         self.emit(gast.If(test=test, body=body, orelse=orelse), node)
@@ -409,7 +409,7 @@ class Normalizer:
 
     def expr_BoolOp(self, node):
         # a and b: a if not a else b; a or b: a if a else b
-        result = self.namer.fresh()
+        result = self.namer.temporary()
         self.emit(gast.Assign(targets=[name(result, store=True)],
                               value=self.op(node.values[0]),
                               type_comment=None), node)

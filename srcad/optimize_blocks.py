@@ -78,7 +78,7 @@ class _Liveness:
         return type(stmt) is gast.For and not stmt.orelse and \
             all(type(s) is gast.Pass or type(s) is gast.Expr and
                 type(s.value) is gast.Constant for s in stmt.body) and \
-            stmt.target.id not in after and pure(stmt.iter, self.is_pure)
+            not stores(stmt.target) & after and pure(stmt.iter, self.is_pure)
 
     def statement(self, stmt, live, reads):
         kind = type(stmt)
@@ -103,7 +103,7 @@ class _Liveness:
         reads first (the next pass); worked out until it stops growing,
         and only then is anything dropped."""
         head = loads(stmt.test) if type(stmt) is gast.While else set()
-        assigned = {stmt.target.id} if type(stmt) is gast.For else set()
+        assigned = stores(stmt.target) if type(stmt) is gast.For else set()
         outer, drop = self.loop_live, self.drop
         self.drop = False
         end = after | head

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import forward as forward_mode
 from . import assemble
-from .analysis import analyse, is_pure
+from .analysis import analyse, is_movable, is_pure
 from .capture import capture
 from .compile import compile_source
 from .emit import emit
@@ -28,6 +28,7 @@ from .normalize import normalize
 from .structure import structure
 from .optimize import common_subexpressions, constants, optimize as clean_up
 from .optimize_blocks import block_subexpressions, hoist_invariants
+from .optimize_fuse import fuse
 from .optimize_products import outer_sums
 from .values import resolve
 
@@ -100,12 +101,13 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None,
                                          params, kind, isinstance(wrt, tuple))
     trace("differentiate", program.functions)
     if optimize:
-        pure = is_pure(captured)
+        pure, movable = is_pure(captured), is_movable(captured)
 
         def clean(f):
             clean_up(f, pure, program.runtime_name, info)
-            return outer_sums(f, program.runtime_name, namer,
-                              lambda node: resolve(node, captured))
+            outer_sums(f, program.runtime_name, namer,
+                       lambda node: resolve(node, captured))
+            return fuse(f, namer.temporaries, movable)
         program.optimize(clean)
     trace("optimize", program.functions)
     header = _header(captured, kind, params, assumed)

@@ -33,6 +33,7 @@ import numpy as np
 from . import build, runtime
 from .build import assign, attr, call, clone, const, name, statements
 from .errors import NoDerivativeRule, located
+from .records import one_record_per_pass
 from .rules.registry import NO_DERIVATIVE
 from .tape import (absorbed, block_locals, exit_by_test, is_compound, mark,
                    marked, needed_values, own_before_writes,
@@ -89,6 +90,7 @@ class Reverse:
         self.tape = None
         self.depth = 0            # how many loops and branches we are in
         self.whiles = []          # (while loop, its reversed loop)
+        self.outermost = []       # (loop, its reversed loop) at depth 0
         self.assigned = set()     # names assigned so far, in program order
         self.local = set()        # names living within one loop iteration
         self.block_locals = {}    # id(statement list) -> its local names
@@ -135,10 +137,15 @@ class Reverse:
                                    self.helper("own"))
         for loop, again in self.whiles:
             exit_by_test(loop, again, self.tape)
+        unset = set()  # taped names the loop's records alone carry
+        for loop, back in self.outermost:
+            unset |= one_record_per_pass(
+                loop, back, forward, sweep, self.tape, self.namer,
+                self.modules["reversed"], self.captured.params)
         forward = comment_all(forward, self.captured)
         if self.tape and not _uses(forward + sweep, self.tape):
             self.tape = None
-        primal = self.preamble(fdef, needed, sweep) + forward
+        primal = self.preamble(fdef, needed, sweep, unset) + forward
         parts = Parts(primal, returned, cotangent, sweep,
                       [self.adj(p) for p in wrt], self.modules, self.tape)
         parts.surely_scalar = build.is_number(output) or (
@@ -146,7 +153,7 @@ class Reverse:
             self.info.shapes.is_scalar(output.id))
         return parts
 
-    def preamble(self, fdef, needed, sweep):
+    def preamble(self, fdef, needed, sweep, unset=frozenset()):
         """A fresh tape, and None for names that the tape, the sweep or the
         backward function may read where the primal never assigned them
         (a loop that did not run, a branch not taken)."""
@@ -158,7 +165,7 @@ class Reverse:
         zeros = self.info.active - self.local
         early = (self.info.overwritten & (needed | reads | zeros)) - \
             self.bound_at_top - self.recomputed - \
-            (self.local - needed)  # assigned before read in every pass
+            (self.local - needed) - unset  # assigned before read
         for id_ in sorted(early):
             out.append(assign(id_, const(None), fdef))
         return out
@@ -294,6 +301,8 @@ class Reverse:
                         iter=call(name(self.modules["reversed"]),
                                   [clone(steps)]),
                         body=body_b, orelse=[], type_comment=None)
+        if self.depth == 0 and steps is stmt.iter:
+            self.outermost.append((stmt, back))
         return forward, backward + [build.located(back, stmt)]
 
     def block_While(self, stmt):
@@ -309,6 +318,8 @@ class Reverse:
                                    [name(trips)]),
                          body=body_b, orelse=[], type_comment=None)
         self.whiles.append((stmt, again))
+        if self.depth == 0:
+            self.outermost.append((stmt, again))
         return forward, backward + [build.located(again, stmt)]
 
     def counted(self, trips, loop):

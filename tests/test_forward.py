@@ -16,21 +16,11 @@ def test_tangent_beside_each_statement():
     assert source[source.index("def "):] == textwrap.dedent("""
         def affine_jvp(W, x, b, dW, db):
             # return np.mean(np.tanh(W @ x + b))
-            t1 = W @ x
-            dt1 = dW @ x
-            t2 = t1 + b
-            del t1
-            dt2 = ad.broadcast_like(dt1, t2) + ad.broadcast_like(db, t2)
-            del dt1
+            t2 = W @ x + b
+            dt2 = ad.broadcast_like(dW @ x, t2) + ad.broadcast_like(db, t2)
             t3 = np.tanh(t2)
             del t2
-            dt3 = dt2 * (1 - t3 * t3)
-            del dt2
-            t4 = np.mean(t3)
-            del t3
-            dt4 = np.mean(dt3)
-            del dt3
-            return t4, dt4
+            return np.mean(t3), np.mean(dt2 * (1 - t3 * t3))
         """).lstrip()
 
 

@@ -34,7 +34,7 @@ def sum_of_squares(x):
 
 def test_for_loop_over_range_len():
     # s is overwritten each pass and the sweep reads it, so the old s is
-    # pushed before `s = t5` and popped in the reversed loop; x[i] and its
+    # pushed before `s = s + t4` and popped in the reversed loop; x[i] and its
     # square are recomputed there rather than kept (x may be a list, whose
     # items need not share a shape).
     same(srcad.source(sum_of_squares), """
@@ -43,16 +43,13 @@ def test_for_loop_over_range_len():
             # s = 0.0
             s = 0.0
             # for i in range(len(x)):
-            t1 = len(x)
-            t2 = range(t1)
-            del t1
+            t2 = range(len(x))
             for i in t2:
                 # s = s + x[i] ** 2
                 t3 = x[i]
                 t4 = t3 ** 2
-                t5 = s + t4
                 tape.append(s)
-                s = t5
+                s = s + t4
             ad.check_scalar(s, return_site)
             bx = ad.zeros_like(x)
             bs = 1.0
@@ -63,9 +60,7 @@ def test_for_loop_over_range_len():
                 bt5 = bs
                 s = tape.pop()
                 bs = ad.unbroadcast(bs, s)
-                bt4 = ad.unbroadcast(bt5, t4)
-                bt3 = bt4 * 2 * t3
-                bx[i] = bt3
+                bx[i] = ad.unbroadcast(bt5, t4) * 2 * t3
             del bs, s, t2, tape
             return ad.result(bx, x)
         """)
@@ -83,16 +78,11 @@ def test_for_loop_specialized_to_a_vector():
     same(srcad.source(sum_of_squares, args=(x,)), """
         def sum_of_squares_grad(x):
             # for i in range(len(x)):
-            t1 = len(x)
-            t2 = range(t1)
-            del t1
             bx = ad.zeros_like(x)
-            for i in reversed(t2):
+            for i in reversed(range(len(x))):
                 t3 = x[i]
                 # grad of: s = s + x[i] ** 2
-                bt3 = 2.0 * t3
-                bx[i] = bt3
-            del t2
+                bx[i] = 2.0 * t3
             return ad.result(bx, x)
         """)
     np.testing.assert_allclose(srcad.grad(sum_of_squares)(x), 2 * x)
@@ -112,30 +102,24 @@ def test_while_loop():
     same(srcad.source(shrink, wrt=(0, 1)), """
         def shrink_grad(x, rate):
             x_in = x
-            tape = []
-            trips1 = 0
+            passes1 = []
             while True:
-                trips1 = trips1 + 1
                 # while x > 1.0:
-                t1 = x > 1.0
-                t2 = not t1
-                if t2:
+                if not x > 1.0:
                     break
                 else:
                     # x = x * rate
-                    t3 = x * rate
-                    tape.append(x)
-                    x = t3
+                    passes1.append(x)
+                    x = x * rate
             ad.check_scalar(x, return_site)
             brate = ad.zeros_like(rate)
             bx = 1.0
-            for _1 in range(trips1 - 1):
+            for x in reversed(passes1):
                 # grad of: x = x * rate
                 bt3 = bx
-                x = tape.pop()
                 bx = bx * rate
                 brate += ad.unbroadcast(bt3 * x, rate)
-            del tape, trips1
+            del passes1
             return ad.result(bx, x_in), ad.result(brate, rate)
         """)
     # 10 -> 5 -> 2.5 -> 1.25 -> 0.625: four passes, so x * rate ** 4

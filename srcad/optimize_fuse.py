@@ -1,0 +1,285 @@
+"""Fuse: a temporary that one statement assigns and only the statement
+right after it reads is written into that statement.
+
+    t1 = x * x                  t2 = x * x - a
+    t2 = t1 - a          ->     if not abs(x * x - a) > t4:
+    t3 = abs(t2) ...                break
+
+Last of the optimizer's passes (the others match single operations).
+Only the normalizer's temporaries go (`Namer.temporaries`: t1, bt1, dt1);
+the user's names and their adjoints stay, so the code still reads line by
+line like the user's. What runs is unchanged, in the same order: the
+expression moved calls nothing that may have effects (`movable`), and
+nothing in the receiving statement that runs before it calls anything or
+is evaluated only sometimes (the later operands of `and`, `or`, a chained
+comparison, a conditional expression). A temporary saves a store and a
+load: in loops over Python numbers that is 15 - 20% of the derivative's
+time (newton's loop test, rk4's stages).
+"""
+import gast
+
+from .build import loads, stores, walk, walk_children
+
+
+def fuse(fdef, temporaries, movable):
+    """Fuse `fdef`'s single-use temporaries into their readers, in every
+    block. `movable(call)` says whether a call has no effects."""
+    counts = _counts(fdef)
+    once = {id_ for id_ in temporaries
+            if counts.get(id_) == (1, 1)}  # (loads, stores)
+    if once:
+        _fuse_blocks(fdef.body, once, movable)
+    return fdef
+
+
+def _counts(fdef):
+    """name -> (loads, stores); a `del` counts as many loads as it takes
+    to keep the name."""
+    loads, stores = {}, {}
+    for node in walk(fdef):
+        if type(node) is gast.Name:
+            ctx = type(node.ctx)
+            table = stores if ctx in (gast.Store, gast.Param) else loads
+            table[node.id] = table.get(node.id, 0) + (
+                2 if ctx is gast.Del else 1)
+    return {id_: (loads.get(id_, 0), stores.get(id_, 0))
+            for id_ in loads.keys() | stores.keys()}
+
+
+def _fuse_blocks(body, once, movable):
+    out = []
+    for stmt in body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if inner:
+                _fuse_blocks(inner, once, movable)
+        while _fuse_one(out, stmt, once, movable):
+            pass
+        out.append(stmt)
+    body[:] = out
+
+
+def _fuse_one(before, stmt, once, movable):
+    """Move the nearest temporary `stmt` can take into it, from the
+    statements `before` it, passing statements that neither rebind what
+    it reads nor may change anything (tape pushes and pops, pure
+    assignments to names). Whether one moved."""
+    rebound = set()
+    for k in range(len(before) - 1, -1, -1):
+        prior = before[k]
+        target = _candidate(prior, once, movable)
+        if target and not rebound & loads(prior.value):
+            slot = _slot(stmt, target)
+            if slot and _width(stmt) + _width(prior.value) <= WIDTH:
+                parent, field, index = slot
+                if index is None:
+                    setattr(parent, field, prior.value)
+                else:
+                    getattr(parent, field)[index] = prior.value
+                del before[k]
+                return True
+        if not _passable(prior, movable):
+            return False
+        rebound |= stores(prior)
+    return False
+
+
+def _passable(stmt, movable):
+    """A statement an expression may move past, if it rebinds nothing the
+    expression reads: a push or pop of a list (`tape.append(t9)`,
+    `x = tape.pop()`), or a name bound to a pure expression."""
+    if type(stmt) is gast.Expr:
+        value = stmt.value
+        return _list_method(value, "append") and len(value.args) == 1 and \
+            all(type(a) in (gast.Name, gast.Constant) for a in (
+                value.args[0].elts if type(value.args[0]) is gast.Tuple
+                else value.args))
+    if type(stmt) is not gast.Assign or len(stmt.targets) != 1 or \
+            type(stmt.targets[0]) is not gast.Name:
+        return False
+    value = stmt.value
+    if _list_method(value, "pop") and not value.args:
+        return True
+    return _pure(value, movable)
+
+
+def _list_method(value, method):
+    return type(value) is gast.Call and \
+        type(value.func) is gast.Attribute and \
+        value.func.attr == method and type(value.func.value) is gast.Name
+
+
+WIDTH = 76  # about the characters a fused statement may take
+
+
+def _width(node):
+    """About how many characters `node` takes written out (a fused
+    statement stays a line a person can read)."""
+    kind = type(node)
+    if kind is gast.Name:
+        return len(node.id)
+    if kind is gast.Constant:
+        return len(repr(node.value))
+    if kind is gast.Attribute:
+        return _width(node.value) + 1 + len(node.attr)
+    if kind is gast.keyword:
+        return len(node.arg or "**") + 1 + _width(node.value)
+    if kind is gast.If:  # its test line only
+        return 4 + _width(node.test)
+    if kind is gast.For:
+        return 9 + _width(node.target) + _width(node.iter)
+    if kind is gast.UnaryOp:
+        return _width(node.operand) + (4 if type(node.op) is gast.Not else 1)
+    parts = [_width(child) for child in walk_children(node)
+             if not isinstance(child, _OPS)]
+    # the separators between parts (" + ", ", "), then brackets and words
+    return sum(parts) + _GAP.get(kind, 2) * max(len(parts) - 1, 0) + \
+        _AROUND.get(kind, 2)
+
+
+_GAP = {gast.BinOp: 3, gast.Compare: 3, gast.BoolOp: 5, gast.Assign: 3,
+        gast.AugAssign: 4, gast.IfExp: 5, gast.Slice: 1}
+_AROUND = {gast.BinOp: 0, gast.Compare: 0, gast.BoolOp: 0, gast.Assign: 0,
+           gast.AugAssign: 0, gast.Return: 7, gast.Expr: 0, gast.Starred: 1}
+
+
+def _candidate(stmt, once, movable):
+    """The temporary `stmt` assigns, if it may move into the next one."""
+    if type(stmt) is not gast.Assign or len(stmt.targets) != 1:
+        return None
+    target = stmt.targets[0]
+    if type(target) is not gast.Name or target.id not in once:
+        return None
+    return target.id if _pure(stmt.value, movable) else None
+
+
+def _pure(value, movable):
+    return all(movable(node) if type(node) is gast.Call else
+               type(node) in _EXPRESSIONS or isinstance(node, _OPS)
+               for node in walk(value))
+
+
+_EXPRESSIONS = {gast.BinOp, gast.UnaryOp, gast.Compare, gast.BoolOp,
+                gast.IfExp, gast.Call, gast.Name, gast.Constant,
+                gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple,
+                gast.List, gast.keyword, gast.Starred}
+_OPS = (gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
+
+
+class _Stop(Exception):
+    """Past this point the statement calls something, or runs only
+    sometimes: the temporary may not move there."""
+
+
+def _slot(stmt, id_):
+    """(parent, field, index or None) of the read of `id_` in `stmt` if it
+    comes before anything in `stmt` that calls or runs only sometimes."""
+    try:
+        for parent, field, index in _parts(stmt):
+            found = _find(parent, field, index, id_)
+            if found:
+                return found
+    except _Stop:
+        pass
+    return None
+
+
+def _parts(stmt):
+    """The expressions a statement evaluates, in order."""
+    kind = type(stmt)
+    if kind is gast.Assign:
+        yield stmt, "value", None
+        for target in stmt.targets:
+            yield from _target_parts(target)
+    elif kind is gast.AugAssign:
+        yield from _target_parts(stmt.target)
+        yield stmt, "value", None
+    elif kind in (gast.Expr, gast.Return) and stmt.value is not None:
+        yield stmt, "value", None
+    elif kind is gast.If:
+        yield stmt, "test", None
+    elif kind is gast.For:
+        yield stmt, "iter", None
+
+
+def _target_parts(target):
+    kind = type(target)
+    if kind is gast.Subscript:
+        yield target, "value", None
+        yield target, "slice", None
+    elif kind is gast.Attribute:
+        yield target, "value", None
+    elif kind is not gast.Name and not (
+            kind is gast.Tuple and
+            all(type(e) is gast.Name for e in target.elts)):
+        raise _Stop  # nested or starred unpacking: left alone
+
+
+def _find(parent, field, index, id_):
+    """Walk the expression at parent.field[index] in evaluation order."""
+    node = getattr(parent, field)
+    if index is not None:
+        node = node[index]
+    kind = type(node)
+    if kind is gast.Name:
+        if node.id == id_ and type(node.ctx) is gast.Load:
+            return parent, field, index
+        return None
+    if kind is gast.Constant:
+        return None
+    order = _ORDER.get(kind)
+    if order is None:
+        raise _Stop
+    for child in order(node):
+        found = _find(*child, id_)
+        if found:
+            return found
+    if kind is gast.Call:
+        raise _Stop  # the call runs after its arguments, before the rest
+    return None
+
+
+def _fields(*names):
+    """The children of the given fields, in that order."""
+    def order(node):
+        for f in names:
+            value = getattr(node, f)
+            if type(value) is list:
+                for i in range(len(value)):
+                    yield node, f, i
+            elif value is not None:
+                yield node, f, None
+    return order
+
+
+def _call(node):
+    yield from _fields("func", "args")(node)
+    for keyword in node.keywords:
+        yield keyword, "value", None
+
+
+def _first_only(field, index=None):
+    """Only the first operand surely runs (`and`, `or`, `a if c else b`,
+    a chained comparison past its first link)."""
+    def order(node):
+        yield node, field, index
+        if type(node) is not gast.Compare or len(node.comparators) > 1:
+            raise _Stop
+        yield node, "comparators", 0
+    return order
+
+
+_ORDER = {
+    gast.BinOp: _fields("left", "right"),
+    gast.UnaryOp: _fields("operand"),
+    gast.Compare: _first_only("left"),
+    gast.BoolOp: _first_only("values", 0),
+    gast.IfExp: _first_only("test"),
+    gast.Attribute: _fields("value"),
+    gast.Subscript: _fields("value", "slice"),
+    gast.Slice: _fields("lower", "upper", "step"),
+    gast.Tuple: _fields("elts"),
+    gast.List: _fields("elts"),
+    gast.Starred: _fields("value"),
+    gast.Call: _call,
+}
