@@ -36,7 +36,10 @@ the last change:
   sweep (a mean's `1 / n`, a negation's sign) ride along to where they are
   read, often a smaller array, where signs may cancel.
 
-After them, `number_zeros`: `bx = ad.zeros_like(x)` for an x known to
+After them, `signs` (optimize_signs.py): negations in derivative
+statements pass through products and settle in sums (`a + -b` is
+`a - b`); a temporary's adjoint assigned a negation once keeps its value
+without the sign, its readers take it. Then `number_zeros`: `bx = ad.zeros_like(x)` for an x known to
 be a number (a specialized version's argument, a scalar a loop carries)
 is `bx = 0.0`, unless bx is written into in place; and `scale_first`
 (folding.py): `2.0 * (s * A)` is `(2.0 * s) * A`.
@@ -63,6 +66,7 @@ from .optimize_algebra import cancel, reciprocals
 from .optimize_blocks import block_copies, dead_code, first_items, pure
 from .optimize_items import spent_items
 from .optimize_scales import defer_scales
+from .optimize_signs import signs
 from .optimize_shapes import likes, ones, stand_ins
 
 ZERO_INIT = "zeros_like"
@@ -94,7 +98,7 @@ def release(fdef):
     return fdef
 
 
-def optimize(fdef, is_pure, runtime_name, info=None):
+def optimize(fdef, is_pure, runtime_name, info=None, temporaries=()):
     passes = [first_contribution(runtime_name), propagate,  # folds too
               block_copies, first_items(runtime_name), constants, subtract,
               owns(runtime_name), spent_items(runtime_name)]
@@ -119,7 +123,10 @@ def optimize(fdef, is_pure, runtime_name, info=None):
             quiet += 1
         k = (k + 1) % len(passes)
     if info is not None:
-        number_zeros(fdef, runtime_name, info, facts)
+        if signs(fdef, info.shapes.names, temporaries) and \
+                propagate(fdef) | block_copies(fdef):
+            dead_code(is_pure)(fdef)
+        number_zeros(fdef, runtime_name, info, Facts(fdef))
     scale_first(fdef)
     return fdef
 

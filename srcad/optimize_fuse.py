@@ -18,7 +18,7 @@ time (newton's loop test, rk4's stages).
 """
 import gast
 
-from .build import loads, stores, walk, walk_children
+from .build import is_comment, loads, stores, walk, walk_children
 
 
 def fuse(fdef, temporaries, movable):
@@ -55,8 +55,29 @@ def _fuse_blocks(body, once, movable):
                 _fuse_blocks(inner, once, movable)
         while _fuse_one(out, stmt, once, movable):
             pass
+        if type(stmt) is gast.While:
+            _test_on_top(stmt)
         out.append(stmt)
     body[:] = out
+
+
+def _test_on_top(loop):
+    """`while True: if not c: break else: ...` is `while c: ...` once
+    the test is one expression (comments above it go: the loop's line
+    shows the test)."""
+    code = [s for s in loop.body if not is_comment(s)]
+    if loop.orelse or len(code) != 1 or type(code[0]) is not gast.If or \
+            not (type(loop.test) is gast.Constant and loop.test.value is True):
+        return
+    test = code[0]
+    if len(test.body) != 1 or type(test.body[0]) is not gast.Break:
+        return
+    stop = test.test
+    if type(stop) is gast.UnaryOp and type(stop.op) is gast.Not:
+        loop.test = stop.operand
+    else:
+        loop.test = gast.UnaryOp(op=gast.Not(), operand=stop)
+    loop.body = test.orelse or [gast.Pass()]
 
 
 def _fuse_one(before, stmt, once, movable):

@@ -29,6 +29,7 @@ from .structure import structure
 from .optimize import common_subexpressions, constants, optimize as clean_up
 from .optimize_blocks import block_subexpressions, hoist_invariants
 from .optimize_fuse import fuse
+from .optimize_signs import signs
 from .optimize_products import outer_sums
 from .values import resolve
 
@@ -104,10 +105,13 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None,
         pure, movable = is_pure(captured), is_movable(captured)
 
         def clean(f):
-            clean_up(f, pure, program.runtime_name, info)
+            clean_up(f, pure, program.runtime_name, info, namer.temporaries)
             outer_sums(f, program.runtime_name, namer,
                        lambda node: resolve(node, captured))
-            return fuse(f, namer.temporaries, movable)
+            fuse(f, namer.temporaries, movable)
+            # fusing joins negations that were statements apart
+            signs(f, info.shapes.names, namer.temporaries)
+            return f
         program.optimize(clean)
     trace("optimize", program.functions)
     header = _header(captured, kind, params, assumed)

@@ -95,22 +95,19 @@ def shrink(x, rate):
 
 
 def test_while_loop():
-    # Each pass pushes the old x (the adjoint of rate reads it). The loop
-    # is left only by its test, so every pass but the last ran the body:
-    # the sweep runs the body's adjoint one time fewer than the trip count,
-    # with no flag per pass. An outermost loop keeps its count in a local.
+    # Each pass records the old x (the adjoint of rate reads it) in a list
+    # of its own. The loop is left only by its test, so every pass but the
+    # last ran the body: the sweep runs the body's adjoint once per record,
+    # backwards, with no flag per pass and no trip count; the test, one
+    # expression once fused, is the loop's own again.
     same(srcad.source(shrink, wrt=(0, 1)), """
         def shrink_grad(x, rate):
             x_in = x
             passes1 = []
-            while True:
-                # while x > 1.0:
-                if not x > 1.0:
-                    break
-                else:
-                    # x = x * rate
-                    passes1.append(x)
-                    x = x * rate
+            while x > 1.0:
+                # x = x * rate
+                passes1.append(x)
+                x = x * rate
             ad.check_scalar(x, return_site)
             brate = ad.zeros_like(rate)
             bx = 1.0

@@ -1,0 +1,209 @@
+"""Signs: negations in derivative statements go where they cost nothing.
+
+    bt10 = -bx                            bt8 = bx / t9
+    bt8 = bt10 / t9                 ->    bx = bx + bx * t10 / t9 * 2.0
+    bx = bx + -bt10 * t10 / t9 * 2.0      ba += bt8
+    ba += -bt8                            bx = bx - 2.0 * bt8 * x
+    bx = bx + 2.0 * bt8 * x
+
+A negation passes through products and quotients, and a sum or a
+difference absorbs it (`a + -b` is `a - b`, `-a - b` is `-(a + b)`), as
+does an augmented `+=` or `-=`. A temporary's adjoint assigned a negated
+value once (`bt8 = -(bx / t9)`) may keep the value without its sign when
+every statement reading it computes something new from it (an operand of
+`+ - * /` or of a negation): those reads take the sign on. What is left
+is written once, where it settles. Every rewrite is exact in floating
+point (a negation rounds nothing; only a zero's sign may differ), and the
+primal's statements are never touched: the user sees their own values.
+Run once, after the optimizer's rounds and before fusing.
+"""
+import gast
+
+from .build import transform, walk
+
+_ADD, _SUB, _MUL, _DIV = gast.Add, gast.Sub, gast.Mult, gast.Div
+
+
+def signs(fdef, primal, temporaries):
+    """Settle the negations of `fdef`'s derivative statements (those that
+    assign no name in `primal`). Temporaries' adjoints (in `temporaries`)
+    may carry theirs to where they are read. Whether anything changed."""
+    settled = _Signs(fdef, primal, temporaries)
+    settled.block(fdef.body)
+    return settled.changed
+
+
+class _Signs:
+    def __init__(self, fdef, primal, temporaries):
+        self.primal = primal
+        self.flipped = set()   # names holding the negation of their value
+        self.may_flip = _flippable(fdef, primal, temporaries)
+        self.read = set()      # names read so far, in program order
+        self.changed = False
+
+    def block(self, stmts):
+        for stmt in stmts:
+            self.statement(stmt)
+
+    def statement(self, stmt):
+        kind = type(stmt)
+        if kind is gast.Assign and len(stmt.targets) == 1 and \
+                self.derivative(stmt.targets[0]):
+            negated, value = self.settle(stmt.value)
+            target = stmt.targets[0]
+            free = _signed_factor(value) if negated else None
+            if free is not None:  # a constant factor takes the sign
+                negated, value = False, free
+            if negated and type(target) is gast.Name and \
+                    target.id in self.may_flip and target.id not in self.read:
+                self.flipped.add(target.id)
+                stmt.value = value
+                self.changed = True
+            else:
+                stmt.value = _negated(value) if negated else value
+        elif kind is gast.AugAssign and type(stmt.op) in (_ADD, _SUB) and \
+                self.derivative(stmt.target):
+            negated, value = self.settle(stmt.value)
+            stmt.value = value
+            if negated:
+                stmt.op = _SUB() if type(stmt.op) is _ADD else _ADD()
+                self.changed = True
+            self.note(stmt.target)
+        elif kind is not gast.Delete:
+            for field in ("test", "iter", "value", "targets", "target"):
+                part = getattr(stmt, field, None)
+                if part is not None and not isinstance(part, list):
+                    setattr(stmt, field, self.plain(part))
+                elif part:
+                    setattr(stmt, field, [self.plain(p) for p in part])
+        self.block(getattr(stmt, "body", []))
+        self.block(getattr(stmt, "orelse", []))
+
+    def derivative(self, target):
+        while type(target) in (gast.Subscript, gast.Attribute):
+            target = target.value
+        return type(target) is gast.Name and target.id not in self.primal
+
+    def note(self, node):
+        for inner in walk(node):
+            if type(inner) is gast.Name:
+                self.read.add(inner.id)
+
+    def plain(self, node):
+        """`node` with every flipped name read as its negation."""
+        self.note(node)
+        if not self.flipped:
+            return node
+
+        def negate(inner):
+            if type(inner) is gast.Name and inner.id in self.flipped and \
+                    type(inner.ctx) is gast.Load:
+                self.changed = True
+                return _negated(inner)
+            return inner
+        return transform(node, negate)
+
+    def settle(self, node):
+        """(negated, expression): `node` is the expression, negated if
+        the flag says so; negations inside pass up as far as they go."""
+        kind = type(node)
+        if kind is gast.Name:
+            self.read.add(node.id)
+            return node.id in self.flipped, node
+        if kind is gast.Constant and type(node.value) in (int, float) and \
+                node.value < 0:
+            self.changed = True
+            return True, gast.Constant(value=-node.value, kind=None)
+        if kind is gast.UnaryOp and type(node.op) is gast.USub:
+            self.changed = True
+            negated, inner = self.settle(node.operand)
+            return not negated, inner
+        if kind is gast.BinOp and type(node.op) in (_MUL, _DIV):
+            left_neg, left = self.settle(node.left)
+            right_neg, right = self.settle(node.right)
+            node.left, node.right = left, right
+            return left_neg != right_neg, node
+        if kind is gast.BinOp and type(node.op) in (_ADD, _SUB):
+            left_neg, left = self.settle(node.left)
+            right_neg, right = self.settle(node.right)
+            return _sum(type(node.op) is _ADD, left_neg, left, right_neg,
+                        right)
+        return False, self.plain(node)
+
+
+def _sum(adding, left_neg, left, right_neg, right):
+    """`(+-left) + (+-right)` or `(+-left) - (+-right)`, its sign out."""
+    def op(kind, a, b):
+        return gast.BinOp(left=a, op=kind(), right=b)
+    if not adding:  # a - b is a + (-b)
+        right_neg = not right_neg
+    if not left_neg and not right_neg:
+        return False, op(_ADD, left, right)
+    if left_neg and right_neg:
+        return True, op(_ADD, left, right)
+    if right_neg:
+        return False, op(_SUB, left, right)
+    return False, op(_SUB, right, left)
+
+
+def _negated(node):
+    signed = _signed_factor(node)
+    if signed is not None:
+        return signed
+    return gast.UnaryOp(op=gast.USub(), operand=node)
+
+
+def _signed_factor(node):
+    """`-node` with the sign put on a number among its factors (`-1.0 *
+    t4` for `-(1.0 * t4)`), or None if it has none."""
+    kind = type(node)
+    if kind is gast.Constant and type(node.value) in (int, float):
+        return gast.Constant(value=-node.value, kind=None)
+    if kind is gast.BinOp and type(node.op) in (_MUL, _DIV):
+        for field in ("left", "right"):
+            signed = _signed_factor(getattr(node, field))
+            if signed is not None:
+                return gast.BinOp(left=signed if field == "left" else
+                                  node.left, op=node.op,
+                                  right=signed if field == "right" else
+                                  node.right)
+    return None
+
+
+def _flippable(fdef, primal, temporaries):
+    """Temporaries' adjoints assigned once whose every read is an operand
+    of `+ - * /` or of a negation, or what `+=` or `-=` adds."""
+    stores, ok = {}, set()
+    bad = set()
+    for node in walk(fdef):
+        kind = type(node)
+        if kind is gast.Name and type(node.ctx) is not gast.Load:
+            stores[node.id] = stores.get(node.id, 0) + 1
+        elif kind is gast.BinOp and type(node.op) in (_ADD, _SUB, _MUL,
+                                                      _DIV):
+            children = (node.left, node.right)
+        elif kind is gast.UnaryOp and type(node.op) is gast.USub:
+            children = (node.operand,)
+        elif kind is gast.AugAssign and type(node.op) in (_ADD, _SUB):
+            children = (node.value,)
+        else:
+            children = ()
+            for inner in _child_names(node):
+                bad.add(inner)
+        for child in children:
+            if type(child) is gast.Name:
+                ok.add(child.id)
+    return {id_ for id_ in ok - bad
+            if id_ in temporaries and id_ not in primal and
+            stores.get(id_) == 1}
+
+
+def _child_names(node):
+    """Names read directly as children of `node` (not through a deeper
+    expression)."""
+    for field in getattr(node, "_fields", ()):
+        value = getattr(node, field, None)
+        items = value if type(value) is list else [value]
+        for item in items:
+            if type(item) is gast.Name and type(item.ctx) is gast.Load:
+                yield item.id
