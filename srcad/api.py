@@ -11,6 +11,7 @@ import inspect
 import numpy as np
 
 from . import pipeline
+from .kinds import kinds
 from . import runtime as ad
 from .errors import UsageError
 from .rules.registry import nondiff, undifferentiable
@@ -39,9 +40,11 @@ class Transformed:
     def __call__(self, *args, **kwargs):
         if pipeline.loops(self.fn):
             # a derivative of a function with loops is compiled once per
-            # kind of arguments: shapes known equal cost no helper call
-            # per iteration
-            entry = _dispatcher(self)
+            # kind of arguments (shapes known equal cost no helper call per
+            # iteration); the version checks the kinds it assumes first and
+            # hands other calls to theirs (kinds.guard)
+            entry = pipeline.cached(self.fn, self.kind, self.wrt, self.mode,
+                                    self.optimize, kinds(args, kwargs)).entry
         else:
             entry = self._generated().entry
         # From now on calls go straight to that function: a class whose
@@ -63,68 +66,6 @@ class Transformed:
                 f" wrt={self.wrt!r} mode={self.mode}>")
 
 
-def _dispatcher(transform):
-    """A function that runs the version of `transform` compiled for the
-    kinds of its arguments (pipeline.kinds). It is made for `fn`'s own
-    signature, so a call reads each argument's kind inline and costs one
-    dict lookup more than the compiled version itself."""
-    entries = {}  # per argument its type, or an array's ndim -> function
-    _SPECIALIZED[id(entries)] = entries
-
-    def compiled(args, kwargs):
-        entry = pipeline.cached(transform.fn, transform.kind, transform.wrt,
-                                transform.mode, transform.optimize,
-                                pipeline.kinds(args, kwargs)).entry
-        if not kwargs:
-            entries[_key(args)] = entry
-        return entry(*args, **kwargs)
-
-    scope = {"_entries": entries, "_compiled": compiled, "_key": _key,
-             "_array": np.ndarray}
-    params = _plain_params(transform.fn)
-    if params is not None and set(params) & (scope.keys() | {"entry"}):
-        params = None
-    if params is None:
-        source = ("def dispatch(*args, **kwargs):\n"
-                  "    entry = None if kwargs else _entries.get(_key(args))\n"
-                  "    if entry is None:\n"
-                  "        return _compiled(args, kwargs)\n"
-                  "    return entry(*args)\n")
-    else:
-        key = "".join(f"{p}.ndim if type({p}) is _array else type({p}), "
-                      for p in params)
-        listed = "".join(p + ", " for p in params)
-        source = (f"def dispatch({listed}):\n"
-                  f"    entry = _entries.get(({key}))\n"
-                  f"    if entry is None:\n"
-                  f"        return _compiled(({listed}), {{}})\n"
-                  f"    return entry({listed})\n")
-    exec(compile(source, f"<srcad dispatch of {transform!r}>", "exec"),
-         scope)
-    dispatch = scope["dispatch"]
-    if params is not None:
-        dispatch.__defaults__ = transform.fn.__defaults__
-    return dispatch
-
-
-def _key(args):
-    return tuple(a.ndim if type(a) is np.ndarray else type(a) for a in args)
-
-
-def _plain_params(fn):
-    """The parameter names of function `fn` if all are plain
-    positional-or-keyword ones (no *args, **kwargs or keyword-only), else
-    None."""
-    if not inspect.isfunction(fn):  # a bound method, say: not ours to copy
-        return None
-    code = fn.__code__
-    if code.co_kwonlyargcount or code.co_posonlyargcount or \
-            code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
-        return None
-    return list(code.co_varnames[:code.co_argcount])
-
-
-_SPECIALIZED = {}  # every dispatcher's entries, emptied by clear_cache
 _DIRECT = {}
 
 
@@ -141,9 +82,6 @@ def forget_compiled():
     for cls in _DIRECT.values():
         del cls.__call__
     _DIRECT.clear()
-    for entries in _SPECIALIZED.values():
-        entries.clear()
-    _SPECIALIZED.clear()
 
 
 def _freeze(wrt):

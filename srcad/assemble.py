@@ -26,16 +26,17 @@ class Program:
         self.runtime_name = runtime_name
         self.residuals = residuals  # for vjp: (fwd, bwd, primal names)
 
-    def optimize(self, clean_up):
+    def optimize(self, clean_up, numbers=frozenset()):
         if self.residuals is None:
-            self.functions = [release(clean_up(f)) for f in self.functions]
+            self.functions = [release(clean_up(f), numbers)
+                              for f in self.functions]
             return
         fwd, bwd, defined = self.residuals
         clean_up(bwd)
         set_residuals(fwd, bwd, defined, self.runtime_name)
         clean_up(fwd)
-        release(fwd)
-        release(bwd)
+        release(fwd, numbers)
+        release(bwd, numbers)
 
 
 def program(fdef, info, captured, namer, wrt, kind, as_tuple):

@@ -28,9 +28,10 @@ the last change:
 - `spent_items` (optimize_items.py): `by[i] = 0.0` that nothing reads
   again (a recurrence's sweep reads only smaller indices after it).
 
-- `reciprocals`, `cancel` (optimize_algebra.py): `e / b` is `e * r` where
-  `r = 1 / b` is computed anyway; `v = a / p - b; w = v * p * q` is
-  `v = a - b * p; w = v * q`.
+- `reciprocals`, `cancel`, `quotients` (optimize_algebra.py): `e / b` is
+  `e * r` where `r = 1 / b` is computed anyway; `v = a / p - b;
+  w = v * p * q` is `v = a - b * p; w = v * q`; `g * y / b` is `q * y`
+  where `q = g / b` is computed already.
 
 - `defer_scales` (optimize_scales.py): scalar factors of the adjoint
   sweep (a mean's `1 / n`, a negation's sign) ride along to where they are
@@ -62,7 +63,7 @@ from .build import (blocks, clone, fingerprint, is_runtime_call, loads,
                     mentions, simple_assign, statements, stores, transform)
 from .facts import Facts, facts_of
 from .folding import fold, folded as _folded, scale_first
-from .optimize_algebra import cancel, reciprocals
+from .optimize_algebra import cancel, quotients, reciprocals
 from .optimize_blocks import block_copies, dead_code, first_items, pure
 from .optimize_items import spent_items
 from .optimize_scales import defer_scales
@@ -72,11 +73,12 @@ from .optimize_shapes import likes, ones, stand_ins
 ZERO_INIT = "zeros_like"
 
 
-def release(fdef):
+def release(fdef, numbers=frozenset()):
     """`del` each local after the top-level statement that last mentions it,
     so big temporaries are freed while the derivative still runs (NumPy
     hands large freed arrays back to the system; fewer alive at once means
-    fewer fresh pages to fault in)."""
+    fewer fresh pages to fault in). Names known to hold `numbers` are
+    small: no `del` for them."""
     last = {}
     locals_ = set()  # names surely bound: by a top-level simple statement
     for i, (read, wrote) in enumerate(Facts(fdef).names):
@@ -87,7 +89,8 @@ def release(fdef):
     locals_ -= {a.id for a in fdef.args.args}
     dying = {}
     for id_, i in last.items():
-        if id_ in locals_ and not isinstance(fdef.body[i], gast.Return):
+        if id_ in locals_ and id_ not in numbers and \
+                not isinstance(fdef.body[i], gast.Return):
             dying.setdefault(i, []).append(id_)
     for i in sorted(dying, reverse=True):
         gone = gast.Delete(targets=[gast.Name(id=n, ctx=gast.Del(),
@@ -106,7 +109,7 @@ def optimize(fdef, is_pure, runtime_name, info=None, temporaries=()):
     if info is not None:  # after dead code: only values still needed count
         passes += [ones(runtime_name, info), likes(runtime_name, info),
                    stand_ins(runtime_name, info),
-                   reciprocals(info), cancel(info)]
+                   reciprocals(info), cancel(info), quotients(info)]
         # after first contributions make sums single assignments, before
         # propagate takes up the copies it leaves
         passes.insert(1, defer_scales(runtime_name, info))

@@ -11,13 +11,19 @@ them).
   the derivative of `p` this way whenever `p` takes itself in it
   (sigmoids, `exp`), and one pass over the array goes.
 
-Both rewrite top-level straight-line statements only, between names
-assigned once; they change results by rounding only (and `a / p * p`,
-nan where p is 0, becomes `a`).
+- `quotients`: a quotient `g * y / b` where `q = g / b` is computed
+  already in the same block is `q * y`: the adjoints of `a / b` are
+  `g / b` and `-g * y / b`, and the second takes the first in (one
+  division a pass less where both operands are active).
+
+`reciprocals` and `cancel` rewrite top-level straight-line statements
+only, `quotients` every block; all work between names assigned once, and
+change results by rounding only (and `a / p * p`, nan where p is 0,
+becomes `a`).
 """
 import gast
 
-from .build import name, simple_assign, transform, walk
+from .build import name, simple_assign, stores, transform, walk
 from .facts import facts_of
 
 
@@ -175,3 +181,73 @@ def _loads_of(tree, id_):
     """How many times `tree` reads `id_`."""
     return sum(1 for node in walk(tree) if type(node) is gast.Name and
                node.id == id_ and type(node.ctx) is gast.Load)
+
+
+def quotients(info):
+    primal = info.shapes.names
+
+    def run(fdef, facts=None):
+        counts = facts_of(fdef, facts).counts
+        changed = []
+        for block in _blocks(fdef.body):
+            _quotients(block, primal, counts, changed)
+        return bool(changed)
+    return run
+
+
+def _blocks(body):
+    yield body
+    for stmt in body:
+        for field in ("body", "orelse"):
+            yield from _blocks(getattr(stmt, field, []))
+
+
+def _quotients(block, primal, counts, changed):
+    known = {}  # (numerator, denominator) -> the name holding their quotient
+
+    def take(node):
+        factors = _factors(node) if type(node) is gast.BinOp and \
+            type(node.op) is gast.Div else None
+        if not factors:
+            return node
+        divisors = [f.id for f, times in factors
+                    if not times and type(f) is gast.Name]
+        for i, (factor, times) in enumerate(factors):
+            negated = type(factor) is gast.UnaryOp and \
+                type(factor.op) is gast.USub
+            inner = factor.operand if negated else factor
+            if not times or type(inner) is not gast.Name:
+                continue
+            for d in divisors:
+                q = known.get((inner.id, d))
+                if q:
+                    changed.append(node)
+                    factors[i] = (gast.UnaryOp(op=gast.USub(),
+                                               operand=name(q))
+                                  if negated else name(q), True)
+                    factors.remove(next(f for f in factors if not f[1] and
+                                        type(f[0]) is gast.Name and
+                                        f[0].id == d))
+                    return _product(factors)
+        return node
+    for stmt in block:
+        kind = type(stmt)
+        derivative = (kind is gast.Assign and simple_assign(stmt) and
+                      stmt.targets[0].id not in primal) or \
+            (kind is gast.AugAssign and type(stmt.target) is gast.Name and
+             stmt.target.id not in primal)
+        if derivative and known:
+            stmt.value = transform(stmt.value, take)
+        bound = stores(stmt)
+        for key, q in list(known.items()):
+            if bound & {key[0], key[1], q}:
+                del known[key]
+        if kind is gast.Assign and derivative and \
+                counts.get(stmt.targets[0].id) == 1:
+            value = stmt.value
+            if type(value) is gast.BinOp and type(value.op) is gast.Div and \
+                    type(value.left) is gast.Name and \
+                    type(value.right) is gast.Name and \
+                    stmt.targets[0].id not in (value.left.id, value.right.id):
+                known[(value.left.id, value.right.id)] = stmt.targets[0].id
+

@@ -12,8 +12,6 @@ the program as it stands after any stage, for reading and debugging.
 import dis
 import os
 
-import numpy as np
-
 from . import forward as forward_mode
 from . import assemble
 from .analysis import analyse, is_movable, is_pure
@@ -22,6 +20,7 @@ from .compile import compile_source
 from .emit import emit
 from .errors import UsageError
 from .facts import Facts
+from .kinds import by_name, guard, kinds
 from .fence import fence
 from .naming import Namer, names_in
 from .normalize import normalize
@@ -95,7 +94,7 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None,
     hoist_invariants(fdef, facts)
     trace("normalize", [fdef])
     params = wrt_params(captured, wrt)
-    assumed = _by_name(captured, known)
+    assumed = by_name(captured.params, known)
     info = analyse(fdef, captured, params, assumed)
     trace("analyse", [fdef], info)
     program = _differentiate(mode, kind)(fdef, info, captured, namer,
@@ -112,7 +111,14 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None,
             # fusing joins negations that were statements apart
             signs(f, info.shapes.names, namer.temporaries)
             return f
-        program.optimize(clean)
+        program.optimize(clean, _numbers(info, namer))
+    if known is not None and kind in ("grad", "value_and_grad"):
+        def again(*args):
+            return cached(fn, kind, wrt, mode, optimize,
+                          kinds(args, {})).entry(*args)
+        entry = next(f for f in program.functions if f.name == program.entry)
+        guard(entry, assumed,
+              lambda obj, name: captured.bind_module(obj, name, namer), again)
     trace("optimize", program.functions)
     header = _header(captured, kind, params, assumed)
     if known is None and kind in ("grad", "value_and_grad") and loops(fn):
@@ -127,44 +133,10 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None,
     return Generated(source, functions, functions[program.entry], params)
 
 
-def kinds(args, kwargs):
-    """What a specialized derivative may assume about its arguments: the
-    ndim of each NumPy array, 0 for each number, None for anything else;
-    positional ones first, then (name, ndim) pairs for keywords."""
-    known = tuple(map(ndim, args))
-    if kwargs:
-        known += tuple((k, ndim(v)) for k, v in sorted(kwargs.items()))
-    return known
-
-
-_NUMBERS = {float: 0, int: 0, np.float64: 0, np.float32: 0, np.int64: 0,
-            np.int32: 0}
-
-
-def ndim(value):
-    kind = type(value)
-    if kind is np.ndarray:
-        return value.ndim
-    return _NUMBERS.get(kind)
-
-
 def known_for(fn, args):
     """The kinds a call of `fn`'s derivative with `args` specializes to:
     `kinds(args)` for a function with loops, else None (one version)."""
     return kinds(tuple(args), {}) if loops(fn) else None
-
-
-def _by_name(captured, known):
-    if not known:
-        return {}
-    params = captured.params
-    by_name = {}
-    for i, item in enumerate(known):
-        if isinstance(item, tuple):
-            by_name[item[0]] = item[1]
-        elif i < len(params):
-            by_name[params[i]] = item
-    return by_name
 
 
 def loops(fn):
@@ -222,6 +194,12 @@ def wrt_params(captured, wrt):
     if not names:
         raise UsageError("wrt names no parameter")
     return tuple(names)
+
+
+def _numbers(info, namer):
+    """Names known to hold numbers, and their adjoints and tangents."""
+    found = {n for n, d in info.shapes.ndims.items() if d == 0}
+    return found | {v for (_, n), v in namer.derived.items() if n in found}
 
 
 def _header(captured, kind, params, assumed):

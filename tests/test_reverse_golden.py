@@ -73,10 +73,14 @@ def test_for_loop_specialized_to_a_vector():
     # Called with a vector, x[i] is a number, so s is one in every pass:
     # no unbroadcast, and since the sweep needs no value of s, neither
     # the tape nor the primal loop is left; x[i] ** 2, whose shape is the
-    # same in every pass, is not recomputed for its adjoint's zeros.
+    # same in every pass, is not recomputed for its adjoint's zeros. The
+    # version checks first that it was given a vector.
     x = np.array([0.5, -1.0, 2.0])
     same(srcad.source(sum_of_squares, args=(x,)), """
         def sum_of_squares_grad(x):
+            # a version for other kinds of arguments
+            if type(x) is not ndarray or x.ndim != 1:
+                return other_kinds(x)
             # for i in range(len(x)):
             bx = ad.zeros_like(x)
             for i in reversed(range(len(x))):
