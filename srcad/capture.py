@@ -13,6 +13,7 @@ import textwrap
 
 import gast
 
+from . import build
 from .build import walk
 from .errors import SourceUnavailable, UnsupportedSyntax
 
@@ -31,6 +32,7 @@ class Captured:
         self.closure = _closure_vars(fn)
         self.globals = getattr(fn, "__globals__", {})
         self.extras = {}  # names generated code adds: modules, helpers
+        self._bound = None
 
     def bind_module(self, obj, preferred, namer):
         """A name under which generated code reaches `obj`, preferring the
@@ -40,11 +42,19 @@ class Captured:
                 return bound
         if not preferred.isidentifier():  # "<lambda>"
             preferred = "function"
-        if self.resolve(preferred) is obj:
+        if preferred not in self.bound_inside() and \
+                self.resolve(preferred) is obj:
             return preferred
         bound = namer.reserve(preferred)
         self.extras[bound] = obj
         return bound
+
+    def bound_inside(self):
+        """Names the function binds itself (its parameters, its locals):
+        there they are not the globals or builtins of the same name."""
+        if self._bound is None:
+            self._bound = set(self.params) | build.stores(self.tree)
+        return self._bound
 
     def cells(self):
         """The names generated code reaches beside the user's globals: the

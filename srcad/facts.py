@@ -25,8 +25,9 @@ class Facts:
     @property
     def written(self):
         """Names whose value is changed in place (x[i] = v, x[i] += v,
-        x.pop()): an adjoint's zeros stay there, so they never share
-        memory with another value."""
+        x.pop(), x.append(v), ...): an adjoint's zeros stay there, so they
+        never share memory with another value, and nothing computed from
+        them before is reused after."""
         return self._scan()[2]
 
     @property
@@ -94,5 +95,10 @@ def _note_in_place(node, names):
             type(node.value) is gast.Name:
         names.add(node.value.id)
     elif kind is gast.Call and type(node.func) is gast.Attribute and \
-            node.func.attr == "pop" and type(node.func.value) is gast.Name:
+            node.func.attr in CHANGING and type(node.func.value) is gast.Name:
         names.add(node.func.value.id)
+
+
+# methods of lists and arrays that change their owner
+CHANGING = {"append", "extend", "insert", "pop", "remove", "clear", "sort",
+            "reverse", "fill", "put", "resize", "itemset"}

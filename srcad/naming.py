@@ -31,6 +31,7 @@ class Namer:
         self.counters = {}
         self.derived = {}
         self.temporaries = set()
+        self.private = set()  # lists only generated code touches: tapes
 
     def fresh(self, base="t"):
         n = self.counters.get(base, 0)

@@ -21,14 +21,15 @@ import gast
 from .build import is_comment, loads, stores, walk, walk_children
 
 
-def fuse(fdef, temporaries, movable):
+def fuse(fdef, temporaries, movable, private=frozenset()):
     """Fuse `fdef`'s single-use temporaries into their readers, in every
-    block. `movable(call)` says whether a call has no effects."""
+    block. `movable(call)` says whether a call has no effects; `private`
+    names the lists only srcad's code touches."""
     counts = _counts(fdef)
     once = {id_ for id_ in temporaries
             if counts.get(id_) == (1, 1)}  # (loads, stores)
     if once:
-        _fuse_blocks(fdef.body, once, movable)
+        _fuse_blocks(fdef.body, once, movable, private)
     return fdef
 
 
@@ -46,14 +47,14 @@ def _counts(fdef):
             for id_ in loads.keys() | stores.keys()}
 
 
-def _fuse_blocks(body, once, movable):
+def _fuse_blocks(body, once, movable, private):
     out = []
     for stmt in body:
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if inner:
-                _fuse_blocks(inner, once, movable)
-        while _fuse_one(out, stmt, once, movable):
+                _fuse_blocks(inner, once, movable, private)
+        while _fuse_one(out, stmt, once, movable, private):
             pass
         if type(stmt) is gast.While:
             _test_on_top(stmt)
@@ -80,7 +81,7 @@ def _test_on_top(loop):
     loop.body = test.orelse or [gast.Pass()]
 
 
-def _fuse_one(before, stmt, once, movable):
+def _fuse_one(before, stmt, once, movable, private):
     """Move the nearest temporary `stmt` can take into it, from the
     statements `before` it, passing statements that neither rebind what
     it reads nor may change anything (tape pushes and pops, pure
@@ -99,35 +100,40 @@ def _fuse_one(before, stmt, once, movable):
                     getattr(parent, field)[index] = prior.value
                 del before[k]
                 return True
-        if not _passable(prior, movable):
+        changed = _passable(prior, movable, private)
+        if changed is None:
             return False
-        rebound |= stores(prior)
+        rebound |= stores(prior) | changed
     return False
 
 
-def _passable(stmt, movable):
-    """A statement an expression may move past, if it rebinds nothing the
-    expression reads: a push or pop of a list (`tape.append(t9)`,
-    `x = tape.pop()`), or a name bound to a pure expression."""
+def _passable(stmt, movable, private):
+    """What an expression moving past `stmt` must not read (the names it
+    binds aside), or None if nothing may move past it. A push or pop of
+    one of srcad's own lists (`tape.append(t9)`, `x = tape.pop()`) changes
+    that list; a name bound to a pure expression, nothing."""
     if type(stmt) is gast.Expr:
         value = stmt.value
-        return _list_method(value, "append") and len(value.args) == 1 and \
+        pushed = _list_method(value, "append", private) and \
+            len(value.args) == 1 and \
             all(type(a) in (gast.Name, gast.Constant) for a in (
                 value.args[0].elts if type(value.args[0]) is gast.Tuple
                 else value.args))
+        return {value.func.value.id} if pushed else None
     if type(stmt) is not gast.Assign or len(stmt.targets) != 1 or \
             type(stmt.targets[0]) is not gast.Name:
-        return False
+        return None
     value = stmt.value
-    if _list_method(value, "pop") and not value.args:
-        return True
-    return _pure(value, movable)
+    if _list_method(value, "pop", private) and not value.args:
+        return {value.func.value.id}
+    return set() if _pure(value, movable) else None
 
 
-def _list_method(value, method):
+def _list_method(value, method, private):
     return type(value) is gast.Call and \
         type(value.func) is gast.Attribute and \
-        value.func.attr == method and type(value.func.value) is gast.Name
+        value.func.attr == method and type(value.func.value) is gast.Name \
+        and value.func.value.id in private
 
 
 WIDTH = 76  # about the characters a fused statement may take
@@ -210,8 +216,9 @@ def _parts(stmt):
     kind = type(stmt)
     if kind is gast.Assign:
         yield stmt, "value", None
-        for target in stmt.targets:
-            yield from _target_parts(target)
+        if len(stmt.targets) > 1:  # assigned in turn: a later one may read
+            raise _Stop            # what an earlier one binds
+        yield from _target_parts(stmt.targets[0])
     elif kind is gast.AugAssign:
         yield from _target_parts(stmt.target)
         yield stmt, "value", None

@@ -107,7 +107,7 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None,
             clean_up(f, pure, program.runtime_name, info, namer.temporaries)
             outer_sums(f, program.runtime_name, namer,
                        lambda node: resolve(node, captured))
-            fuse(f, namer.temporaries, movable)
+            fuse(f, namer.temporaries, movable, namer.private)
             # fusing joins negations that were statements apart
             signs(f, info.shapes.names, namer.temporaries)
             return f

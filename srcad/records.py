@@ -67,6 +67,7 @@ def one_record_per_pass(loop, back, forward, sweep, tape, namer, reversed_,
         back.body.insert(0, assign(unpack, call(attr(tape, "pop"), [])))
     else:
         store = namer.fresh("passes")
+        namer.private.add(store)
         back.target, back.iter = unpack, call(name(reversed_), [name(store)])
         forward.insert(forward.index(loop), assign(
             store, gast.List(elts=[], ctx=gast.Load())))

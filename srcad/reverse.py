@@ -108,6 +108,7 @@ class Reverse:
     def tape_name(self):
         if self.tape is None:
             self.tape = self.namer.reserve("tape")
+            self.namer.private.add(self.tape)
         return self.tape
 
     def push(self, value):
