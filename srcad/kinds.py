@@ -20,6 +20,7 @@ from .build import attr, call, comment, const, name
 
 NUMBERS = {float: 0, int: 0, np.float64: 0, np.float32: 0, np.int64: 0,
            np.int32: 0}
+NUMBER_TYPES = frozenset(NUMBERS)
 
 
 def kinds(args, kwargs):
@@ -70,7 +71,7 @@ def guard(fdef, assumed, bind, again):
                                  comparators=[array])
         dims = attr(param, "ndim")
         if kind == 0:  # a number, or an array of no dimensions
-            numbers = name(bind(frozenset(NUMBERS), "numbers"))
+            numbers = name(bind(NUMBER_TYPES, "numbers"))
             checks.append(gast.BoolOp(op=gast.And(), values=[
                 gast.Compare(left=call(type_, [name(param)]),
                              ops=[gast.NotIn()], comparators=[numbers]),

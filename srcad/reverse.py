@@ -123,7 +123,10 @@ class Reverse:
     def parts(self, fdef, wrt):
         primal, returned = split_return(fdef)
         output = returned.value
-        self.block_locals = block_locals(primal)
+        # a parameter holds the argument first: never a block's own
+        params = set(self.captured.params)
+        self.block_locals = {k: v - params
+                             for k, v in block_locals(primal).items()}
         self.local = set().union(*self.block_locals.values())
         sweep = self.initial_zeros(fdef, primal, wrt)
         forward, backward = self.block(primal)
@@ -304,7 +307,19 @@ class Reverse:
                         body=body_b, orelse=[], type_comment=None)
         if self.depth == 0 and steps is stmt.iter:
             self.outermost.append((stmt, back))
-        return forward, backward + [build.located(back, stmt)]
+        backward = backward + [build.located(back, stmt)]
+        index = stmt.target.id
+        if index in self.info.overwritten:
+            # the reversed loop binds the index again: a value it had
+            # before the loop, which the sweep may read after, comes back
+            forward = [self.note(stmt, "save", index)] + forward
+            backward.append(self.note(stmt, "restore", index))
+        return forward, backward
+
+    @staticmethod
+    def note(stmt, *what):
+        """A mark for the tape pass, located at `stmt`."""
+        return build.located(mark(gast.Expr(value=const(None)), *what), stmt)
 
     def block_While(self, stmt):
         body_f, body_b = self.in_loop(stmt)
@@ -354,8 +369,7 @@ class Reverse:
                        and t not in self.recomputed
                        and not (first and t not in self.captured.params)]
         def note(*what):
-            return build.located(mark(gast.Expr(value=const(None)), *what),
-                                 stmt)
+            return self.note(stmt, *what)
         if op.kind == "call" and set(op.targets) & self.info.active:
             stmt, saved = self.call_forward(op)
             if self.depth:

@@ -72,7 +72,8 @@ class Shapes:
         declared = set()  # names math functions take, so scalars
         for op in ops:
             for t in op.targets:
-                if counts[t] == 1 and len(op.targets) == 1:
+                if counts[t] == 1 and len(op.targets) == 1 and \
+                        t not in captured.params:  # holds the argument too
                     self.sets[t] = self._set_of(op, captured, local,
                                                 declared)
         self.scalar = {n for n, d in self.ndims.items() if d == 0}

@@ -69,6 +69,8 @@ def _scan(stmts, restored, overwritten, needed, views):
             continue  # a zero the optimizer drops: see absorbed
         if isinstance(stmt, (gast.For, gast.While)):
             inside = _restores(stmt.body) | restored
+            if isinstance(stmt, gast.For):  # its body reads its own index
+                inside -= build.stores(stmt.target)
             reads = build.loads(stmt.iter)
             restored |= _scan(stmt.body, inside, overwritten, needed, views)
         elif isinstance(stmt, gast.If):

@@ -118,7 +118,7 @@ def test_while_loop():
             for x in reversed(passes1):
                 # grad of: x = x * rate
                 bt3 = bx
-                bx = bx * rate
+                bx = ad.unbroadcast(bx * rate, x)
                 brate += ad.unbroadcast(bt3 * x, rate)
             del passes1
             return ad.result(bx, x_in), ad.result(brate, rate)
