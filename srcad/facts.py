@@ -5,7 +5,7 @@ walk, kept while no pass changes the function.
 """
 import gast
 
-from .build import collect
+from .build import collect, walk
 
 
 class Facts:
@@ -87,6 +87,17 @@ class _Names(list):
 def facts_of(fdef, facts=None):
     """`facts` if given, else fresh facts about `fdef`."""
     return facts if facts is not None else Facts(fdef)
+
+
+def changed_in_place(tree):
+    """Names whose value `tree` changes in place: written by item,
+    augmented (`b += g` changes an array), or changed by a method."""
+    names = set()
+    for node in walk(tree):
+        _note_in_place(node, names)
+        if type(node) is gast.AugAssign and type(node.target) is gast.Name:
+            names.add(node.target.id)
+    return names
 
 
 def _note_in_place(node, names):

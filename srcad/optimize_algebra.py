@@ -24,7 +24,7 @@ becomes `a`).
 import gast
 
 from .build import name, simple_assign, stores, transform, walk
-from .facts import facts_of
+from .facts import changed_in_place, facts_of
 
 
 def reciprocals(info):
@@ -238,7 +238,7 @@ def _quotients(block, primal, counts, changed):
              stmt.target.id not in primal)
         if derivative and known:
             stmt.value = transform(stmt.value, take)
-        bound = stores(stmt)
+        bound = stores(stmt) | changed_in_place(stmt)
         for key, q in list(known.items()):
             if bound & {key[0], key[1], q}:
                 del known[key]

@@ -19,7 +19,8 @@ Run once, after the optimizer's rounds and before fusing.
 """
 import gast
 
-from .build import transform, walk
+from .build import fingerprint, transform, walk
+from .facts import changed_in_place
 
 _ADD, _SUB, _MUL, _DIV = gast.Add, gast.Sub, gast.Mult, gast.Div
 
@@ -38,6 +39,8 @@ class _Signs:
         self.primal = primal
         self.flipped = set()   # names holding the negation of their value
         self.may_flip = _flippable(fdef, primal, temporaries)
+        # `v = -b` flipped is `v = b`, the same array: not if b changes
+        self.in_place = changed_in_place(fdef)
         self.read = set()      # names read so far, in program order
         self.changed = False
 
@@ -47,6 +50,28 @@ class _Signs:
 
     def statement(self, stmt):
         kind = type(stmt)
+        signed = kind in (gast.Assign, gast.AugAssign) and \
+            self.has_signs(stmt.value)
+        before = fingerprint(stmt) if signed else None
+        self.rewrite(stmt, kind)
+        if signed and fingerprint(stmt) != before:
+            self.changed = True
+        self.block(getattr(stmt, "body", []))
+        self.block(getattr(stmt, "orelse", []))
+
+    def has_signs(self, value):
+        """Whether `value` holds a negation, a negative number or a name
+        whose sign was moved: only then may settling change it."""
+        for node in walk(value):
+            kind = type(node)
+            if kind is gast.UnaryOp and type(node.op) is gast.USub or \
+                    kind is gast.Constant and \
+                    type(node.value) in (int, float) and node.value < 0 or \
+                    kind is gast.Name and node.id in self.flipped:
+                return True
+        return False
+
+    def rewrite(self, stmt, kind):
         if kind is gast.Assign and len(stmt.targets) == 1 and \
                 self.derivative(stmt.targets[0]):
             negated, value = self.settle(stmt.value)
@@ -55,10 +80,11 @@ class _Signs:
             if free is not None:  # a constant factor takes the sign
                 negated, value = False, free
             if negated and type(target) is gast.Name and \
-                    target.id in self.may_flip and target.id not in self.read:
+                    target.id in self.may_flip and \
+                    target.id not in self.read and not (
+                        type(value) is gast.Name and value.id in self.in_place):
                 self.flipped.add(target.id)
                 stmt.value = value
-                self.changed = True
             else:
                 stmt.value = _negated(value) if negated else value
         elif kind is gast.AugAssign and type(stmt.op) in (_ADD, _SUB) and \
@@ -67,7 +93,6 @@ class _Signs:
             stmt.value = value
             if negated:
                 stmt.op = _SUB() if type(stmt.op) is _ADD else _ADD()
-                self.changed = True
             self.note(stmt.target)
         elif kind is not gast.Delete:
             for field in ("test", "iter", "value", "targets", "target"):
@@ -76,8 +101,6 @@ class _Signs:
                     setattr(stmt, field, self.plain(part))
                 elif part:
                     setattr(stmt, field, [self.plain(p) for p in part])
-        self.block(getattr(stmt, "body", []))
-        self.block(getattr(stmt, "orelse", []))
 
     def derivative(self, target):
         while type(target) in (gast.Subscript, gast.Attribute):
@@ -112,10 +135,8 @@ class _Signs:
             return node.id in self.flipped, node
         if kind is gast.Constant and type(node.value) in (int, float) and \
                 node.value < 0:
-            self.changed = True
             return True, gast.Constant(value=-node.value, kind=None)
         if kind is gast.UnaryOp and type(node.op) is gast.USub:
-            self.changed = True
             negated, inner = self.settle(node.operand)
             return not negated, inner
         if kind is gast.BinOp and type(node.op) in (_MUL, _DIV):
