@@ -78,3 +78,17 @@ def test_scipy_example():
         for fn in set(registry.RULES) - before:
             registry.RULES.pop(fn)
         srcad.clear_cache()
+
+
+def test_the_sigmoid_source_shown_is_what_srcad_show_prints():
+    # the README's first example is the current generated code, not an old
+    # one: `srcad show examples/sigmoid.py:sigmoid`
+    import subprocess
+    import sys
+    shown = re.findall(r"```python\n(# srcad grad of sigmoid.*?)```",
+                       README.read_text(), flags=re.S)[0]
+    printed = subprocess.run(
+        [sys.executable, "-m", "srcad", "show",
+         str(README.parent / "examples" / "sigmoid.py") + ":sigmoid"],
+        capture_output=True, text=True, check=True).stdout
+    assert printed.strip() == shown.strip()
