@@ -19,7 +19,7 @@ Run once, after the optimizer's rounds and before fusing.
 """
 import gast
 
-from .build import fingerprint, transform, walk
+from .build import clone, fingerprint, loads, stores, transform, walk
 from .facts import changed_in_place
 
 _ADD, _SUB, _MUL, _DIV = gast.Add, gast.Sub, gast.Mult, gast.Div
@@ -29,9 +29,20 @@ def signs(fdef, primal, temporaries):
     """Settle the negations of `fdef`'s derivative statements (those that
     assign no name in `primal`). Temporaries' adjoints (in `temporaries`)
     may carry theirs to where they are read. Whether anything changed."""
+    before, count = clone(fdef.body), _negations(fdef)
     settled = _Signs(fdef, primal, temporaries)
     settled.block(fdef.body)
+    if settled.shared or _negations(fdef) > count:
+        # an array two names would now share, one changed in place; or
+        # reads that could not take the sign on: all as it was
+        fdef.body[:] = before
+        return False
     return settled.changed
+
+
+def _negations(tree):
+    return sum(type(n) is gast.UnaryOp and type(n.op) is gast.USub
+               for n in walk(tree))
 
 
 class _Signs:
@@ -43,6 +54,7 @@ class _Signs:
         self.in_place = changed_in_place(fdef)
         self.read = set()      # names read so far, in program order
         self.changed = False
+        self.shared = False    # see shares
 
     def block(self, stmts):
         for stmt in stmts:
@@ -52,12 +64,24 @@ class _Signs:
         kind = type(stmt)
         signed = kind in (gast.Assign, gast.AugAssign) and \
             self.has_signs(stmt.value)
-        before = fingerprint(stmt) if signed else None
+        if signed:
+            before, fresh = fingerprint(stmt), _makes_new(stmt.value)
         self.rewrite(stmt, kind)
+        if signed and fresh:
+            self.shared |= self.shares(stmt)
         if signed and fingerprint(stmt) != before:
             self.changed = True
         self.block(getattr(stmt, "body", []))
         self.block(getattr(stmt, "orelse", []))
+
+    def shares(self, stmt):
+        """Whether `stmt`, whose negation made a new value, now binds its
+        target to an array another name holds (a name, an item, a view a
+        call returns), and either is changed in place."""
+        if type(stmt) is not gast.Assign or _makes_new(stmt.value):
+            return False
+        return bool((loads(stmt.value) | stores(stmt.targets[0]) |
+                     loads(stmt.targets[0])) & self.in_place)
 
     def has_signs(self, value):
         """Whether `value` holds a negation, a negative number or a name
@@ -150,6 +174,11 @@ class _Signs:
             return _sum(type(node.op) is _ADD, left_neg, left, right_neg,
                         right)
         return False, self.plain(node)
+
+
+def _makes_new(value):
+    """Whether `value` surely makes a new value (arithmetic does)."""
+    return type(value) in (gast.BinOp, gast.UnaryOp, gast.Constant)
 
 
 def _sum(adding, left_neg, left, right_neg, right):
