@@ -94,19 +94,24 @@ def changed_in_place(tree):
     augmented (`b += g` changes an array), or changed by a method."""
     names = set()
     for node in walk(tree):
-        _note_in_place(node, names)
-        if type(node) is gast.AugAssign and type(node.target) is gast.Name:
-            names.add(node.target.id)
-        elif type(node) is gast.Call:  # ad.add_at(b, ...), np.add.at(b, ...)
-            func = node.func
-            if type(func) is gast.Attribute and \
-                    func.attr in ("add_at", "at", "copyto") and node.args \
-                    and type(node.args[0]) is gast.Name:
-                names.add(node.args[0].id)
-            for keyword in node.keywords:
-                if keyword.arg == "out" and type(keyword.value) is gast.Name:
-                    names.add(keyword.value.id)
+        note_change(node, names)
     return names
+
+
+def note_change(node, names):
+    """Add to `names` the name `node` itself changes in place, if any."""
+    _note_in_place(node, names)
+    if type(node) is gast.AugAssign and type(node.target) is gast.Name:
+        names.add(node.target.id)
+    elif type(node) is gast.Call:  # ad.add_at(b, ...), np.add.at(b, ...)
+        func = node.func
+        if type(func) is gast.Attribute and \
+                func.attr in ("add_at", "at", "copyto") and node.args \
+                and type(node.args[0]) is gast.Name:
+            names.add(node.args[0].id)
+        for keyword in node.keywords:
+            if keyword.arg == "out" and type(keyword.value) is gast.Name:
+                names.add(keyword.value.id)
 
 
 def _note_in_place(node, names):

@@ -73,6 +73,19 @@ def _scaled_after_sum(node, runtime_name):
     return node
 
 
+def negations_inward(node):
+    """`-(c * e)` -> `(-c) * e` for a number factor c, bottom-up in `node`
+    (exact: a negation rounds nothing). Where fusing joins a negation to
+    the product it negates."""
+    def inward(inner):
+        if type(inner) is gast.UnaryOp and type(inner.op) is gast.USub:
+            signed = signed_factor(inner.operand)
+            if signed is not None and type(signed) is not gast.Constant:
+                return signed
+        return inner
+    return transform(node, inward)
+
+
 def _constant_factors(node):
     """`c1 * a * b * c2` -> `(c1 * c2) * a * b`: a product's constant
     factors multiplied once (what multiplies the arrays is the same up to
@@ -129,3 +142,23 @@ def folded(node):
         if value is not None:
             return value
     return node
+
+
+def signed_factor(node):
+    """`-node` with the sign put on a number among its factors (`-1.0 *
+    t4` for `-(1.0 * t4)`), or None if it has none."""
+    kind = type(node)
+    if kind is gast.Constant and type(node.value) in (int, float):
+        return gast.Constant(value=-node.value, kind=None)
+    if kind is gast.UnaryOp and type(node.op) is gast.USub and \
+            _number(node.operand):  # -c as parsed
+        return node.operand
+    if kind is gast.BinOp and type(node.op) in (gast.Mult, gast.Div):
+        for field in ("left", "right"):
+            signed = signed_factor(getattr(node, field))
+            if signed is not None:
+                return gast.BinOp(left=signed if field == "left" else
+                                  node.left, op=node.op,
+                                  right=signed if field == "right" else
+                                  node.right)
+    return None

@@ -28,21 +28,22 @@ the last change:
 - `spent_items` (optimize_items.py): `by[i] = 0.0` that nothing reads
   again (a recurrence's sweep reads only smaller indices after it).
 
-- `reciprocals`, `cancel`, `quotients` (optimize_algebra.py): `e / b` is
-  `e * r` where `r = 1 / b` is computed anyway; `v = a / p - b;
-  w = v * p * q` is `v = a - b * p; w = v * q`; `g * y / b` is `q * y`
-  where `q = g / b` is computed already.
+- `reciprocals`, `cancel` (optimize_algebra.py): `e / b` is `e * r` where
+  `r = 1 / b` is computed anyway; `v = a / p - b; w = v * p * q` is
+  `v = a - b * p; w = v * q`.
 
 - `defer_scales` (optimize_scales.py): scalar factors of the adjoint
   sweep (a mean's `1 / n`, a negation's sign) ride along to where they are
   read, often a smaller array, where signs may cancel.
 
-After them, `signs` (optimize_signs.py): negations in derivative
-statements pass through products and settle in sums (`a + -b` is
-`a - b`); a temporary's adjoint assigned a negation once keeps its value
-without the sign, its readers take it. Then `number_zeros`: `bx = ad.zeros_like(x)` for an x known to
-be a number (a specialized version's argument, a scalar a loop carries)
-is `bx = 0.0`, unless bx is written into in place; and `scale_first`
+After them, once, on the final form: `quotients` (optimize_algebra.py),
+`g * y / b` is `q * y` where `q = g / b` is computed already; `signs`
+(optimize_signs.py), negations in derivative statements pass through
+products and settle in sums (`a + -b` is `a - b`), a temporary's adjoint
+assigned a negation once keeps its value without the sign and its readers
+take it; `number_zeros`, `bx = ad.zeros_like(x)` for an x known to be a
+number (a specialized version's argument, a scalar a loop carries) is
+`bx = 0.0`, unless bx is written into in place; and `scale_first`
 (folding.py): `2.0 * (s * A)` is `(2.0 * s) * A`.
 
 The pipeline then runs `outer_sums` (optimize_products.py): outer
@@ -109,7 +110,7 @@ def optimize(fdef, is_pure, runtime_name, info=None, temporaries=()):
     if info is not None:  # after dead code: only values still needed count
         passes += [ones(runtime_name, info), likes(runtime_name, info),
                    stand_ins(runtime_name, info),
-                   reciprocals(info), cancel(info), quotients(info)]
+                   reciprocals(info), cancel(info)]
         # after first contributions make sums single assignments, before
         # propagate takes up the copies it leaves
         passes.insert(1, defer_scales(runtime_name, info))
@@ -125,8 +126,9 @@ def optimize(fdef, is_pure, runtime_name, info=None, temporaries=()):
         else:
             quiet += 1
         k = (k + 1) % len(passes)
-    if info is not None:
-        if signs(fdef, info.shapes.names, temporaries) and \
+    if info is not None:  # once, on the final form
+        quotients(info)(fdef)
+        if signs(fdef, info.shapes.names, temporaries)[1] and \
                 propagate(fdef) | block_copies(fdef):
             dead_code(is_pure)(fdef)
         number_zeros(fdef, runtime_name, info, Facts(fdef))

@@ -187,6 +187,10 @@ def quotients(info):
     primal = info.shapes.names
 
     def run(fdef, facts=None):
+        divisions = sum(type(n) is gast.BinOp and type(n.op) is gast.Div
+                        for n in walk(fdef))
+        if divisions < 2:  # one to share, one to share it
+            return False
         counts = facts_of(fdef, facts).counts
         changed = []
         for block in _blocks(fdef.body):
@@ -199,7 +203,9 @@ def _blocks(body):
     yield body
     for stmt in body:
         for field in ("body", "orelse"):
-            yield from _blocks(getattr(stmt, field, []))
+            inner = getattr(stmt, field, None)
+            if inner:
+                yield from _blocks(inner)
 
 
 def _quotients(block, primal, counts, changed):
@@ -236,7 +242,9 @@ def _quotients(block, primal, counts, changed):
                       stmt.targets[0].id not in primal) or \
             (kind is gast.AugAssign and type(stmt.target) is gast.Name and
              stmt.target.id not in primal)
-        if derivative and known:
+        if derivative and known and any(
+                type(n) is gast.BinOp and type(n.op) is gast.Div
+                for n in walk(stmt.value)):
             stmt.value = transform(stmt.value, take)
         bound = stores(stmt) | changed_in_place(stmt)
         for key, q in list(known.items()):

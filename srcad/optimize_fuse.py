@@ -19,6 +19,7 @@ time (newton's loop test, rk4's stages).
 import gast
 
 from .build import is_comment, loads, stores, walk, walk_children
+from .folding import negations_inward
 
 
 def fuse(fdef, temporaries, movable, private=frozenset()):
@@ -54,8 +55,11 @@ def _fuse_blocks(body, once, movable, private):
             inner = getattr(stmt, field, None)
             if inner:
                 _fuse_blocks(inner, once, movable, private)
+        fused = False
         while _fuse_one(out, stmt, once, movable, private):
-            pass
+            fused = True
+        if fused:  # `-bt1` taking `bt1 = -1.0 * e` is `1.0 * e`
+            negations_inward(stmt)
         if type(stmt) is gast.While:
             _test_on_top(stmt)
         out.append(stmt)

@@ -20,7 +20,8 @@ Run once, after the optimizer's rounds and before fusing.
 import gast
 
 from .build import clone, fingerprint, loads, stores, transform, walk
-from .facts import changed_in_place
+from .facts import note_change
+from .folding import signed_factor
 
 _ADD, _SUB, _MUL, _DIV = gast.Add, gast.Sub, gast.Mult, gast.Div
 
@@ -28,16 +29,21 @@ _ADD, _SUB, _MUL, _DIV = gast.Add, gast.Sub, gast.Mult, gast.Div
 def signs(fdef, primal, temporaries):
     """Settle the negations of `fdef`'s derivative statements (those that
     assign no name in `primal`). Temporaries' adjoints (in `temporaries`)
-    may carry theirs to where they are read. Whether anything changed."""
-    before, count = clone(fdef.body), _negations(fdef)
-    settled = _Signs(fdef, primal, temporaries)
+    may carry theirs to where they are read. Returns (whether anything
+    changed, whether a name is now bound to another name: `bt = -bx`
+    become `bt = bx`, a copy to propagate)."""
+    survey = _Survey(fdef, primal, temporaries)
+    if not survey.negations and not survey.negative:
+        return False, False  # no sign to settle
+    before = clone(fdef.body)
+    settled = _Signs(primal, survey)
     settled.block(fdef.body)
-    if settled.shared or _negations(fdef) > count:
+    if settled.shared or _negations(fdef) > survey.negations:
         # an array two names would now share, one changed in place; or
         # reads that could not take the sign on: all as it was
         fdef.body[:] = before
-        return False
-    return settled.changed
+        return False, False
+    return settled.changed, settled.copied
 
 
 def _negations(tree):
@@ -45,16 +51,55 @@ def _negations(tree):
                for n in walk(tree))
 
 
-class _Signs:
+class _Survey:
+    """One walk over the function: its negations, whether it has negative
+    numbers, the names changed in place, and the temporaries' adjoints
+    that may carry their sign (assigned once, every read an operand of
+    `+ - * /` or of a negation, or what `+=` or `-=` adds)."""
+
     def __init__(self, fdef, primal, temporaries):
+        self.negations, self.negative = 0, False
+        self.in_place = set()
+        stores, operands, elsewhere = {}, set(), set()
+        for node in walk(fdef):
+            kind = type(node)
+            note_change(node, self.in_place)
+            children = ()
+            if kind is gast.Name:
+                if type(node.ctx) is not gast.Load:
+                    stores[node.id] = stores.get(node.id, 0) + 1
+                continue
+            if kind is gast.Constant:
+                self.negative |= type(node.value) in (int, float) and \
+                    node.value < 0
+                continue
+            if kind is gast.BinOp and type(node.op) in (_ADD, _SUB, _MUL,
+                                                        _DIV):
+                children = (node.left, node.right)
+            elif kind is gast.UnaryOp and type(node.op) is gast.USub:
+                self.negations += 1
+                children = (node.operand,)
+            elif kind is gast.AugAssign and type(node.op) in (_ADD, _SUB):
+                children = (node.value,)
+            else:
+                elsewhere.update(_child_names(node))
+            operands.update(c.id for c in children if type(c) is gast.Name)
+        self.may_flip = {id_ for id_ in operands - elsewhere
+                         if id_ in temporaries and id_ not in primal and
+                         stores.get(id_) == 1}
+
+
+class _Signs:
+    def __init__(self, primal, survey):
         self.primal = primal
         self.flipped = set()   # names holding the negation of their value
-        self.may_flip = _flippable(fdef, primal, temporaries)
+        self.may_flip = survey.may_flip
         # `v = -b` flipped is `v = b`, the same array: not if b changes
-        self.in_place = changed_in_place(fdef)
+        self.in_place = survey.in_place
         self.read = set()      # names read so far, in program order
         self.changed = False
         self.shared = False    # see shares
+        self.copied = False    # a negated name lost its sign: a copy
 
     def block(self, stmts):
         for stmt in stmts:
@@ -69,6 +114,7 @@ class _Signs:
         self.rewrite(stmt, kind)
         if signed and fresh:
             self.shared |= self.shares(stmt)
+            self.copied |= type(stmt.value) is gast.Name
         if signed and fingerprint(stmt) != before:
             self.changed = True
         self.block(getattr(stmt, "body", []))
@@ -100,7 +146,7 @@ class _Signs:
                 self.derivative(stmt.targets[0]):
             negated, value = self.settle(stmt.value)
             target = stmt.targets[0]
-            free = _signed_factor(value) if negated else None
+            free = signed_factor(value) if negated else None
             if free is not None:  # a constant factor takes the sign
                 negated, value = False, free
             if negated and type(target) is gast.Name and \
@@ -197,55 +243,10 @@ def _sum(adding, left_neg, left, right_neg, right):
 
 
 def _negated(node):
-    signed = _signed_factor(node)
+    signed = signed_factor(node)
     if signed is not None:
         return signed
     return gast.UnaryOp(op=gast.USub(), operand=node)
-
-
-def _signed_factor(node):
-    """`-node` with the sign put on a number among its factors (`-1.0 *
-    t4` for `-(1.0 * t4)`), or None if it has none."""
-    kind = type(node)
-    if kind is gast.Constant and type(node.value) in (int, float):
-        return gast.Constant(value=-node.value, kind=None)
-    if kind is gast.BinOp and type(node.op) in (_MUL, _DIV):
-        for field in ("left", "right"):
-            signed = _signed_factor(getattr(node, field))
-            if signed is not None:
-                return gast.BinOp(left=signed if field == "left" else
-                                  node.left, op=node.op,
-                                  right=signed if field == "right" else
-                                  node.right)
-    return None
-
-
-def _flippable(fdef, primal, temporaries):
-    """Temporaries' adjoints assigned once whose every read is an operand
-    of `+ - * /` or of a negation, or what `+=` or `-=` adds."""
-    stores, ok = {}, set()
-    bad = set()
-    for node in walk(fdef):
-        kind = type(node)
-        if kind is gast.Name and type(node.ctx) is not gast.Load:
-            stores[node.id] = stores.get(node.id, 0) + 1
-        elif kind is gast.BinOp and type(node.op) in (_ADD, _SUB, _MUL,
-                                                      _DIV):
-            children = (node.left, node.right)
-        elif kind is gast.UnaryOp and type(node.op) is gast.USub:
-            children = (node.operand,)
-        elif kind is gast.AugAssign and type(node.op) in (_ADD, _SUB):
-            children = (node.value,)
-        else:
-            children = ()
-            for inner in _child_names(node):
-                bad.add(inner)
-        for child in children:
-            if type(child) is gast.Name:
-                ok.add(child.id)
-    return {id_ for id_ in ok - bad
-            if id_ in temporaries and id_ not in primal and
-            stores.get(id_) == 1}
 
 
 def _child_names(node):

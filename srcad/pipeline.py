@@ -28,7 +28,6 @@ from .structure import structure
 from .optimize import common_subexpressions, constants, optimize as clean_up
 from .optimize_blocks import block_subexpressions, hoist_invariants
 from .optimize_fuse import fuse
-from .optimize_signs import signs
 from .optimize_products import outer_sums
 from .values import resolve
 
@@ -107,10 +106,7 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None,
             clean_up(f, pure, program.runtime_name, info, namer.temporaries)
             outer_sums(f, program.runtime_name, namer,
                        lambda node: resolve(node, captured))
-            fuse(f, namer.temporaries, movable, namer.private)
-            # fusing joins negations that were statements apart
-            signs(f, info.shapes.names, namer.temporaries)
-            return f
+            return fuse(f, namer.temporaries, movable, namer.private)
         program.optimize(clean, _numbers(info, namer))
     if known is not None and kind in ("grad", "value_and_grad"):
         def again(*args):

@@ -24,6 +24,7 @@ from srcad.build import (COMMENT, clone, fingerprint, is_comment,
                          simple_assign, statements, stores, transform)
 from srcad.build import comment as build_comment
 from srcad.emit import emit
+from srcad.folding import negations_inward
 from srcad.optimize_fuse import WIDTH, fuse
 
 from fdcheck import check_grad, numeric_grad
@@ -671,6 +672,20 @@ def test_movable_decides_which_calls_move():
         """)
 
 
+def test_a_negation_joined_to_a_product_goes_on_its_number():
+    # `bx = -bt1` taking `bt1 = -1.0 * t4 * t2` is `1.0 * t4 * t2`: exact,
+    # one negation less
+    source = """
+        def f(t4, t2):
+            bt1 = -1.0 * t4 * t2
+            bx = -bt1
+            return bx
+        """
+    after = run(source)
+    assert "bx = 1.0 * t4 * t2" in after
+    same_results(source, after, (0.5, -3.0))
+
+
 def test_only_the_given_temporaries_go():
     # `t2` is not in `temporaries`: it stays although read once
     same(run("""
@@ -1176,8 +1191,11 @@ def test_fusing_loses_nothing(f, draw, mode, monkeypatch):
         fuse(fdef, temporaries, movable, private)
         gone = stores(before) - stores(fdef)
         assert gone <= temporaries
-        assert emit([with_tests_on_top(inlined(before, gone))]) == \
-            emit([with_tests_on_top(clone(fdef))])
+        # (negations settled inward on both sides: fuse does that where
+        # it joins a negation to a product with a number factor)
+        assert emit([with_tests_on_top(negations_inward(
+            inlined(before, gone)))]) == \
+            emit([with_tests_on_top(negations_inward(clone(fdef)))])
         return fdef
 
     fused = generated(f, mode, checked, monkeypatch)
