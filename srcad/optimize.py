@@ -38,7 +38,7 @@ the last change:
 
 After them, once, on the final form: `quotients` (optimize_algebra.py),
 `g * y / b` is `q * y` where `q = g / b` is computed already; `signs`
-(optimize_signs.py), negations in derivative statements pass through
+(optimize_signs.py, for functions with loops), negations in derivative statements pass through
 products and settle in sums (`a + -b` is `a - b`), a temporary's adjoint
 assigned a negation once keeps its value without the sign and its readers
 take it; `number_zeros`, `bx = ad.zeros_like(x)` for an x known to be a
@@ -128,7 +128,8 @@ def optimize(fdef, is_pure, runtime_name, info=None, temporaries=()):
         k = (k + 1) % len(passes)
     if info is not None:  # once, on the final form
         quotients(info)(fdef)
-        if signs(fdef, info.shapes.names, temporaries)[1] and \
+        looped = any(type(s) in (gast.For, gast.While) for s in fdef.body)
+        if looped and signs(fdef, info.shapes.names, temporaries)[1] and \
                 propagate(fdef) | block_copies(fdef):
             dead_code(is_pure)(fdef)
         number_zeros(fdef, runtime_name, info, Facts(fdef))

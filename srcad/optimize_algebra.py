@@ -246,10 +246,11 @@ def _quotients(block, primal, counts, changed):
                 type(n) is gast.BinOp and type(n.op) is gast.Div
                 for n in walk(stmt.value)):
             stmt.value = transform(stmt.value, take)
-        bound = stores(stmt) | changed_in_place(stmt)
-        for key, q in list(known.items()):
-            if bound & {key[0], key[1], q}:
-                del known[key]
+        if known:
+            bound = stores(stmt) | changed_in_place(stmt)
+            for key, q in list(known.items()):
+                if bound & {key[0], key[1], q}:
+                    del known[key]
         if kind is gast.Assign and derivative and \
                 counts.get(stmt.targets[0].id) == 1:
             value = stmt.value

@@ -49,20 +49,28 @@ def _counts(fdef):
 
 
 def _fuse_blocks(body, once, movable, private):
-    out = []
+    out = []    # the statements kept so far
+    notes = []  # for each: (temporary it assigns or None, what its value
+    #             reads, what an expression moving past it must not read
+    #             or None if nothing may)
     for stmt in body:
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if inner:
                 _fuse_blocks(inner, once, movable, private)
         fused = False
-        while _fuse_one(out, stmt, once, movable, private):
+        while any(n[0] for n in notes) and \
+                _fuse_one(out, notes, stmt):
             fused = True
         if fused:  # `-bt1` taking `bt1 = -1.0 * e` is `1.0 * e`
             negations_inward(stmt)
         if type(stmt) is gast.While:
             _test_on_top(stmt)
         out.append(stmt)
+        target = _candidate(stmt, once, movable)
+        passing = _passable(stmt, movable, private)
+        notes.append((target, loads(stmt.value) if target else None,
+                      None if passing is None else stores(stmt) | passing))
     body[:] = out
 
 
@@ -85,29 +93,30 @@ def _test_on_top(loop):
     loop.body = test.orelse or [gast.Pass()]
 
 
-def _fuse_one(before, stmt, once, movable, private):
+def _fuse_one(before, notes, stmt):
     """Move the nearest temporary `stmt` can take into it, from the
-    statements `before` it, passing statements that neither rebind what
-    it reads nor may change anything (tape pushes and pops, pure
-    assignments to names). Whether one moved."""
+    statements `before` it (`notes` says what each assigns, reads and
+    lets pass), passing statements that neither rebind what it reads nor
+    may change anything (tape pushes and pops, pure assignments to
+    names). Whether one moved."""
+    wanted = loads(stmt)
     rebound = set()
     for k in range(len(before) - 1, -1, -1):
-        prior = before[k]
-        target = _candidate(prior, once, movable)
-        if target and not rebound & loads(prior.value):
+        target, reads, passing = notes[k]
+        if target in wanted and not rebound & reads:
             slot = _slot(stmt, target)
-            if slot and _width(stmt) + _width(prior.value) <= WIDTH:
+            value = before[k].value
+            if slot and _width(stmt) + _width(value) <= WIDTH:
                 parent, field, index = slot
                 if index is None:
-                    setattr(parent, field, prior.value)
+                    setattr(parent, field, value)
                 else:
-                    getattr(parent, field)[index] = prior.value
-                del before[k]
+                    getattr(parent, field)[index] = value
+                del before[k], notes[k]
                 return True
-        changed = _passable(prior, movable, private)
-        if changed is None:
+        if passing is None:
             return False
-        rebound |= stores(prior) | changed
+        rebound |= passing
     return False
 
 

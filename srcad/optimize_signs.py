@@ -15,7 +15,10 @@ every statement reading it computes something new from it (an operand of
 is written once, where it settles. Every rewrite is exact in floating
 point (a negation rounds nothing; only a zero's sign may differ), and the
 primal's statements are never touched: the user sees their own values.
-Run once, after the optimizer's rounds and before fusing.
+Run once, after the optimizer's rounds and before fusing, on functions
+with loops (optimize.py: in straight-line code `defer_scales` takes
+scalar factors and signs along already, and the work would cost build
+time for little).
 """
 import gast
 
