@@ -15,8 +15,6 @@ import re
 import textwrap
 from types import SimpleNamespace
 
-import astor
-import gast
 import numpy as np
 import pytest
 
@@ -26,23 +24,12 @@ from srcad import runtime as ad
 from srcad.optimize_algebra import quotients
 
 from fdcheck import check_grad
+from gastcode import emitted, normal, parsed
 
 MODES = ["reverse", "forward"]
 
 
 # --------------------------------------------------- quotients, golden cases
-
-def emitted(fdef):
-    return astor.to_source(gast.gast_to_ast(fdef))
-
-
-def parsed(source):
-    return gast.parse(textwrap.dedent(source)).body[0]
-
-
-def normal(source):
-    return emitted(parsed(source))
-
 
 def run(source, primal=()):
     """(whether quotients changed anything, the source it leaves)."""

@@ -16,37 +16,23 @@ import itertools
 import math
 import textwrap
 
-import astor
 import gast
 import numpy as np
 import pytest
 
 import srcad
 from srcad import optimize as optimize_module
-from srcad import pipeline
 from srcad import runtime as ad
 from srcad.optimize_signs import signs
 
 from fdcheck import check_grad
+from gastcode import emitted, normal, parsed
 
 MODES = ["reverse", "forward"]
 INF = math.inf
 
 
 # ------------------------------------------------------- signs, golden cases
-
-def emitted(fdef):
-    return astor.to_source(gast.gast_to_ast(fdef))
-
-
-def parsed(source):
-    return gast.parse(textwrap.dedent(source)).body[0]
-
-
-def normal(source):
-    """`source` as astor writes it (the goldens' spelling does not matter)."""
-    return emitted(parsed(source))
-
 
 def run(source, primal=(), temporaries=()):
     """(whether signs changed anything, the source it leaves)."""
