@@ -33,31 +33,10 @@ def one_record_per_pass(loop, back, forward, sweep, tape, namer, reversed_,
     `back` (in `sweep`) in place when the pattern holds. Returns the taped
     names that nothing outside the two loops reads (they need no value
     before the loop), else an empty set."""
-    body = _pass_body(loop, tape)
-    if body is None:
+    plan = _plan(loop, back, sweep, tape, params)
+    if plan is None:
         return set()
-    pushes = [(i, s.value.args[0].id) for i, s in enumerate(body)
-              if _is_push(s, tape)]
-    pops = [(i, s.targets[0].id) for i, s in enumerate(back.body)
-            if _is_pop(s, tape)]
-    taped = [v for _, v in pushes]
-    if isinstance(loop, gast.For) and len(pushes) < 2:
-        return set()  # a pop a pass either way
-    if not pushes or [v for _, v in reversed(pops)] != taped or \
-            len(set(taped)) != len(taped) or \
-            _touches_tape(body, [i for i, _ in pushes], tape) or \
-            _touches_tape(back.body, [i for i, _ in pops], tape) or \
-            not all(_assigned_once_after(v, i, loop, body)
-                    for i, v in pushes):
-        return set()
-    kinds = _kinds(back.body, {v: i for i, v in pops})
-    if kinds is None:
-        return set()
-    computed = [v for v in taped if kinds[v] == "computed"]
-    later = set().union(*map(build.loads, _after(sweep, back)))
-    at = _record_position(body, pushes, kinds)
-    if at is None or later & set(computed) or set(computed) & set(params):
-        return set()
+    body, taped, computed, at = plan
     values = build.tuple_([name(v) for v in taped])
     unpack = build.tuple_([name(v, store=True) for v in taped], store=True)
     if len(taped) == 1:
@@ -80,6 +59,38 @@ def one_record_per_pass(loop, back, forward, sweep, tape, namer, reversed_,
         _drop_count(loop, forward, sweep)
     return {v for v in computed if _bound_before_read(v, loop, body, forward,
                                                       sweep, back)}
+
+
+def _plan(loop, back, sweep, tape, params):
+    """(the pass's statements, the taped names in push order, those the
+    pass computes, where the record goes), or None if the loop keeps its
+    tape operations."""
+    body = _pass_body(loop, tape)
+    if body is None:
+        return None
+    pushes = [(i, s.value.args[0].id) for i, s in enumerate(body)
+              if _is_push(s, tape)]
+    pops = [(i, s.targets[0].id) for i, s in enumerate(back.body)
+            if _is_pop(s, tape)]
+    taped = [v for _, v in pushes]
+    if isinstance(loop, gast.For) and len(pushes) < 2:
+        return None  # a pop a pass either way
+    if not pushes or [v for _, v in reversed(pops)] != taped or \
+            len(set(taped)) != len(taped) or \
+            _touches_tape(body, [i for i, _ in pushes], tape) or \
+            _touches_tape(back.body, [i for i, _ in pops], tape) or \
+            not all(_assigned_once_after(v, i, loop, body)
+                    for i, v in pushes):
+        return None
+    kinds = _kinds(back.body, {v: i for i, v in pops})
+    if kinds is None:
+        return None
+    computed = [v for v in taped if kinds[v] == "computed"]
+    later = set().union(*map(build.loads, _after(sweep, back)))
+    at = _record_position(body, pushes, kinds)
+    if at is None or later & set(computed) or set(computed) & set(params):
+        return None
+    return body, taped, computed, at
 
 
 def _bound_before_read(v, loop, body, forward, sweep, back):

@@ -732,23 +732,6 @@ def comment_all(statements, captured):
 # -- helpers -----------------------------------------------------------------------
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 def _uses(stmts, id_):
     return any(id_ in build.loads(s) for s in stmts)
 
