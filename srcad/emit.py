@@ -44,6 +44,12 @@ def to_ast(node):
             kwonlyargs=[_arg(a) for a in node.kwonlyargs],
             kw_defaults=to_ast(node.kw_defaults), kwarg=_arg(node.kwarg),
             defaults=to_ast(node.defaults))
+    if type(node) is gast.Constant and type(node.value) in (int, float) \
+            and (node.value < 0 or str(node.value)[0] == "-"):
+        # written `-c`, so `(-1.0) ** k` keeps its brackets (astor would
+        # write the number's text as it is: `-1.0 ** k`)
+        return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(
+            value=-node.value, kind=None))
     kind = getattr(ast, type(node).__name__)
     new = kind()
     for field in kind._fields:

@@ -28,7 +28,15 @@ class Loop:
         if isinstance(iterable, gast.Name) and \
                 normalizer.current.get(iterable.id) in normalizer.ranges:
             kind = range  # a name holding a range, as generated code has
-        if kind is range and isinstance(stmt.target, gast.Name):
+        if kind is range and isinstance(stmt.target, gast.Name) and \
+                any(stmt.target.id in build.stores(s) for s in stmt.body):
+            # the body changes the index: a name of the loop's own, the
+            # user's name bound to it first (the sweep's reversed loop
+            # binds the index, not what the body made of it)
+            self.range = normalizer.atom(iterable)
+            self.index = normalizer.namer.fresh("k")
+            self.binds.append((stmt.target, name(self.index)))
+        elif kind is range and isinstance(stmt.target, gast.Name):
             self.range = normalizer.atom(iterable)
             self.index = normalizer.new_name(stmt.target.id)
         elif kind in (zip, enumerate):

@@ -1327,3 +1327,24 @@ def test_loops_over_iterators_without_len(mode):
               np.zeros(0)):
         check_grad(over_ndindex, x, mode=mode)
         check_grad(over_a_helper, x, mode=mode)
+
+
+def index_changed_in_the_body(x, n=3):
+    s = 0.0
+    for i in range(n):
+        i = i * 2
+        s = s + x ** i
+    return s
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_a_loop_index_the_body_changes(mode, n):
+    # the reversed loop binds the index; what the body made of it (2i)
+    # comes from the tape (reverse mode once read the index itself)
+    value, grad = srcad.value_and_grad(index_changed_in_the_body,
+                                       mode=mode)(0.7, n)
+    assert value == index_changed_in_the_body(0.7, n)
+    assert grad == pytest.approx(sum(2 * i * 0.7 ** (2 * i - 1)
+                                     for i in range(1, n)))
+    check_grad(index_changed_in_the_body, 0.7, n, mode=mode)
