@@ -50,6 +50,7 @@ def _counts(fdef):
 
 def _fuse_blocks(body, once, movable, private):
     out = []    # the statements kept so far
+    candidates = 0
     notes = []  # for each: (temporary it assigns or None, what its value
     #             reads, what an expression moving past it must not read
     #             or None if nothing may)
@@ -59,18 +60,20 @@ def _fuse_blocks(body, once, movable, private):
             if inner:
                 _fuse_blocks(inner, once, movable, private)
         fused = False
-        while any(n[0] for n in notes) and \
-                _fuse_one(out, notes, stmt):
+        while candidates and _fuse_one(out, notes, stmt):
             fused = True
+            candidates -= 1
         if fused:  # `-bt1` taking `bt1 = -1.0 * e` is `1.0 * e`
             negations_inward(stmt)
         if type(stmt) is gast.While:
             _test_on_top(stmt)
         out.append(stmt)
-        target = _candidate(stmt, once, movable)
-        passing = _passable(stmt, movable, private)
+        pure = type(stmt) is gast.Assign and _pure(stmt.value, movable)
+        target = _candidate(stmt, once) if pure else None
+        passing = _passable(stmt, pure, private)
         notes.append((target, loads(stmt.value) if target else None,
                       None if passing is None else stores(stmt) | passing))
+        candidates += target is not None
     body[:] = out
 
 
@@ -120,11 +123,11 @@ def _fuse_one(before, notes, stmt):
     return False
 
 
-def _passable(stmt, movable, private):
+def _passable(stmt, pure, private):
     """What an expression moving past `stmt` must not read (the names it
     binds aside), or None if nothing may move past it. A push or pop of
     one of srcad's own lists (`tape.append(t9)`, `x = tape.pop()`) changes
-    that list; a name bound to a pure expression, nothing."""
+    that list; a name bound to a `pure` expression, nothing."""
     if type(stmt) is gast.Expr:
         value = stmt.value
         pushed = _list_method(value, "append", private) and \
@@ -139,7 +142,7 @@ def _passable(stmt, movable, private):
     value = stmt.value
     if _list_method(value, "pop", private) and not value.args:
         return {value.func.value.id}
-    return set() if _pure(value, movable) else None
+    return set() if pure else None
 
 
 def _list_method(value, method, private):
@@ -183,14 +186,15 @@ _AROUND = {gast.BinOp: 0, gast.Compare: 0, gast.BoolOp: 0, gast.Assign: 0,
            gast.AugAssign: 0, gast.Return: 7, gast.Expr: 0, gast.Starred: 1}
 
 
-def _candidate(stmt, once, movable):
-    """The temporary `stmt` assigns, if it may move into the next one."""
-    if type(stmt) is not gast.Assign or len(stmt.targets) != 1:
+def _candidate(stmt, once):
+    """The temporary assignment `stmt` (whose value is pure) makes, if it
+    may move into a later statement."""
+    if len(stmt.targets) != 1:
         return None
     target = stmt.targets[0]
     if type(target) is not gast.Name or target.id not in once:
         return None
-    return target.id if _pure(stmt.value, movable) else None
+    return target.id
 
 
 def _pure(value, movable):
