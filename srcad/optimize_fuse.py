@@ -18,19 +18,21 @@ time (newton's loop test, rk4's stages).
 """
 import gast
 
+from . import build
 from .build import is_comment, loads, stores, walk, walk_children
 from .folding import negations_inward
 
 
-def fuse(fdef, temporaries, movable, private=frozenset()):
+def fuse(fdef, temporaries, movable, private=frozenset(),
+         numbers=frozenset()):
     """Fuse `fdef`'s single-use temporaries into their readers, in every
     block. `movable(call)` says whether a call has no effects; `private`
-    names the lists only srcad's code touches."""
+    names the lists only srcad's code touches; `numbers` the names known
+    to hold numbers (`ba += g` changes no array there)."""
     counts = _counts(fdef)
     once = {id_ for id_ in temporaries
             if counts.get(id_) == (1, 1)}  # (loads, stores)
-    if once:
-        _fuse_blocks(fdef.body, once, movable, private)
+    _Fuser(once, movable, private, numbers).block(fdef.body)
     return fdef
 
 
@@ -48,33 +50,73 @@ def _counts(fdef):
             for id_ in loads.keys() | stores.keys()}
 
 
-def _fuse_blocks(body, once, movable, private):
-    out = []    # the statements kept so far
-    candidates = 0
-    notes = []  # for each: (temporary it assigns or None, what its value
-    #             reads, what an expression moving past it must not read
-    #             or None if nothing may)
-    for stmt in body:
-        for field in ("body", "orelse"):
-            inner = getattr(stmt, field, None)
-            if inner:
-                _fuse_blocks(inner, once, movable, private)
-        fused = False
-        while candidates and _fuse_one(out, notes, stmt):
-            fused = True
-            candidates -= 1
-        if fused:  # `-bt1` taking `bt1 = -1.0 * e` is `1.0 * e`
-            negations_inward(stmt)
-        if type(stmt) is gast.While:
-            _test_on_top(stmt)
-        out.append(stmt)
-        pure = type(stmt) is gast.Assign and _pure(stmt.value, movable)
-        target = _candidate(stmt, once) if pure else None
-        passing = _passable(stmt, pure, private)
-        notes.append((target, loads(stmt.value) if target else None,
-                      None if passing is None else stores(stmt) | passing))
-        candidates += target is not None
-    body[:] = out
+class _Fuser:
+    """The fusing of one function: its single-use temporaries (`once`),
+    which calls may move, srcad's own lists, the names holding numbers."""
+
+    def __init__(self, once, movable, private, numbers):
+        self.once, self.movable = once, movable
+        self.private, self.numbers = private, numbers
+
+    def block(self, body):
+        out = []    # the statements kept so far
+        candidates = 0
+        notes = []  # for each: (name it assigns or None, chained (see
+        #             _candidate), what its value reads, what an expression
+        #             moving past it must not read or None if nothing may,
+        #             what it reads)
+        for stmt in body:
+            for field in ("body", "orelse"):
+                inner = getattr(stmt, field, None)
+                if inner:
+                    self.block(inner)
+            fused = False
+            while candidates and _fuse_one(out, notes, stmt):
+                fused = True
+                candidates -= 1
+            if fused:  # `-bt1` taking `bt1 = -1.0 * e` is `1.0 * e`
+                negations_inward(stmt)
+            if type(stmt) is gast.While:
+                _test_on_top(stmt)
+            out.append(stmt)
+            pure = type(stmt) in (gast.Assign, gast.AugAssign) and \
+                _pure(stmt.value, self.movable)
+            target, chained = _candidate(stmt, self.once) \
+                if pure and type(stmt) is gast.Assign else (None, False)
+            passing = self.passable(stmt, pure)
+            notes.append((target, chained,
+                          loads(stmt.value) if target else None,
+                          None if passing is None else
+                          stores(stmt) | passing, loads(stmt)))
+            candidates += target is not None
+        body[:] = out
+
+    def passable(self, stmt, pure):
+        """What an expression moving past `stmt` must not read (the names
+        it binds aside), or None if nothing may move past it. A push or
+        pop of one of srcad's own lists (`tape.append(t9)`,
+        `x = tape.pop()`) changes that list; a name bound to a `pure`
+        expression, or a number's `+=` of one, nothing else."""
+        kind = type(stmt)
+        if kind is gast.Expr:
+            value = stmt.value
+            pushed = _list_method(value, "append", self.private) and \
+                len(value.args) == 1 and \
+                all(type(a) in (gast.Name, gast.Constant) for a in (
+                    value.args[0].elts if type(value.args[0]) is gast.Tuple
+                    else value.args))
+            return {value.func.value.id} if pushed else None
+        if kind is gast.AugAssign:
+            target = stmt.target
+            return set() if pure and type(target) is gast.Name and \
+                target.id in self.numbers else None
+        if kind is not gast.Assign or len(stmt.targets) != 1 or \
+                type(stmt.targets[0]) is not gast.Name:
+            return None
+        value = stmt.value
+        if _list_method(value, "pop", self.private) and not value.args:
+            return {value.func.value.id}
+        return set() if pure else None
 
 
 def _test_on_top(loop):
@@ -103,10 +145,11 @@ def _fuse_one(before, notes, stmt):
     may change anything (tape pushes and pops, pure assignments to
     names). Whether one moved."""
     wanted = loads(stmt)
-    rebound = set()
+    rebound, read = set(), set()
     for k in range(len(before) - 1, -1, -1):
-        target, reads, passing = notes[k]
-        if target in wanted and not rebound & reads:
+        target, chained, reads, passing, mentions = notes[k]
+        if target in wanted and not rebound & reads and (
+                not chained or _continues(stmt, target, read | rebound)):
             slot = _slot(stmt, target)
             value = before[k].value
             if slot and _width(stmt) + _width(value) <= WIDTH:
@@ -120,30 +163,19 @@ def _fuse_one(before, notes, stmt):
         if passing is None:
             return False
         rebound |= passing
+        read |= mentions
     return False
 
 
-def _passable(stmt, pure, private):
-    """What an expression moving past `stmt` must not read (the names it
-    binds aside), or None if nothing may move past it. A push or pop of
-    one of srcad's own lists (`tape.append(t9)`, `x = tape.pop()`) changes
-    that list; a name bound to a `pure` expression, nothing."""
-    if type(stmt) is gast.Expr:
-        value = stmt.value
-        pushed = _list_method(value, "append", private) and \
-            len(value.args) == 1 and \
-            all(type(a) in (gast.Name, gast.Constant) for a in (
-                value.args[0].elts if type(value.args[0]) is gast.Tuple
-                else value.args))
-        return {value.func.value.id} if pushed else None
-    if type(stmt) is not gast.Assign or len(stmt.targets) != 1 or \
-            type(stmt.targets[0]) is not gast.Name:
-        return None
-    value = stmt.value
-    if _list_method(value, "pop", private) and not value.args:
-        return {value.func.value.id}
-    return set() if pure else None
-
+def _continues(stmt, name_, between):
+    """Whether `stmt` assigns `name_` anew from its value (read once), and
+    nothing `between` the two reads or binds it: `bx = bx + a` then
+    `bx = bx - b` is `bx = bx + a - b`, the same operations in the same
+    order, one store and load less."""
+    return build.simple_assign(stmt) and stmt.targets[0].id == name_ and \
+        name_ not in between and \
+        sum(type(n) is gast.Name and n.id == name_ and
+            type(n.ctx) is gast.Load for n in walk(stmt.value)) == 1
 
 def _list_method(value, method, private):
     return type(value) is gast.Call and \
@@ -187,14 +219,14 @@ _AROUND = {gast.BinOp: 0, gast.Compare: 0, gast.BoolOp: 0, gast.Assign: 0,
 
 
 def _candidate(stmt, once):
-    """The temporary assignment `stmt` (whose value is pure) makes, if it
-    may move into a later statement."""
-    if len(stmt.targets) != 1:
-        return None
-    target = stmt.targets[0]
-    if type(target) is not gast.Name or target.id not in once:
-        return None
-    return target.id
+    """(name, chained): the temporary assignment `stmt` (whose value is
+    pure) makes, which may move into a later statement; or another name,
+    chained: its value may move only into that name's next assignment
+    (`_continues`)."""
+    if len(stmt.targets) != 1 or type(stmt.targets[0]) is not gast.Name:
+        return None, False
+    target = stmt.targets[0].id
+    return target, target not in once
 
 
 def _pure(value, movable):

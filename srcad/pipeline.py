@@ -101,13 +101,15 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None,
     trace("differentiate", program.functions)
     if optimize:
         pure, movable = is_pure(captured), is_movable(captured)
+        numbers = _numbers(info, namer)
 
         def clean(f):
             clean_up(f, pure, program.runtime_name, info, namer.temporaries)
             outer_sums(f, program.runtime_name, namer,
                        lambda node: resolve(node, captured))
-            return fuse(f, namer.temporaries, movable, namer.private)
-        program.optimize(clean, _numbers(info, namer))
+            return fuse(f, namer.temporaries, movable, namer.private,
+                        numbers)
+        program.optimize(clean, numbers)
     if known is not None and kind in ("grad", "value_and_grad"):
         def again(*args):
             return cached(fn, kind, wrt, mode, optimize,

@@ -63,8 +63,7 @@ def test_adjoint_of_a_sum_folds_into_its_products():
             # return np.sum(np.tanh(x) * x)
             t1 = np.tanh(x)
             # grad of: return np.sum(np.tanh(x) * x)
-            bx = t1
-            bx = bx + x * (1 - t1 * t1)
+            bx = t1 + x * (1 - t1 * t1)
             del t1
             return ad.result(bx, x)
         """)
