@@ -19,7 +19,7 @@ time (newton's loop test, rk4's stages).
 import gast
 
 from . import build
-from .build import is_comment, loads, stores, walk, walk_children
+from .build import collect, is_comment, loads, walk, walk_children
 from .folding import negations_inward
 
 
@@ -84,10 +84,11 @@ class _Fuser:
             target, chained = _candidate(stmt, self.once) \
                 if pure and type(stmt) is gast.Assign else (None, False)
             passing = self.passable(stmt, pure)
-            notes.append((target, chained,
-                          loads(stmt.value) if target else None,
-                          None if passing is None else
-                          stores(stmt) | passing, loads(stmt)))
+            read, wrote = set(), set()
+            collect(stmt, read, wrote)  # a simple assignment's reads are
+            notes.append((target, chained, read,  # its value's
+                          None if passing is None else wrote | passing,
+                          read))
             candidates += target is not None
         body[:] = out
 
