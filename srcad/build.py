@@ -5,8 +5,17 @@ COMMENT = "#srcad# "
 
 
 def name(id_, store=False):
-    ctx = gast.Store() if store else gast.Load()
-    return gast.Name(id=id_, ctx=ctx, annotation=None, type_comment=None)
+    # made field by field, with one shared context each (as Python's own
+    # parser shares them): gast's checking constructor costs 4x as much,
+    # and generated code makes thousands of names a build
+    node = _new(gast.Name)
+    node.id, node.ctx = id_, _STORE if store else _LOAD
+    node.annotation = node.type_comment = None
+    return node
+
+
+_new = gast.AST.__new__
+_LOAD, _STORE = gast.Load(), gast.Store()
 
 
 def const(value):
