@@ -1,20 +1,30 @@
-"""Fuse: a temporary that one statement assigns and only the statement
-right after it reads is written into that statement.
+"""Fuse: a temporary that one statement assigns and one later statement
+of the same block reads is written into that statement.
 
-    t1 = x * x                  t2 = x * x - a
-    t2 = t1 - a          ->     if not abs(x * x - a) > t4:
-    t3 = abs(t2) ...                break
+    t1 = x * x                  while abs(x * x - a) > t4:
+    t2 = t1 - a          ->         ...
+    t3 = abs(t2) ...
 
 Last of the optimizer's passes (the others match single operations).
 Only the normalizer's temporaries go (`Namer.temporaries`: t1, bt1, dt1);
 the user's names and their adjoints stay, so the code still reads line by
-line like the user's. What runs is unchanged, in the same order: the
-expression moved calls nothing that may have effects (`movable`), and
-nothing in the receiving statement that runs before it calls anything or
-is evaluated only sometimes (the later operands of `and`, `or`, a chained
-comparison, a conditional expression). A temporary saves a store and a
-load: in loops over Python numbers that is 15 - 20% of the derivative's
-time (newton's loop test, rk4's stages).
+line like the user's. A name's value that only its next assignment reads
+goes into that assignment too (`bx = bx + a; ...; bx = bx - b` is
+`bx = bx + a - b`). What runs computes the same values: the expression
+moved calls nothing that may have effects (`movable`); what it moves
+past rebinds nothing it reads and changes nothing but srcad's own lists
+(`private`: the tape, a loop's records), which it does not read, or a
+number (`ba += g` where ba holds one); and nothing in the receiving
+statement that runs before it calls anything or is evaluated only
+sometimes (the later operands of `and`, `or`, a chained comparison, a
+conditional expression). Pure expressions may swap places (`c * d +
+a * b` for two temporaries read in that order): the same values, only
+which of two errors is raised first could differ. Lines stay under
+about `WIDTH` characters; `while True: if not c: break` becomes
+`while c:` once c is one expression; a negation joined to a product
+goes on its number (`-(-1.0 * e)` is `1.0 * e`, exact). A temporary
+saves a store and a load: in loops over Python numbers that is 15 - 20%
+of the derivative's time (newton's loop test, rk4's stages).
 """
 import gast
 

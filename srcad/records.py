@@ -2,9 +2,8 @@
 and popping each value it overwrites.
 
     passes1 = []                          for t9, t10, x in reversed(passes1):
-    while True:                               bt8 = -bx / t9
-        ...                                   ...
-        t9 = 2.0 * x
+    while abs(x * x - a) > t4:                bt8 = bx / t9
+        t9 = 2.0 * x                          ...
         t10 = (x * x - a) / t9
         passes1.append((t9, t10, x))
         x = x - t10
