@@ -51,7 +51,8 @@ def program(fdef, info, captured, namer, wrt, kind, as_tuple):
         build.tuple_([name(p) for p in captured.params]),
         build.tuple_([build.const(captured.params.index(p)) for p in wrt]),
         build.const(kind == "value_and_grad"), build.const(as_tuple),
-        name(site)])
+        name(site), build.tuple_([build.const(captured.params.index(p))
+                                  for p in wrt if p in info.tuples])])
     wrapper = build.function(fn_name, captured.params, [build.ret(driver)])
     wrapper.args.defaults = copy.deepcopy(fdef.args.defaults)
     return Program([jvp, wrapper], fn_name, runtime_name)

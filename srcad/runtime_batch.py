@@ -157,12 +157,17 @@ def batch_matmul_b(a, db, product=np.matmul):
     return np.stack([product(a, d) for d in db])
 
 
-def grad_by_batch(jvps, args, positions, with_value, as_tuple, where):
+def grad_by_batch(jvps, args, positions, with_value, as_tuple, where,
+                  sequences=None):
     """The gradient of a scalar function from its batched jvp: a basis
-    direction for every element of every wrt argument."""
+    direction for every element of every wrt argument. `sequences`: the
+    positions of the arguments the code takes item by item (the tangent of
+    a list there is a list); a list anywhere else is used as an array, and
+    so is its tangent."""
     wrt = [args[p] for p in positions]
+    items = None if sequences is None else [p in sequences for p in positions]
     value, douts = _pushed(jvps, args, wrt,
-                           lambda value: check_scalar(value, where))
+                           lambda value: check_scalar(value, where), items)
     grads = [_gradient(d, x) for d, x in zip(douts, wrt)]
     grads = tuple(grads) if as_tuple else grads[0]
     return (value, grads) if with_value else grads
@@ -190,11 +195,17 @@ def _size(x):
     return int(np.size(x))
 
 
-def _basis(x, rows):
+def _basis(x, rows, items=True):
     """The batched tangent of argument `x` for directions `rows` (a
     (batch, size of x) array): x's shape after the batch axis, and for a
-    tuple or list, a list of its items' tangents, as generated code takes
-    it (items may differ in shape)."""
+    tuple or list the code takes `items` by item, a list of its items'
+    tangents (items may differ in shape); one it uses as an array, the
+    array's."""
+    if isinstance(x, (tuple, list)) and not items:
+        try:
+            return rows.reshape(rows.shape[:1] + np.shape(x))
+        except ValueError:  # ragged: not an array either
+            pass
     if isinstance(x, (tuple, list)):
         items, start = [], 0
         for v in x:
@@ -238,7 +249,7 @@ def output_shape(value):
             f"or use srcad.jvp or srcad.vjp.") from None
 
 
-def _pushed(jvps, args, wrt, check):
+def _pushed(jvps, args, wrt, check, items=None):
     """The output and, for each of `wrt`, its tangents along every basis
     direction of that argument (a (size,) + out.shape array): the
     directions go through in passes of at most `DIRECTIONS` of them and
@@ -252,12 +263,12 @@ def _pushed(jvps, args, wrt, check):
         batch = min(step, total - first)
         tangents = []
         start = 0
-        for x, size in zip(wrt, sizes):
+        for k, (x, size) in enumerate(zip(wrt, sizes)):
             basis = np.zeros((batch, size))
             rows = np.arange(max(start, first), min(start + size,
                                                     first + batch))
             basis[rows - first, rows - start] = 1.0
-            tangents.append(_basis(x, basis))
+            tangents.append(_basis(x, basis, items is None or items[k]))
             start += size
         value, dout = jvps(*args, *tangents)
         check(value)

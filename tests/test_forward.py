@@ -298,3 +298,34 @@ def test_lists_given_to_a_numpy_function_taking_arrays(mode):
         return np.sum(np.interp([0.1, x[2]], [0.0, 1.0], [x[0], x[1]]))
     for f in (table, queries):
         check_grad(f, np.array([0.2, 0.9, 0.6]), mode=mode)
+
+
+def swapped_sum(y):
+    return np.sum(y + np.array([y[1], y[0]]))
+
+
+def cos_sum(x):
+    return np.sum(np.cos(x))
+
+
+def items_sum(xs):
+    total = 0.0
+    for v in xs:
+        total = total + v * v
+    return total
+
+
+@pytest.mark.parametrize("optimize", [True, False])
+@pytest.mark.parametrize("f, args, want", [
+    (swapped_sum, [1.0, 0.5], [2.0, 2.0]),
+    (cos_sum, [0.3, -0.7], list(-np.sin([0.3, -0.7]))),
+    (items_sum, [0.5, -1.5], [1.0, -3.0]),
+])
+def test_a_list_argument_used_as_an_array_or_by_item(f, args, want,
+                                                     optimize):
+    # forward mode gave a list of tangents where the code uses the list as
+    # an array (AttributeError / TypeError inside the batched jvp); the
+    # tangent of a list is a list only where the code takes its items
+    got = srcad.grad(f, mode="forward", optimize=optimize)(args)
+    np.testing.assert_allclose(got, want)
+    np.testing.assert_allclose(srcad.grad(f, optimize=optimize)(args), want)
