@@ -215,9 +215,11 @@ def _jacobian_reverse(f, args, positions):
 
 def _jacobian_forward(f, args, positions):
     # every column at once: the batched jvp, one direction per element
-    jvps = pipeline.cached(f, "jvps", tuple(positions), "forward", True,
-                           pipeline.known_for(f, args)).entry
-    return ad.jacobian_by_batch(jvps, args, positions)
+    generated = pipeline.cached(f, "jvps", tuple(positions), "forward",
+                                True, pipeline.known_for(f, args))
+    sequences = [p for p, name in zip(positions, generated.params)
+                 if name in generated.sequences]
+    return ad.jacobian_by_batch(generated.entry, args, positions, sequences)
 
 
 def _stack(parts, lead, trail, dtype):

@@ -128,7 +128,12 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None,
     functions = compile_source(source,
                                _filename(captured, kind, params, assumed),
                                captured.globals, captured.cells())
-    return Generated(source, functions, functions[program.entry], params)
+    generated = Generated(source, functions, functions[program.entry],
+                          params)
+    # the wrt arguments the code takes item by item (a forward tangent of
+    # a list is a list there, an array's where the list is used as one)
+    generated.sequences = [p for p in params if p in info.tuples]
+    return generated
 
 
 def known_for(fn, args):

@@ -216,11 +216,12 @@ def _basis(x, rows, items=True):
     return rows.reshape(rows.shape[:1] + shape(x))
 
 
-def jacobian_by_batch(jvps, args, positions):
+def jacobian_by_batch(jvps, args, positions, sequences=None):
     """The Jacobian blocks (out.shape + x.shape for each wrt x) from the
-    batched jvp."""
+    batched jvp (`sequences` as for grad_by_batch)."""
     wrt = [args[p] for p in positions]
-    value, douts = _pushed(jvps, args, wrt, output_shape)
+    items = None if sequences is None else [p in sequences for p in positions]
+    value, douts = _pushed(jvps, args, wrt, output_shape, items)
     out = output_shape(value)
     blocks = []
     for d, x in zip(douts, wrt):

@@ -329,3 +329,17 @@ def test_a_list_argument_used_as_an_array_or_by_item(f, args, want,
     got = srcad.grad(f, mode="forward", optimize=optimize)(args)
     np.testing.assert_allclose(got, want)
     np.testing.assert_allclose(srcad.grad(f, optimize=optimize)(args), want)
+
+
+def swapped_cos(y):
+    return np.cos(y) * np.array([y[1], y[0]])
+
+
+def test_forward_jacobian_of_a_list_used_as_an_array():
+    # the jacobian's batched jvp takes the list's tangent as an array's too
+    y = [0.3, -0.7]
+    want = np.array([[-np.sin(0.3) * -0.7, np.cos(0.3)],
+                     [np.cos(-0.7), -np.sin(-0.7) * 0.3]])
+    np.testing.assert_allclose(srcad.jacobian(swapped_cos, mode="forward")(y),
+                               want)
+    np.testing.assert_allclose(srcad.jacobian(swapped_cos)(y), want)
