@@ -895,7 +895,7 @@ def test_gradient_of_parameter_overwritten_in_loop(n):
 
 def parameter_replaced_unread(x, y, n):
     for i in range(n):
-        x = y
+        x = y  # replaced and never read: the case (pyflakes says so too)
     return y * 2.0
 
 
