@@ -56,34 +56,37 @@ def by_name(params, known):
 def guard(fdef, assumed, bind, again):
     """Put first in generated function `fdef` the checks of the kinds
     `assumed` (parameter name -> kind), one per parameter, and the call of
-    `again` (any other kinds) where one fails. `bind(obj, name)` names an object for the
-    generated code. Exactly the arguments `kinds` maps to these kinds
-    pass, so `again` never comes back here."""
+    `again` (any other kinds) where one fails; `bind(obj, name)` names an
+    object for the generated code. Exactly the arguments `kinds` maps to
+    these kinds pass, so `again` never comes back here."""
     params = [a.id for a in fdef.args.args]
-    type_, array = name(bind(type, "type")), name(bind(np.ndarray, "ndarray"))
+    type_, array = bind(type, "type"), bind(np.ndarray, "ndarray")
+
+    def type_of(param):  # `type(x)`, a new node each time it is used
+        return call(name(type_), [name(param)])
+
+    def compare(left, op, right):
+        return gast.Compare(left=left, ops=[op], comparators=[right])
+
     checks = []
     for param in params:
         kind = assumed.get(param)
         if kind is None:
             continue
-        of = call(type_, [name(param)])
-        not_array = gast.Compare(left=of, ops=[gast.IsNot()],
-                                 comparators=[array])
+        not_array = compare(type_of(param), gast.IsNot(), name(array))
         dims = attr(param, "ndim")
         if kind == 0:  # a number, or an array of no dimensions
             numbers = name(bind(NUMBER_TYPES, "numbers"))
             checks.append(gast.BoolOp(op=gast.And(), values=[
-                gast.Compare(left=call(type_, [name(param)]),
-                             ops=[gast.NotIn()], comparators=[numbers]),
+                compare(type_of(param), gast.NotIn(), numbers),
                 gast.BoolOp(op=gast.Or(), values=[not_array, dims])]))
         else:
             checks.append(gast.BoolOp(op=gast.Or(), values=[
-                not_array, gast.Compare(left=dims, ops=[gast.NotEq()],
-                                        comparators=[const(kind)])]))
+                not_array, compare(dims, gast.NotEq(), const(kind))]))
     if not checks:
         return
-    again = name(bind(again, "other_kinds"))
+    again = bind(again, "other_kinds")
     fdef.body[:0] = [comment("a version for other kinds of arguments")] + [
         gast.If(test=test, body=[gast.Return(value=call(
-            again, [name(p) for p in params]))], orelse=[])
+            name(again), [name(p) for p in params]))], orelse=[])
         for test in checks]

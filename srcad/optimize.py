@@ -38,13 +38,14 @@ the last change:
 
 After them, once, on the final form: `quotients` (optimize_algebra.py),
 `g * y / b` is `q * y` where `q = g / b` is computed already; `signs`
-(optimize_signs.py, for functions with loops), negations in derivative statements pass through
-products and settle in sums (`a + -b` is `a - b`), a temporary's adjoint
-assigned a negation once keeps its value without the sign and its readers
-take it; `number_zeros`, `bx = ad.zeros_like(x)` for an x known to be a
-number (a specialized version's argument, a scalar a loop carries) is
-`bx = 0.0`, unless bx is written into in place; and `scale_first`
-(folding.py): `2.0 * (s * A)` is `(2.0 * s) * A`.
+(optimize_signs.py, for functions with loops), negations in derivative
+statements pass through products and settle in sums (`a + -b` is
+`a - b`), a temporary's adjoint assigned a negation once keeps its value
+without the sign and its readers take it; `number_zeros`,
+`bx = ad.zeros_like(x)` for an x known to be a number (a specialized
+version's argument, a scalar a loop carries) is `bx = 0.0`, unless bx is
+written into in place; and `scale_first` (folding.py): `2.0 * (s * A)`
+is `(2.0 * s) * A`.
 
 The pipeline then runs `outer_sums` (optimize_products.py): outer
 products a loop adds up, `bW += np.outer(g, h)`, are kept as rows and

@@ -23,7 +23,7 @@ becomes `a`).
 """
 import gast
 
-from .build import name, simple_assign, stores, transform, walk
+from .build import blocks, name, simple_assign, stores, transform, walk
 from .facts import changed_in_place, facts_of
 
 
@@ -200,12 +200,11 @@ def quotients(info):
 
 
 def _blocks(body):
+    """`body` and every statement list inside it."""
     yield body
     for stmt in body:
-        for field in ("body", "orelse"):
-            inner = getattr(stmt, field, None)
-            if inner:
-                yield from _blocks(inner)
+        for inner in blocks(stmt):
+            yield from _blocks(inner)
 
 
 def _quotients(block, primal, counts, changed):

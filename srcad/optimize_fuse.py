@@ -29,7 +29,7 @@ of the derivative's time (newton's loop test, rk4's stages).
 import gast
 
 from . import build
-from .build import collect, is_comment, loads, walk, walk_children
+from .build import blocks, collect, is_comment, loads, walk, walk_children
 from .folding import negations_inward
 
 
@@ -72,14 +72,12 @@ class _Fuser:
         out = []    # the statements kept so far
         candidates = 0
         notes = []  # for each: (name it assigns or None, chained (see
-        #             _candidate), what its value reads, what an expression
-        #             moving past it must not read or None if nothing may,
-        #             what it reads)
+        #             _candidate), what an expression moving past it must
+        #             not read or None if nothing may, what it reads: for
+        #             a candidate, what its value reads)
         for stmt in body:
-            for field in ("body", "orelse"):
-                inner = getattr(stmt, field, None)
-                if inner:
-                    self.block(inner)
+            for inner in blocks(stmt):
+                self.block(inner)
             fused = False
             while candidates and _fuse_one(out, notes, stmt):
                 fused = True
@@ -95,8 +93,8 @@ class _Fuser:
                 if pure and type(stmt) is gast.Assign else (None, False)
             passing = self.passable(stmt, pure)
             read, wrote = set(), set()
-            collect(stmt, read, wrote)  # a simple assignment's reads are
-            notes.append((target, chained, read,  # its value's
+            collect(stmt, read, wrote)
+            notes.append((target, chained,
                           None if passing is None else wrote | passing,
                           read))
             candidates += target is not None
@@ -158,7 +156,7 @@ def _fuse_one(before, notes, stmt):
     wanted = loads(stmt)
     rebound, read = set(), set()
     for k in range(len(before) - 1, -1, -1):
-        target, chained, reads, passing, mentions = notes[k]
+        target, chained, passing, reads = notes[k]
         if target in wanted and not rebound & reads and (
                 not chained or _continues(stmt, target, read | rebound)):
             slot = _slot(stmt, target)
@@ -174,7 +172,7 @@ def _fuse_one(before, notes, stmt):
         if passing is None:
             return False
         rebound |= passing
-        read |= mentions
+        read |= reads
     return False
 
 
@@ -187,6 +185,7 @@ def _continues(stmt, name_, between):
         name_ not in between and \
         sum(type(n) is gast.Name and n.id == name_ and
             type(n.ctx) is gast.Load for n in walk(stmt.value)) == 1
+
 
 def _list_method(value, method, private):
     return type(value) is gast.Call and \

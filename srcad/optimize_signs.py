@@ -152,10 +152,10 @@ class _Signs:
             free = signed_factor(value) if negated else None
             if free is not None:  # a constant factor takes the sign
                 negated, value = False, free
+            aliased = type(value) is gast.Name and value.id in self.in_place
             if negated and type(target) is gast.Name and \
                     target.id in self.may_flip and \
-                    target.id not in self.read and not (
-                        type(value) is gast.Name and value.id in self.in_place):
+                    target.id not in self.read and not aliased:
                 self.flipped.add(target.id)
                 stmt.value = value
             else:

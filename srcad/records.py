@@ -24,6 +24,7 @@ import gast
 
 from . import build
 from .build import assign, attr, call, name, statements
+from .tape import is_compound, is_pop
 
 
 def one_record_per_pass(loop, back, forward, sweep, tape, namer, reversed_,
@@ -137,9 +138,7 @@ def _is_push(stmt, tape):
 
 
 def _is_pop(stmt, tape):
-    return build.simple_assign(stmt) and \
-        build.is_runtime_call(stmt.value, tape, "pop") and \
-        not stmt.value.args
+    return build.simple_assign(stmt) and is_pop(stmt.value, tape)
 
 
 def _touches_tape(stmts, allowed, tape):
@@ -159,9 +158,7 @@ def _assigned_once_after(v, i, loop, body):
 def _binds(stmt):
     if isinstance(stmt, gast.For):
         return build.stores(stmt.target)
-    if isinstance(stmt, (gast.If, gast.While)):
-        return set()
-    return build.stores(stmt)
+    return set() if is_compound(stmt) else build.stores(stmt)
 
 
 def _kinds(stmts, popped_at):

@@ -165,9 +165,9 @@ def grad_by_batch(jvps, args, positions, with_value, as_tuple, where,
     a list there is a list); a list anywhere else is used as an array, and
     so is its tangent."""
     wrt = [args[p] for p in positions]
-    items = None if sequences is None else [p in sequences for p in positions]
     value, douts = _pushed(jvps, args, wrt,
-                           lambda value: check_scalar(value, where), items)
+                           lambda value: check_scalar(value, where),
+                           _by_item(positions, sequences))
     grads = [_gradient(d, x) for d, x in zip(douts, wrt)]
     grads = tuple(grads) if as_tuple else grads[0]
     return (value, grads) if with_value else grads
@@ -195,13 +195,19 @@ def _size(x):
     return int(np.size(x))
 
 
-def _basis(x, rows, items=True):
+def _by_item(positions, sequences):
+    """For each wrt position, whether the code takes that argument item by
+    item (all of them, where `sequences` is not known)."""
+    return [sequences is None or p in sequences for p in positions]
+
+
+def _basis(x, rows, by_item=True):
     """The batched tangent of argument `x` for directions `rows` (a
     (batch, size of x) array): x's shape after the batch axis, and for a
-    tuple or list the code takes `items` by item, a list of its items'
+    tuple or list the code takes `by_item`, a list of its items'
     tangents (items may differ in shape); one it uses as an array, the
     array's."""
-    if isinstance(x, (tuple, list)) and not items:
+    if isinstance(x, (tuple, list)) and not by_item:
         try:
             return rows.reshape(rows.shape[:1] + np.shape(x))
         except ValueError:  # ragged: not an array either
@@ -220,8 +226,8 @@ def jacobian_by_batch(jvps, args, positions, sequences=None):
     """The Jacobian blocks (out.shape + x.shape for each wrt x) from the
     batched jvp (`sequences` as for grad_by_batch)."""
     wrt = [args[p] for p in positions]
-    items = None if sequences is None else [p in sequences for p in positions]
-    value, douts = _pushed(jvps, args, wrt, output_shape, items)
+    value, douts = _pushed(jvps, args, wrt, output_shape,
+                           _by_item(positions, sequences))
     out = output_shape(value)
     blocks = []
     for d, x in zip(douts, wrt):
@@ -250,7 +256,7 @@ def output_shape(value):
             f"or use srcad.jvp or srcad.vjp.") from None
 
 
-def _pushed(jvps, args, wrt, check, items=None):
+def _pushed(jvps, args, wrt, check, by_item):
     """The output and, for each of `wrt`, its tangents along every basis
     direction of that argument (a (size,) + out.shape array): the
     directions go through in passes of at most `DIRECTIONS` of them and
@@ -264,12 +270,12 @@ def _pushed(jvps, args, wrt, check, items=None):
         batch = min(step, total - first)
         tangents = []
         start = 0
-        for k, (x, size) in enumerate(zip(wrt, sizes)):
+        for x, size, items in zip(wrt, sizes, by_item):
             basis = np.zeros((batch, size))
             rows = np.arange(max(start, first), min(start + size,
                                                     first + batch))
             basis[rows - first, rows - start] = 1.0
-            tangents.append(_basis(x, basis, items is None or items[k]))
+            tangents.append(_basis(x, basis, items))
             start += size
         value, dout = jvps(*args, *tangents)
         check(value)
@@ -277,7 +283,8 @@ def _pushed(jvps, args, wrt, check, items=None):
             dout = batch_array(dout)
         parts.append(np.broadcast_to(dout, (batch,) + shape(value)))
     if not total:  # nothing to differentiate: one pass for the value
-        value, _ = jvps(*args, *[_basis(x, np.zeros((0, 0))) for x in wrt])
+        value, _ = jvps(*args, *[_basis(x, np.zeros((0, 0)), items)
+                                 for x, items in zip(wrt, by_item)])
         check(value)
     douts = np.concatenate(parts) if parts else \
         np.zeros((0,) + shape(value))

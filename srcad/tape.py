@@ -274,7 +274,7 @@ def exit_by_test(loop, again, tape):
     if test is None or len(again.body) != 1:
         return
     back = again.body[0]
-    if not (isinstance(back, gast.If) and _is_pop(back.test, tape) and
+    if not (isinstance(back, gast.If) and is_pop(back.test, tape) and
             all(isinstance(s, gast.Pass) for s in back.body)):
         return
     test.body = test.body[1:]  # the flag pushed before break
@@ -315,5 +315,5 @@ def _is_push(stmt, tape, value):
         stmt.value.args[0].value is value
 
 
-def _is_pop(expr, tape):
+def is_pop(expr, tape):
     return build.is_runtime_call(expr, tape, "pop") and not expr.args
