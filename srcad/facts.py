@@ -1,7 +1,8 @@
 """Facts about a generated function that the optimizer's passes ask for:
 what each top-level statement reads, assigns and calls, how often each
 name is assigned, which names are changed in place or indexed. Worked out in one
-walk, kept while no pass changes the function.
+walk, kept while no pass changes the function, and after a change walked
+again only where the change was.
 """
 import gast
 
@@ -10,12 +11,29 @@ from .build import collect, walk
 
 class Facts:
     """Facts about a function the passes ask for, each worked out once
-    while nothing changes (a pass that changes the function reports it,
-    and the next pass gets fresh facts)."""
+    while nothing changes. A pass that changes the function says so, and
+    the next pass gets the facts `after` the change: where the pass named
+    the top-level statements it changed in place, only those and the
+    statements new to the function are walked again."""
 
-    def __init__(self, fdef):
+    def __init__(self, fdef, rows=None):
         self.fdef = fdef
+        self._rows = {} if rows is None else rows  # id(stmt) -> findings
         self._memo = None
+
+    def after(self, changed):
+        """The facts once a pass changed the function: `changed` holds the
+        top-level statements it changed in place (`Changes`), or is True
+        when the pass does not say which."""
+        rows = {}
+        if changed is not True:
+            rows, self._rows = self._rows, {}
+            for stmt in changed:
+                rows.pop(id(stmt), None)
+        fresh = Facts(self.fdef, rows)
+        if CHECK:
+            _check(fresh, changed)
+        return fresh
 
     @property
     def counts(self):
@@ -48,26 +66,57 @@ class Facts:
         return self._scan()[3]
 
     def _scan(self):
-        if self._memo is None:  # one walk for all five
+        if self._memo is None:  # one walk of each new statement for all five
             names, counts, written, calls, indexed = [], {}, set(), [], set()
             for arg in self.fdef.args.args:
                 counts[arg.id] = counts.get(arg.id, 0) + 1
+            known, rows = self._rows, {}
             for stmt in self.fdef.body:
-                calls.append(set())
-                names.append(_scan_statement(stmt, counts, written,
-                                             calls[-1], indexed))
+                row = known.get(id(stmt))
+                if row is None or row[0] is not stmt:
+                    row = _scan_statement(stmt)
+                rows[id(stmt)] = row
+                _, read, wrote, called, changed, subscripted = row
+                for id_ in wrote:
+                    counts[id_] = counts.get(id_, 0) + 1
+                names.append((read, set(wrote)))
+                calls.append(called)
+                written |= changed
+                indexed |= subscripted
+            self._rows = rows
             self._memo = names, counts, written, calls, indexed
         return self._memo
 
 
-def _scan_statement(stmt, counts, written, calls, indexed):
-    """(reads, writes) of `stmt`, counting its assignments into `counts`,
-    names it changes in place into `written`, its `name.attr` callees
-    into `calls` and the names it indexes into `indexed`."""
+class Changes(list):
+    """What a pass that changed the function returns: the top-level
+    statements it changed in place (those it removed or added need no
+    naming). True even when empty: the function did change."""
+
+    def __bool__(self):
+        return True
+
+
+# set by the tests: every `after` is compared with the facts of a new walk
+CHECK = False
+
+
+def _check(facts, changed):
+    whole = Facts(facts.fdef)._scan()
+    if facts._scan() != whole:
+        stale = [i for i, (a, b) in enumerate(zip(facts.names, whole[0]))
+                 if a != b]
+        raise AssertionError(f"facts after {changed!r} differ from a new "
+                             f"walk (statements {stale})")
+
+
+def _scan_statement(stmt):
+    """The findings about top-level statement `stmt`: (stmt, what it reads,
+    the names it assigns (a name as often as assigned), its `name.attr`
+    callees, the names it changes in place, the names it indexes)."""
     read, wrote, noted = set(), _Names(), []
+    calls, written, indexed = set(), set(), set()
     collect(stmt, read, wrote, noted)
-    for id_ in wrote:
-        counts[id_] = counts.get(id_, 0) + 1
     for node in noted:
         if type(node) is gast.Call:
             func = node.func
@@ -76,7 +125,7 @@ def _scan_statement(stmt, counts, written, calls, indexed):
         elif type(node.value) is gast.Name:  # a subscript
             indexed.add(node.value.id)
         _note_in_place(node, written)
-    return read, set(wrote)
+    return stmt, read, wrote, calls, written, indexed
 
 
 class _Names(list):
@@ -95,6 +144,19 @@ def changed_in_place(tree):
     names = set()
     for node in walk(tree):
         note_change(node, names)
+    return names
+
+
+def rebound(tree):
+    """Names `tree` assigns or changes in place (`stores` and
+    `changed_in_place` in one walk)."""
+    names = set()
+    for node in walk(tree):
+        if type(node) is gast.Name:
+            if type(node.ctx) not in (gast.Load, gast.Param):
+                names.add(node.id)
+        else:
+            note_change(node, names)
     return names
 
 

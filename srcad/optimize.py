@@ -63,7 +63,7 @@ import gast
 
 from .build import (blocks, clone, fingerprint, is_runtime_call, loads,
                     mentions, simple_assign, statements, stores, transform)
-from .facts import Facts, facts_of
+from .facts import Changes, Facts, facts_of
 from .folding import fold, folded as _folded, scale_first
 from .optimize_algebra import cancel, quotients, reciprocals
 from .optimize_blocks import block_copies, dead_code, first_items, pure
@@ -121,19 +121,23 @@ def optimize(fdef, is_pure, runtime_name, info=None, temporaries=()):
     # the last change (a pass that ran on the final form has nothing left)
     quiet, k = 0, 0
     while quiet < len(passes):
-        if passes[k](fdef, facts):
+        changed = passes[k](fdef, facts)
+        if changed:
             quiet = 0
-            facts = Facts(fdef)
+            facts = facts.after(changed)
         else:
             quiet += 1
         k = (k + 1) % len(passes)
     if info is not None:  # once, on the final form
-        quotients(info)(fdef)
-        looped = any(type(s) in (gast.For, gast.While) for s in fdef.body)
-        if looped and signs(fdef, info.shapes.names, temporaries)[1] and \
-                propagate(fdef) | block_copies(fdef):
-            dead_code(is_pure)(fdef)
-        number_zeros(fdef, runtime_name, info, Facts(fdef))
+        if quotients(info)(fdef, facts):
+            facts = Facts(fdef)
+        if any(type(s) in (gast.For, gast.While) for s in fdef.body):
+            changed, copied = signs(fdef, info.shapes.names, temporaries)
+            if copied and bool(propagate(fdef)) | block_copies(fdef):
+                dead_code(is_pure)(fdef)
+            if changed:
+                facts = Facts(fdef)
+        number_zeros(fdef, runtime_name, info, facts)
     scale_first(fdef)
     return fdef
 
@@ -164,28 +168,29 @@ def first_contribution(runtime_name):
 
 def _first_contribution(body, runtime_name, written, named=None,
                         nested=False):
-    """The pass on one statement list, then on the lists inside it. In a
-    nested list a zero nobody mentions later is kept: a loop may read it
-    in its next pass."""
-    changed = False
+    """The pass on one statement list, then on the lists inside it:
+    `Changes` naming the statements of `body` changed in place, or False.
+    In a nested list a zero nobody mentions later is kept: a loop may read
+    it in its next pass."""
+    changed = []
     for stmt in body:
-        for inner in blocks(stmt):
-            changed |= _first_contribution(inner, runtime_name, written,
-                                           nested=True)
+        if any([_first_contribution(inner, runtime_name, written,
+                                    nested=True) for inner in blocks(stmt)]):
+            changed.append(stmt)
     if changed or named is None:  # nested lists changed: names did too
         named = [mentions(s) for s in body]
     drop = set()
     for i, stmt in enumerate(body):
         target = _zero_init(stmt, runtime_name)
         if target in written:  # keep the fresh zeros, but copy them not
-            _absorb(body, named, i, target, runtime_name, drop,
+            _absorb(body, named, i, target, runtime_name, drop, changed,
                     unused=False, absorb=False)
             continue
         if target and _absorb(body, named, i, target, runtime_name,
-                              drop, unused=not nested):
+                              drop, changed, unused=not nested):
             drop.add(i)
     body[:] = [s for i, s in enumerate(body) if i not in drop]
-    return changed or bool(drop)
+    return Changes(changed) if changed or drop else False
 
 
 def _zero_init(stmt, runtime_name):
@@ -197,11 +202,12 @@ def _zero_init(stmt, runtime_name):
     return None
 
 
-def _absorb(body, named, i, target, runtime_name, drop, unused=True,
-            absorb=True):
-    """Make the first later use of `target` an assignment; True if done
-    (also when nothing uses the zero at all). A private copy made of the
-    fresh zeros (`b = ad.own(b)`) is dropped instead."""
+def _absorb(body, named, i, target, runtime_name, drop, changed,
+            unused=True, absorb=True):
+    """Make the first later use of `target` an assignment (noted in
+    `changed`); True if done (also when nothing uses the zero at all). A
+    private copy made of the fresh zeros (`b = ad.own(b)`) is dropped
+    instead."""
     for j in range(i + 1, len(body)):
         if target not in named[j]:
             continue
@@ -216,6 +222,7 @@ def _absorb(body, named, i, target, runtime_name, drop, unused=True,
         if rest is None or target in loads(rest):
             return False
         stmt.value = rest
+        changed.append(stmt)
         return True
     return unused
 
@@ -236,14 +243,16 @@ def _added_to(value, target, runtime_name):
 # -- subtraction -------------------------------------------------------------------------
 
 def subtract(fdef, facts=None):
-    return _subtract(fdef.body)
+    changed = _subtract(fdef.body)
+    return bool(changed) and Changes(changed)
 
 
 def _subtract(body):
-    changed = False
+    """The statements of `body` the pass changed (or changed inside)."""
+    changed = []
     for stmt in body:
-        for inner in blocks(stmt):
-            changed |= _subtract(inner)
+        if any([_subtract(inner) for inner in blocks(stmt)]):
+            changed.append(stmt)
     for i, stmt in enumerate(body):
         if not (simple_assign(stmt) and type(stmt.value) is gast.UnaryOp
                 and isinstance(stmt.value.op, gast.USub)):
@@ -262,7 +271,7 @@ def _subtract(body):
                 later.op = gast.Sub()
                 later.value = negated
                 del body[i]
-                return True
+                return changed + [later]
             value = later.value if simple_assign(later) and \
                 later.targets[0].id == target else None
             if isinstance(value, gast.BinOp) and \
@@ -273,7 +282,7 @@ def _subtract(body):
                 later.value = gast.BinOp(left=value.right, op=gast.Sub(),
                                          right=negated)
                 del body[i]
-                return True
+                return changed + [later]
             break
     return changed
 
@@ -330,10 +339,11 @@ def propagate(fdef, facts=None):
     facts = facts_of(fdef, facts)
     counts = facts.counts
     replace = _Replace({})
-    keep = []
+    keep, rewritten = [], Changes()
     for stmt, (reads, _) in zip(fdef.body, facts.names):
         if replace.values and not replace.values.keys().isdisjoint(reads):
             replace.visit(stmt)
+            rewritten.append(stmt)
         if simple_assign(stmt) and counts.get(stmt.targets[0].id) == 1 and (
                 isinstance(stmt.value, gast.Constant) and
                 stmt.targets[0].id not in facts.indexed or (
@@ -344,7 +354,7 @@ def propagate(fdef, facts=None):
         keep.append(stmt)
     changed = len(keep) != len(fdef.body)
     fdef.body[:] = keep
-    return changed
+    return changed and rewritten
 
 
 def constants(fdef, facts=None):

@@ -23,8 +23,8 @@ becomes `a`).
 """
 import gast
 
-from .build import blocks, name, simple_assign, stores, transform, walk
-from .facts import changed_in_place, facts_of
+from .build import blocks, name, simple_assign, transform, walk
+from .facts import facts_of, rebound
 
 
 def reciprocals(info):
@@ -187,10 +187,10 @@ def quotients(info):
     primal = info.shapes.names
 
     def run(fdef, facts=None):
-        divisions = sum(type(n) is gast.BinOp and type(n.op) is gast.Div
-                        for n in walk(fdef))
-        if divisions < 2:  # one to share, one to share it
-            return False
+        divisions = (n for n in walk(fdef) if type(n) is gast.BinOp and
+                     type(n.op) is gast.Div)
+        if next(divisions, None) is None or next(divisions, None) is None:
+            return False  # not one to share and one to share it
         counts = facts_of(fdef, facts).counts
         changed = []
         for block in _blocks(fdef.body):
@@ -246,7 +246,7 @@ def _quotients(block, primal, counts, changed):
                 for n in walk(stmt.value)):
             stmt.value = transform(stmt.value, take)
         if known:
-            bound = stores(stmt) | changed_in_place(stmt)
+            bound = rebound(stmt)
             for key, q in list(known.items()):
                 if bound & {key[0], key[1], q}:
                     del known[key]

@@ -22,7 +22,7 @@ import gast
 
 from .build import (blocks, clone, fingerprint, is_runtime_call, loads,
                     mentions, name, simple_assign, stores, transform, walk)
-from .facts import facts_of
+from .facts import Changes, facts_of
 
 LOOPS = (gast.For, gast.While)
 
@@ -32,7 +32,7 @@ def dead_code(is_pure):
         names = facts_of(fdef, facts).names
         sweep = _Liveness(is_pure, drop=True)
         sweep.body(fdef.body, set(), names)
-        return sweep.dropped
+        return sweep.dropped and Changes(sweep.emptied)
     return run
 
 
@@ -44,6 +44,7 @@ class _Liveness:
         self.is_pure = is_pure
         self.drop = drop
         self.dropped = False
+        self.emptied = []  # top-level statements with statements dropped
         self.loop_live = None  # live at a break or continue
 
     def body(self, stmts, live, names=None):
@@ -60,8 +61,12 @@ class _Liveness:
                     reads = names[k][0] if names else loads(stmt.value)
                     live = (live - {target}) | reads
             else:
+                dropped, self.dropped = self.dropped, False
                 before = self.statement(stmt, live,
                                         names[k][0] if names else None)
+                if self.dropped and names:  # the top level: names given
+                    self.emptied.append(stmt)
+                self.dropped |= dropped
                 if self.drop and self.idle(stmt, live):
                     self.dropped = True
                     continue

@@ -25,7 +25,7 @@ import gast
 from .build import (is_number, is_runtime_call, loads, name, simple_assign,
                     transform, walk)
 from .folding import folded
-from .facts import facts_of
+from .facts import Changes, facts_of
 
 # runtime helpers linear in their first argument
 LINEAR = ("unbroadcast", "unreduce", "matmul_grad_a", "matmul_grad_b",
@@ -82,6 +82,7 @@ class _Scales:
         self.pending = {}   # name -> its _Factor
         self.scalars = set()
         self.changed = False
+        self.rewritten = Changes()  # every statement settle or assign saw
 
     def run(self):
         body = self.fdef.body
@@ -92,7 +93,7 @@ class _Scales:
                 self.assign(stmt)
             elif not self.pending.keys().isdisjoint(self.reads[i]):
                 self.settle(stmt)
-        return self.changed
+        return self.changed and self.rewritten
 
     def assign(self, stmt):
         target = stmt.targets[0].id
@@ -116,11 +117,13 @@ class _Scales:
         if not factor.is_one():
             self.pending[target] = factor
         self.changed = True
+        self.rewritten.append(stmt)
 
     def settle(self, stmt):
         """Read each pending name in `stmt` with its factor applied."""
         if not self.pending:
             return
+        self.rewritten.append(stmt)
 
         def apply(node):
             if type(node) is gast.Name and type(node.ctx) is gast.Load and \

@@ -12,7 +12,7 @@ import gast
 
 from .build import (clone, is_number as _number, is_runtime_call, loads,
                     name, simple_assign, transform, walk, walk_children)
-from .facts import facts_of
+from .facts import Changes, facts_of
 
 
 # -- multiplying by a broadcast constant ------------------------------------------
@@ -39,7 +39,7 @@ def ones(runtime_name, info):
                     _full(stmt.value) and \
                     _only_scattered(readers, target, runtime_name):
                 stmt.value = compact  # broadcast where it is read
-                return True
+                return Changes([stmt])
             if not (_number(compact) or type(compact) is gast.Name):
                 continue  # an expression: not to be copied into each use
             others = _factors_with(readers, target)
@@ -50,7 +50,7 @@ def ones(runtime_name, info):
             for later in readers:
                 _ScaleBy(target, compact).visit(later)
             del body[i]
-            return True
+            return Changes(readers)
         return False
     return run
 
@@ -249,7 +249,7 @@ def likes(runtime_name, info):
         used, with_likes = _outside_likes(fdef.body, runtime_name, facts)
         if not with_likes:
             return False
-        changed = []
+        changed, rewritten = [], Changes()
 
         def replace(node):
             if not is_runtime_call(node, runtime_name, "Like") or \
@@ -268,8 +268,9 @@ def likes(runtime_name, info):
         for i, stmt in enumerate(fdef.body):  # only values computed before
             if i in with_likes:
                 transform(stmt, replace)
+                rewritten.append(stmt)
             bound |= names[i][1]
-        return bool(changed)
+        return bool(changed) and rewritten
     return run
 
 
@@ -290,9 +291,10 @@ def stand_ins(runtime_name, info):
             y = _stand_in(x, at, info.shapes, uses, zeroed and
                           _origins(x, fdef.body, uses.defined, {}))
             if y is not None:
-                for j in uses.readers[x]:
-                    transform(fdef.body[j], _renamed(x, y))
-                return True
+                readers = Changes(fdef.body[j] for j in uses.readers[x])
+                for stmt in readers:
+                    transform(stmt, _renamed(x, y))
+                return readers
         return False
     return run
 

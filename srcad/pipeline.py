@@ -86,8 +86,9 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None,
     fence(captured)
     namer = Namer(names_in(captured.tree))
     fdef = structure(normalize(captured, namer), namer)
-    constants(fdef)
-    facts = Facts(fdef)  # true for all three: they change values only
+    facts = Facts(fdef)
+    if constants(fdef, facts):
+        facts = Facts(fdef)  # true for all three: they change values only
     common_subexpressions(fdef, is_pure(captured), facts)
     block_subexpressions(fdef, is_pure(captured), facts)
     hoist_invariants(fdef, facts)
