@@ -29,7 +29,7 @@ of the derivative's time (newton's loop test, rk4's stages).
 import gast
 
 from . import build
-from .build import blocks, collect, is_comment, loads, walk, walk_children
+from .build import blocks, collect, is_comment, walk, walk_children
 from .folding import negations_inward
 
 
@@ -78,8 +78,10 @@ class _Fuser:
         for stmt in body:
             for inner in blocks(stmt):
                 self.block(inner)
+            read, wrote = set(), set()
+            collect(stmt, read, wrote)
             fused = False
-            while candidates and _fuse_one(out, notes, stmt):
+            while candidates and _fuse_one(out, notes, stmt, read):
                 fused = True
                 candidates -= 1
             if fused:  # `-bt1` taking `bt1 = -1.0 * e` is `1.0 * e`
@@ -92,8 +94,6 @@ class _Fuser:
             target, chained = _candidate(stmt, self.once) \
                 if pure and type(stmt) is gast.Assign else (None, False)
             passing = self.passable(stmt, pure)
-            read, wrote = set(), set()
-            collect(stmt, read, wrote)
             notes.append((target, chained,
                           None if passing is None else wrote | passing,
                           read))
@@ -147,13 +147,13 @@ def _test_on_top(loop):
     loop.body = test.orelse or [gast.Pass()]
 
 
-def _fuse_one(before, notes, stmt):
+def _fuse_one(before, notes, stmt, wanted):
     """Move the nearest temporary `stmt` can take into it, from the
     statements `before` it (`notes` says what each assigns, reads and
     lets pass), passing statements that neither rebind what it reads nor
     may change anything (tape pushes and pops, pure assignments to
-    names). Whether one moved."""
-    wanted = loads(stmt)
+    names). Whether one moved; `wanted`, what `stmt` reads, follows (the
+    name moved in was read once, its value's reads come with it)."""
     rebound, read = set(), set()
     for k in range(len(before) - 1, -1, -1):
         target, chained, passing, reads = notes[k]
@@ -167,6 +167,8 @@ def _fuse_one(before, notes, stmt):
                     setattr(parent, field, value)
                 else:
                     getattr(parent, field)[index] = value
+                wanted.discard(target)
+                wanted |= reads
                 del before[k], notes[k]
                 return True
         if passing is None:
