@@ -10,16 +10,30 @@ from .build import collect, walk
 
 
 class Facts:
-    """Facts about a function the passes ask for, each worked out once
-    while nothing changes. A pass that changes the function says so, and
-    the next pass gets the facts `after` the change: where the pass named
-    the top-level statements it changed in place, only those and the
-    statements new to the function are walked again."""
+    """Facts about a function the passes ask for, worked out on first use
+    in one walk and kept while nothing changes:
+
+    - `names`: (reads, writes) of each top-level statement;
+    - `counts`: how many times each name is assigned, anywhere;
+    - `written`: names whose value is changed in place (x[i] = v,
+      x[i] += v, x.pop(), x.append(v), ...): an adjoint's zeros stay
+      there, so they never share memory with another value, and nothing
+      computed from them before is reused after;
+    - `calls`: the `name.attr` callees of each top-level statement
+      (`ad.unbroadcast`), as (name, attr) pairs;
+    - `indexed`: names read as `x[...]`: a number put there would make
+      code Python warns about (`1.0[0]`), even where it never runs.
+
+    A pass that changes the function says so, and the next pass gets the
+    facts `after` the change: where the pass named the top-level
+    statements it changed in place, only those and the statements new to
+    the function are walked again."""
+
+    FOUND = ("names", "counts", "written", "calls", "indexed")
 
     def __init__(self, fdef, rows=None):
         self.fdef = fdef
         self._rows = {} if rows is None else rows  # id(stmt) -> findings
-        self._memo = None
 
     def after(self, changed):
         """The facts once a pass changed the function: `changed` holds the
@@ -35,57 +49,32 @@ class Facts:
             _check(fresh, changed)
         return fresh
 
-    @property
-    def counts(self):
-        """How many times each name is assigned, anywhere."""
-        return self._scan()[1]
-
-    @property
-    def written(self):
-        """Names whose value is changed in place (x[i] = v, x[i] += v,
-        x.pop(), x.append(v), ...): an adjoint's zeros stay there, so they
-        never share memory with another value, and nothing computed from
-        them before is reused after."""
-        return self._scan()[2]
-
-    @property
-    def names(self):
-        """(reads, writes) of each top-level statement."""
-        return self._scan()[0]
-
-    @property
-    def indexed(self):
-        """Names read as `x[...]`: a number put there would make code
-        Python warns about (`1.0[0]`), even where it never runs."""
-        return self._scan()[4]
-
-    @property
-    def calls(self):
-        """The `name.attr` callees of each top-level statement
-        (`ad.unbroadcast`), as (name, attr) pairs."""
-        return self._scan()[3]
-
-    def _scan(self):
-        if self._memo is None:  # one walk of each new statement for all five
-            names, counts, written, calls, indexed = [], {}, set(), [], set()
-            for arg in self.fdef.args.args:
-                counts[arg.id] = counts.get(arg.id, 0) + 1
-            known, rows = self._rows, {}
-            for stmt in self.fdef.body:
-                row = known.get(id(stmt))
-                if row is None or row[0] is not stmt:
-                    row = _scan_statement(stmt)
-                rows[id(stmt)] = row
-                _, read, wrote, called, changed, subscripted = row
-                for id_ in wrote:
-                    counts[id_] = counts.get(id_, 0) + 1
-                names.append((read, set(wrote)))
-                calls.append(called)
-                written |= changed
-                indexed |= subscripted
-            self._rows = rows
-            self._memo = names, counts, written, calls, indexed
-        return self._memo
+    def __getattr__(self, attr):
+        """The first look at any of FOUND walks for all of them (later
+        looks find plain attributes: the passes look thousands of times
+        a build)."""
+        if attr not in Facts.FOUND:
+            raise AttributeError(attr)
+        names, counts, written, calls, indexed = [], {}, set(), [], set()
+        for arg in self.fdef.args.args:
+            counts[arg.id] = counts.get(arg.id, 0) + 1
+        known, rows = self._rows, {}
+        for stmt in self.fdef.body:
+            row = known.get(id(stmt))
+            if row is None or row[0] is not stmt:
+                row = _scan_statement(stmt)
+            rows[id(stmt)] = row
+            _, read, wrote, called, changed, subscripted = row
+            for id_ in wrote:
+                counts[id_] = counts.get(id_, 0) + 1
+            names.append((read, set(wrote)))
+            calls.append(called)
+            written |= changed
+            indexed |= subscripted
+        self._rows = rows
+        self.names, self.counts, self.written = names, counts, written
+        self.calls, self.indexed = calls, indexed
+        return getattr(self, attr)
 
 
 class Changes(list):
@@ -102,9 +91,9 @@ CHECK = False
 
 
 def _check(facts, changed):
-    whole = Facts(facts.fdef)._scan()
-    if facts._scan() != whole:
-        stale = [i for i, (a, b) in enumerate(zip(facts.names, whole[0]))
+    whole = Facts(facts.fdef)
+    if any(getattr(facts, f) != getattr(whole, f) for f in Facts.FOUND):
+        stale = [i for i, (a, b) in enumerate(zip(facts.names, whole.names))
                  if a != b]
         raise AssertionError(f"facts after {changed!r} differ from a new "
                              f"walk (statements {stale})")
