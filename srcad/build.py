@@ -94,18 +94,29 @@ class _Fields(dict):
     """Node class -> the fields that may hold child nodes, worked out on
     first use (a dict lookup in the walks' inner loops)."""
 
+    def __init__(self, skip=()):
+        super().__init__()
+        self.skip = dict(skip)
+
     def __missing__(self, cls):
-        fields = self[cls] = tuple(f for f in cls._fields if f not in _SKIP)
+        skip = self.skip.get(cls, ())
+        fields = self[cls] = tuple(f for f in cls._fields
+                                   if f not in _SKIP and f not in skip)
         return fields
 
 
-CHILDREN = _Fields()
+CHILDREN = _Fields()  # the fields fingerprint compares
+# the fields the walks follow: a name's id, a constant's value, an
+# attribute's and a keyword's name are never nodes (one getattr less for
+# each of the most common nodes)
+BRANCHES = _Fields({gast.Name: ("id",), gast.Constant: ("value",),
+                    gast.Attribute: ("attr",), gast.keyword: ("arg",)})
 
 
 def walk_children(node):
     """The child nodes of `node`, expression contexts left out."""
     out = []
-    for field in CHILDREN[node.__class__]:
+    for field in BRANCHES[node.__class__]:
         value = getattr(node, field, None)
         if type(value) is list:
             out.extend(v for v in value if isinstance(v, gast.AST))
@@ -125,7 +136,7 @@ def walk(tree):
         if node is None:  # a missing key in {**d}
             continue
         yield node
-        for field in CHILDREN[node.__class__]:
+        for field in BRANCHES[node.__class__]:
             value = getattr(node, field, None)
             if type(value) is list:
                 if value and isinstance(value[0], AST):
@@ -138,7 +149,7 @@ def transform(node, fn):
     """Rebuild `node` bottom-up: each node is replaced by `fn(node)` after
     its children (a lighter NodeTransformer; fn returns the node to keep)."""
     AST = gast.AST
-    for field in CHILDREN[node.__class__]:
+    for field in BRANCHES[node.__class__]:
         value = getattr(node, field, None)
         if type(value) is list:
             value[:] = [transform(v, fn) if isinstance(v, AST) else v
@@ -222,7 +233,7 @@ def collect(node, read, written, noted=None):
             continue
         if noted is not None and (kind is Call or kind is Subscript):
             noted.append(node)
-        for field in CHILDREN[kind]:
+        for field in BRANCHES[kind]:
             value = getattr(node, field, None)
             if type(value) is list:
                 if value and isinstance(value[0], AST):
