@@ -50,11 +50,29 @@ def to_ast(node):
         # write the number's text as it is: `-1.0 ** k`)
         return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(
             value=-node.value, kind=None))
-    kind = getattr(ast, type(node).__name__)
-    new = kind()
-    for field in kind._fields:
-        setattr(new, field, to_ast(getattr(node, field, None)))
+    kind = type(node)
+    if kind is gast.Name:
+        return ast.Name(id=node.id, ctx=_CONTEXTS[type(node.ctx)])
+    target, fields = _KINDS.get(kind) or _kind(kind)
+    new = target()
+    for field in fields:
+        value = getattr(node, field, None)
+        setattr(new, field, value if value is None or type(value) in _PLAIN
+                else to_ast(value))
     return new
+
+
+_PLAIN = {str, int, float, bool}
+# shared, as Python's own parser shares them
+_CONTEXTS = {gast.Load: ast.Load(), gast.Store: ast.Store(),
+             gast.Del: ast.Del()}
+_KINDS = {}  # gast class -> (ast class, its fields)
+
+
+def _kind(kind):
+    target = getattr(ast, kind.__name__)
+    found = _KINDS[kind] = target, target._fields
+    return found
 
 
 def _arg(name):
