@@ -87,7 +87,7 @@ class _Scales:
     def run(self):
         body = self.fdef.body
         for i, stmt in enumerate(body):
-            self.rest = body[i + 1:]
+            self.at = i
             if simple_assign(stmt) and \
                     self.counts.get(stmt.targets[0].id) == 1:
                 self.assign(stmt)
@@ -229,7 +229,7 @@ class _Scales:
         that makes a new array (so `id_` may share an argument's memory);
         not of a sum, which first_contribution may turn into a copy."""
         reads = operands = 0
-        for stmt in self.rest:
+        for stmt in self.fdef.body[self.at + 1:]:
             for node in walk(stmt):
                 if type(node) is gast.Name and node.id == id_:
                     reads += 1
