@@ -39,9 +39,11 @@ class Program:
         release(bwd, numbers)
 
 
-def program(fdef, info, captured, namer, wrt, kind, as_tuple):
-    """Reverse-mode functions for transform `kind` of `fdef`."""
-    parts = reverse(fdef, info, captured, namer, wrt)
+def program(fdef, info, captured, namer, wrt, kind, as_tuple,
+            optimized=True):
+    """Reverse-mode functions for transform `kind` of `fdef` (`optimized`:
+    whether the optimizer will run on them)."""
+    parts = reverse(fdef, info, captured, namer, wrt, optimized)
     params = captured.params
     runtime_name = parts.modules["ad"]
     _keep_arguments(parts, wrt, namer)

@@ -36,7 +36,10 @@ from .rules.registry import LINEAR
 from .template import expand
 
 
-def program(fdef, info, captured, namer, wrt, kind, as_tuple):
+def program(fdef, info, captured, namer, wrt, kind, as_tuple,
+            optimized=True):
+    """Forward-mode functions for transform `kind` of `fdef` (the same
+    whether optimized or not)."""
     tangent = Forward(info, captured, namer, batched=kind != "jvp")
     jvp = tangent.jvp_function(fdef, wrt)
     runtime_name = tangent.modules["ad"]

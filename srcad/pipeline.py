@@ -98,7 +98,8 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None,
     info = analyse(fdef, captured, params, assumed)
     trace("analyse", [fdef], info)
     program = _differentiate(mode, kind)(fdef, info, captured, namer,
-                                         params, kind, isinstance(wrt, tuple))
+                                         params, kind, isinstance(wrt, tuple),
+                                         optimize)
     trace("differentiate", program.functions)
     if optimize:
         pure, movable = is_pure(captured), is_movable(captured)

@@ -55,8 +55,10 @@ class Parts:
         self.surely_scalar = False    # the output is known to be scalar
 
 
-def reverse(fdef, info, captured, namer, wrt):
-    return Reverse(info, captured, namer).parts(fdef, wrt)
+def reverse(fdef, info, captured, namer, wrt, optimized=True):
+    """The parts of the reverse-mode derivative of `fdef`; `optimized`
+    says whether the optimizer will run on them."""
+    return Reverse(info, captured, namer, optimized).parts(fdef, wrt)
 
 
 class Modules(dict):
@@ -82,10 +84,11 @@ class Modules(dict):
 
 
 class Reverse:
-    def __init__(self, info, captured, namer):
+    def __init__(self, info, captured, namer, optimized=True):
         self.info = info
         self.captured = captured
         self.namer = namer
+        self.optimized = optimized  # zeros first_contribution drops: untaped
         self.modules = Modules(captured, namer)
         self.tape = None
         self.depth = 0            # how many loops and branches we are in
@@ -234,7 +237,8 @@ class Reverse:
         backward = commented(backward, self.captured, "grad of: ")
         if backward:  # each pass over the block starts its locals at zero
             backward[:0] = [mark(self.zero(t), "zero", self.adj(t),
-                                 *(() if absorbed(backward, self.adj(t))
+                                 *(() if self.optimized and
+                                   absorbed(backward, self.adj(t))
                                    else ("read",)))
                             for t in sorted(local)]
             if again:

@@ -1348,3 +1348,44 @@ def test_a_loop_index_the_body_changes(mode, n):
     assert grad == pytest.approx(sum(2 * i * 0.7 ** (2 * i - 1)
                                      for i in range(1, n)))
     check_grad(index_changed_in_the_body, 0.7, n, mode=mode)
+
+
+# -- a loop local whose shape changes between passes, not optimized ---------
+# (a float argument becomes an array after the first pass; the zero that
+# starts a local's adjoint sum must not read the last pass's value)
+
+def grows_in_loop(a, y, n):
+    for i in range(n):
+        y = a * y / (1 + y * y)
+    return np.sum(y)
+
+
+def grows_through_a_local(a, y, n):
+    for i in range(n):
+        u = y * y
+        y = a * y / (1 + u)
+    return np.sum(y)
+
+
+def grows_in_while(a, y):
+    i = 0
+    while i < 3:
+        v = a * y
+        y = v / (1 + v * v)
+        i += 1
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("f", [grows_in_loop, grows_through_a_local,
+                               grows_in_while])
+@pytest.mark.parametrize("wrt", [0, 1, (0, 1)])
+@pytest.mark.parametrize("optimize", [True, False])
+def test_loop_local_changing_shape_between_passes(f, wrt, optimize):
+    a, y = np.array([0.3, 0.5, 0.9]), 0.7
+    args = (a, y) if f is grows_in_while else (a, y, 3)
+    got = srcad.grad(f, wrt=wrt, optimize=optimize)(*args)
+    for w, g in zip(wrt if isinstance(wrt, tuple) else (wrt,),
+                    got if isinstance(wrt, tuple) else (got,)):
+        assert_like(g, args[w], f"gradient wrt {w}")
+        np.testing.assert_allclose(g, numeric_grad(f, args, w), rtol=1e-6,
+                                   atol=1e-9)

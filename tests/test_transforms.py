@@ -488,15 +488,18 @@ def test_second_derivatives_through_built_lists(f, shape):
         np.testing.assert_allclose(again, expected, rtol=1e-5, atol=1e-7)
 
 
-# tuple_helper's third derivative is still wrong (4.0 for 6.0 at x = 0.7)
 @pytest.mark.parametrize("f", [list_display, list_appended, tuple_reused,
-                               list_loop, stacked])
-def test_third_derivatives_through_built_lists(f):
+                               tuple_helper, list_loop, stacked])
+@pytest.mark.parametrize("optimize", [True, False])
+def test_third_derivatives_through_built_lists(f, optimize):
     x = 0.7
-    third = srcad.grad(srcad.grad(srcad.grad(f)))(x)
-    second = srcad.grad(srcad.grad(f))
+    grad = functools.partial(srcad.grad, optimize=optimize)
+    third = grad(grad(grad(f)))(x)
+    second = grad(grad(f))
     assert math.isclose(third, numeric_jacobian(second, [x], 0),
                         rel_tol=1e-5, abs_tol=1e-7)
+    if f is tuple_helper:  # x ** 3 in all
+        assert math.isclose(third, 6.0, rel_tol=1e-9)
 
 
 def mlp_loss(W, X):
