@@ -29,6 +29,10 @@ HOLDERS = {enumerate, zip, reversed, list, tuple, iter}
 # Methods whose result may be the array itself or a view of it.
 VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes",
                 "view", "diagonal", "T", "real", "imag"}
+# Methods of lists whose result is, or holds, the very items the list held
+# (`a = ys.pop()`, `zs = ys.copy()`). An array's copy() is new: the check
+# made where it is bound finds no shared memory.
+ITEM_METHODS = {"pop", "copy"}
 
 
 def checks(fdef, captured):
@@ -58,8 +62,13 @@ def checks(fdef, captured):
                           for u in updates[n]),
                          key=lambda un: flow.order[id(un[0])])
         for update, changed in changes:
+            # a binding of `changed` that may give it this array again
+            # (`a = ys.pop()`) leaves it holding the array
+            keeping = {flow.order[id(b)] for b, names, held in bindings
+                       if changed in names and
+                       bound & set().union(*(origins[n] for n in held))}
             if not flow.may_follow(update, stmt) or \
-                    flow.rebound(changed, stmt, update) or \
+                    flow.rebound(changed, stmt, update, keeping) or \
                     flow.made_anew(changed, stmt, bindings):
                 continue
             # the other names that may hold the array, read once it changed
@@ -261,8 +270,8 @@ def _sources(value, captured):
         func = value.func
         fn = resolve(func, captured)
         if isinstance(func, gast.Attribute) and fn is MISSING:
-            # a method of a local value: x.copy() is new, x.reshape() not
-            if func.attr not in VIEW_METHODS:
+            # a method of a local value: x * 2 is new, x.reshape() not
+            if func.attr not in VIEW_METHODS | ITEM_METHODS:
                 return set()
             return _sources(func.value, captured)
         if rules.lookup(fn) is not None and fn not in VIEWS and \
@@ -309,14 +318,16 @@ class _Flow:
                 if nested:
                     self._nest(nested, blocks, inner)
 
-    def rebound(self, name_, stmt, update):
+    def rebound(self, name_, stmt, update, keeping=()):
         """Whether `name_` is surely bound again after `stmt` runs and
-        before `update` does (then `update` changes another array)."""
+        before `update` does (then `update` changes another array); the
+        bindings at positions `keeping` do not count."""
         here, there = self.order[id(stmt)], self.order[id(update)]
         if there > here:
-            return self._bound_before(there, name_, here)
+            return self._bound_before(there, name_, here, keeping)
         common = set(self.loops[id(stmt)]) & set(self.loops[id(update)])
-        return any(self._bound_before(there, name_, lo) for lo, _ in common)
+        return any(self._bound_before(there, name_, lo, keeping)
+                   for lo, _ in common)
 
     def made_anew(self, name_, stmt, bindings):
         """Whether `name_` surely holds a new array when `stmt` runs, one
@@ -353,12 +364,13 @@ class _Flow:
                 return True
         return False
 
-    def _bound_before(self, at, name_, start):
+    def _bound_before(self, at, name_, start, keeping=()):
         """A binding of `name_` after position `start` that any run
         reaching position `at` from there passes: before it, in a
         statement list around it (break and continue only jump to a
-        loop's end or start)."""
-        return any(start < bound < at and self._surely_before(bound, at)
+        loop's end or start). Bindings at positions `keeping` aside."""
+        return any(start < bound < at and bound not in keeping and
+                   self._surely_before(bound, at)
                    for bound in self.binds.get(name_, ()))
 
     def _surely_before(self, first, then):

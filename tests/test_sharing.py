@@ -141,6 +141,31 @@ def zipped_rows(X):
     return np.sum(Y ** 2)
 
 
+def popped_from_a_list(x):
+    b = x * 2.0
+    ys = [b]
+    a = ys.pop()
+    a[0] = a[0] * a[1]
+    return np.sum(b * x)
+
+
+def popped_while_an_item_is_held(x):
+    b = x * 2.0
+    ys = [b]
+    c = ys[0]
+    a = ys.pop()
+    a *= 3.0
+    return np.sum(c * x)
+
+
+def copied_list_written(x):
+    b = x * 2.0
+    ys = [b, b + 1.0]
+    zs = ys.copy()
+    zs[0][0] = 7.0
+    return np.sum(ys[0] * x)
+
+
 REFUSED = [(second_name, (np.array([0.5, -0.3, 0.8]),), "'b *= 3.0' changes"),
            (view_of_argument, (np.array([0.5, -0.3, 0.8]),), "'y += 1.0' changes"),
            (slice_of_copy, (np.array([1.0, 2.0, 3.0]),), "'r *= 3.0' changes"),
@@ -159,7 +184,13 @@ REFUSED = [(second_name, (np.array([0.5, -0.3, 0.8]),), "'b *= 3.0' changes"),
            (rows_appended, (np.ones((2, 2)),), "'Y[0] = Y[1] * 2.0' changes"),
            (wave, (np.linspace(0.0, 1.0, 5),), "'cur[1:-1] = cur[1:-1]"),
            (enumerated_rows, (np.ones((2, 3)),), "'row += 1.0' changes"),
-           (zipped_rows, (np.ones((2, 3)),), "'row *= z' changes")]
+           (zipped_rows, (np.ones((2, 3)),), "'row *= z' changes"),
+           (popped_from_a_list, (np.array([0.3, 0.5, 0.9]),),
+            "'a[0] = a[0] * a[1]' changes"),
+           (popped_while_an_item_is_held, (np.array([0.3, 0.5, 0.9]),),
+            "'a *= 3.0' changes"),
+           (copied_list_written, (np.array([0.3, 0.5, 0.9]),),
+            "may share memory")]
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -280,6 +311,28 @@ def swapped(x):
     return np.sum(u * v) + np.sum(u)
 
 
+def array_copy_written(x):
+    c = x.copy()
+    c[0] = 0.0
+    return np.sum(c * x)
+
+
+def popped_and_written_alone(x):
+    ys = [x * 2.0, x * 3.0]
+    a = ys.pop()
+    a[0] = 1.0
+    return np.sum(a * x)
+
+
+def popped_then_made_anew(x):
+    b = x * 2.0
+    ys = [b]
+    a = ys.pop()
+    a = a * 3.0
+    a[0] = 1.0
+    return np.sum(a * x + b)
+
+
 ALLOWED = [(number_copy, (0.7,)), (number_copy, (np.array([0.5, 2.0]),)),
            (rebinding_alone, (np.array([0.5, -1.0]),)),
            (scalar_items, (np.array([0.5, -1.0, 2.0]),)),
@@ -293,7 +346,10 @@ ALLOWED = [(number_copy, (0.7,)), (number_copy, (np.array([0.5, 2.0]),)),
            (items_appended, (np.array([0.5, -1.0, 2.0]),)),
            (new_each_pass, (np.array([0.5, -1.0]),)),
            (fibonacci_pairs, (np.array([0.5, -1.0, 2.0]),)),
-           (swapped, (np.array([0.5, -1.0, 2.0]),))]
+           (swapped, (np.array([0.5, -1.0, 2.0]),)),
+           (array_copy_written, (np.array([0.5, -1.0, 2.0]),)),
+           (popped_and_written_alone, (np.array([0.5, -1.0, 2.0]),)),
+           (popped_then_made_anew, (np.array([0.5, -1.0, 2.0]),))]
 
 
 @pytest.mark.parametrize("mode", MODES)
