@@ -41,12 +41,17 @@ class Like:
 
 
 def _broadcast(a, b):
+    """The broadcast shape of shapes a and b; NumPy's error where there is
+    none (the user's operation the optimizer took out would have raised
+    it: only its shape was read)."""
     if a == b:
         return a
-    if len(a) < len(b):
-        a, b = b, a
-    b = (1,) * (len(a) - len(b)) + tuple(b)
-    return tuple(m if n == 1 else n for m, n in zip(a, b))
+    long, short = (a, b) if len(a) >= len(b) else (b, a)
+    short = (1,) * (len(long) - len(short)) + tuple(short)
+    if any(m != n and m != 1 and n != 1 for m, n in zip(long, short)):
+        raise ValueError(f"operands could not be broadcast together with "
+                         f"shapes {tuple(a)} {tuple(b)}")
+    return tuple(m if n == 1 else n for m, n in zip(long, short))
 
 
 def unbroadcast(g, like):

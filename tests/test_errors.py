@@ -331,3 +331,26 @@ def test_a_classmethod_call_says_it_is_a_method():
     with pytest.raises(srcad.NoDerivativeRule, match="is a method") as info:
         srcad.grad(f)(np.array([0.3, 0.7]))
     assert "staticmethod" in str(info.value)
+
+
+# -- the user's own broadcasting error ---------------------------------------
+# (the derivative raises what the function raises, in NumPy's words, also
+# where only the shape of the failing operation was needed)
+
+def mismatched_mean(x, y):
+    return np.mean(x + y)
+
+
+def mismatched_loss(x, y):
+    return -np.mean(y * np.log(x) + (1 - y) * np.log(1 - x))
+
+
+@pytest.mark.parametrize("f", [mismatched_mean, mismatched_loss])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_shapes_that_do_not_broadcast_raise_as_the_function_does(f, mode):
+    x, y = np.array([0.3, 0.5, 0.9]), np.array([1.0, 0.0])
+    with pytest.raises(ValueError, match="could not be broadcast together"):
+        f(x, y)
+    with pytest.raises(ValueError, match="could not be broadcast together "
+                       r"with shapes \((3|2),\) \((2|3),\)"):
+        srcad.grad(f, mode=mode)(x, y)

@@ -67,3 +67,23 @@ def test_stretched_axes_are_the_broadcast_axes(have, target):
         np.testing.assert_allclose(
             ad.sum_axes(g, want, target),
             np.sum(g, axis=want).reshape(target))
+
+
+@pytest.mark.parametrize("a, b", [((3,), (2,)), ((2, 3), (3, 2)),
+                                  ((4, 2, 3), (3, 3))])
+def test_shapes_that_do_not_broadcast_raise_numpys_error(a, b):
+    with pytest.raises(ValueError, match="could not be broadcast together"):
+        np.ones(a) + np.ones(b)  # NumPy's words
+    with pytest.raises(ValueError, match=r"could not be broadcast together "
+                       r"with shapes"):
+        ad.Like(np.ones(a), np.ones(b))
+    with pytest.raises(ValueError, match="could not be broadcast together"):
+        ad.unbroadcast(np.ones(a), np.ones(b))
+
+
+@pytest.mark.parametrize("a, b, want", [((3,), (1,), (3,)),
+                                        ((2, 1), (3,), (2, 3)),
+                                        ((), (2, 2), (2, 2))])
+def test_like_takes_the_broadcast_shape(a, b, want):
+    assert ad.Like(np.ones(a), np.ones(b)).shape == want
+    assert ad.Like(np.ones(b), np.ones(a)).shape == want
