@@ -292,6 +292,10 @@ SPECS = [
          [((4,), (4,)), ((2, 3), (3,)), ((2, 3), (2, 3))]),
     Spec(np.trapezoid, "np.trapezoid(a, b, axis=0)", "r r",
          [((3, 2), (3,)), ((3, 2, 2), (3, 2, 2))]),
+    # by NumPy's own keyword names (the rule calls y `a`)
+    unary(np.trapezoid, "np.trapezoid(y=a, dx=0.5)", shapes=[(3,), (2, 4)]),
+    Spec(np.trapezoid, "np.trapezoid(y=a, x=b)", "r r",
+         [((4,), (4,)), ((2, 3), (3,))]),
     unary(ad.trapezoid_weights, "ad.trapezoid_weights(a, np.array([0.0, "
           "0.5, 2.0]), 1.0, 0) * a", shapes=[(3,), (3, 2)]),
     Spec(ad.trapezoid_x_adjoint,

@@ -321,3 +321,11 @@ def test_options_the_templates_do_not_hold_for_are_located(mode):
         with pytest.raises(srcad.NoDerivativeRule, match="only with") as info:
             srcad.grad(f, mode=mode)(np.array([0.1, 0.7, 0.4]))
         assert "test_rules.py" in str(info.value)
+
+
+def test_keywords_by_the_functions_own_names():
+    from srcad.rules.registry import lookup
+    assert lookup(np.trapezoid).renamed() == {"y": "a"}
+    # np.sum's out, which the rule leaves out, is not a renaming of keepdims
+    assert lookup(np.sum).renamed() == {}
+    assert lookup(np.where).renamed() == {}  # positional only

@@ -190,7 +190,7 @@ define(np.interp, "interp(x, xp, fp, left=None, right=None, period=None)",
 
 # np.trapezoid: linear in y (weights half the spacing either side of each
 # point) and in x's spacings; no rule in dx (an active dx is refused). y is
-# `a` here, as templates name the result y (so y= by keyword has no rule)
+# `a` here, as templates name the result y (y= by keyword binds a)
 TRAPEZOID_W = "ad.trapezoid_weights(a, x, dx, axis)"
 define(np.trapezoid, "trapezoid(a, x=None, dx=1.0, axis=-1)", owner=T,
        reverse={"a": f"ad.unreduce(g, a, axis) * {TRAPEZOID_W}",

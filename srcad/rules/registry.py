@@ -37,6 +37,7 @@ of rule, as in JAX:
   derivative; see extend.py.
 """
 import inspect
+import itertools
 
 import gast
 
@@ -114,7 +115,9 @@ class Rule:
                 len(args) > self.positional_before_out():
             return None
         bound = dict(zip(names, args))
+        renamed = self.renamed()
         for key, value in keywords:
+            key = renamed.get(key, key)
             if key not in names or key in bound:
                 return None
             bound[key] = value
@@ -124,6 +127,31 @@ class Rule:
                     return None
                 bound[param] = gast.Constant(value=default, kind=None)
         return bound
+
+    def renamed(self):
+        """The function's own names for parameters the rule names
+        otherwise (templates name the result `y`, so np.trapezoid's `y`
+        is `a` in its rule): {its name: the rule's}, for keywords."""
+        found = getattr(self, "_renamed", None)
+        if found is None:
+            found = self._renamed = {}
+            try:
+                real = inspect.signature(self.fn).parameters.values()
+            except (TypeError, ValueError):
+                real = []
+            by_keyword = (inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                          inspect.Parameter.KEYWORD_ONLY)
+            real = list(itertools.takewhile(
+                lambda p: p.kind in by_keyword, real))
+            real = [p.name for p in real]
+            names = [p for p, _ in self.params]
+            for theirs, ours in zip(real, names):
+                if theirs == ours:
+                    continue
+                if theirs in names or ours in real:
+                    break  # not a renaming: the two lists part here
+                found[theirs] = ours
+        return found
 
     def positional_before_out(self):
         """How many arguments may come by position: the function's own
