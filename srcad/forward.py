@@ -25,7 +25,7 @@ import copy
 import gast
 
 from . import build
-from .build import assign, attr, call, name
+from .build import assign, attr, call, const, name
 from .errors import NoDerivativeRule, located
 from .values import TAKES_SEQUENCE
 from .assemble import Program, check_scalar_output, return_site
@@ -261,8 +261,11 @@ class Forward:
             else:  # one direction's zeros
                 tangents.append(call(self.helper("zeros_like"),
                                      [copy.deepcopy(node)]))
+        # checked: a tangent of a wrong shape is an error naming the rule
+        given = call(name(jvp), [build.tuple_(args), build.tuple_(tangents)])
         return assign(self.tan(op.targets[0]), self.each(call(
-            name(jvp), [build.tuple_(args), build.tuple_(tangents)])))
+            self.helper("tangent"), [given, const(rule.signature),
+                                     name(op.targets[0])])))
 
     def tangent_nondiff(self, op):
         for t in op.targets:

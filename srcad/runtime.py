@@ -488,17 +488,46 @@ def cotangents(v, rule, args):
             not isinstance(args[0], (tuple, list)):
         # (a 1-tuple for one argument is unambiguous, and summed right)
         _wrong_cotangents(v, rule, args)
-    for part, arg, param in zip(v if several else (v,), args,
-                                _rule_params(rule)):
-        if part is None or isinstance(arg, (tuple, list)):
-            continue
-        have, want = np.shape(part), np.shape(arg)
-        if have != want and not _broadcasts(have, want):
-            raise UsageError(
-                f"the vjp of {rule} returned a cotangent of shape {have} "
-                f"for {param}, of shape {want}: a cotangent has the shape "
-                f"of its argument (or one that broadcasts with it)")
-    return v
+    parts = list(v) if several else [v]
+    for i, (arg, param) in enumerate(zip(args, _rule_params(rule))):
+        if parts[i] is None:  # no derivative in this argument: zeros
+            parts[i] = zeros_like(arg)
+        elif not isinstance(arg, (tuple, list)):
+            _check_shape(parts[i], arg, f"the vjp of {rule} returned a "
+                         f"cotangent", f"for {param}", "its argument",
+                         both_ways=True)
+    return tuple(parts) if several else parts[0]
+
+
+def tangent(dy, rule, y):
+    """`dy`, what the jvp of a rule given with srcad.defvjp returned for
+    result `y`, checked: of y's shape, or broadcast to it (None is a zero
+    tangent)."""
+    if dy is None:
+        return zeros_like(y)
+    if isinstance(y, (tuple, list)) or np.shape(dy) == np.shape(y):
+        return dy
+    _check_shape(dy, y, f"the jvp of {rule} returned a tangent",
+                 "for its result", "the result")
+    return np.array(np.broadcast_to(dy, np.shape(y)))  # one per element
+
+
+def _check_shape(part, value, what, of, owner, both_ways=False):
+    """A UsageError unless `part`'s shape is `value`'s or broadcasts to it
+    (or, `both_ways`, with it)."""
+    have, want = np.shape(part), np.shape(value)
+    if have == want:
+        return
+    try:
+        joined = np.broadcast_shapes(have, want)
+    except ValueError:
+        joined = None
+    if joined == want or both_ways and joined is not None:
+        return
+    joins = "with" if both_ways else "to"
+    raise UsageError(f"{what} of shape {have} {of}, of shape {want}: give "
+                     f"it the shape of {owner} (or one that broadcasts "
+                     f"{joins} it)")
 
 
 def _wrong_cotangents(v, rule, args):
@@ -515,14 +544,6 @@ def _wrong_cotangents(v, rule, args):
 def _rule_params(rule):
     from .rules.registry import REQUIRED, parse_signature
     return [p for p, d in parse_signature(rule)[1] if d is REQUIRED]
-
-
-def _broadcasts(a, b):
-    try:
-        np.broadcast_shapes(a, b)
-    except ValueError:
-        return False
-    return True
 
 
 def call_forward(fn, wrt, *args, **kwargs):

@@ -455,3 +455,48 @@ def test_vjp_cotangents_of_the_broadcast_shape_are_summed(scratch_rules,
         np.testing.assert_allclose(srcad.grad(uses_two, wrt=wrt)(*args),
                                    numeric_grad(uses_two, args, wrt),
                                    rtol=1e-6)
+
+
+# -- None for "no derivative here", and tangents of a wrong shape ----------
+
+def scaled_two(a, b):
+    return np.sum(opaque_two(a, b) * a)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_none_from_a_vjp_or_jvp_is_a_zero(scratch_rules, mode):
+    # the rule says the function is constant: what is left is the rest
+    srcad.defvjp(opaque_one, vjp=lambda g, y, x: None,
+                 jvp=lambda args, tangents: None)
+    np.testing.assert_allclose(srcad.grad(uses_one, mode=mode)(X4), 0.0)
+    np.testing.assert_allclose(srcad.grad(lambda x: np.sum(opaque_one(x) * x),
+                                          mode=mode)(X4), opaque_one(X4))
+
+
+def test_none_for_one_of_several_arguments_is_a_zero(scratch_rules):
+    # constant in a: only the outer `* a` carries a's derivative
+    srcad.defvjp(opaque_two, vjp=lambda g, y, a, b: (None, g * a))
+    got = srcad.grad(scaled_two, wrt=(0, 1))(X4, W4)
+    np.testing.assert_allclose(got[0], X4 * W4)
+    np.testing.assert_allclose(got[1], X4 * X4)
+
+
+@pytest.mark.parametrize("transform", [
+    lambda: srcad.grad(uses_one, mode="forward")(X4),
+    lambda: srcad.jacobian(lambda x: opaque_one(x), mode="forward")(X4),
+    lambda: srcad.jvp(uses_one, (X4,), (np.ones(4),)),
+])
+def test_jvp_returning_a_wrong_shape_is_a_usage_error(scratch_rules,
+                                                      transform):
+    srcad.defvjp(opaque_one, jvp=lambda args, tangents: np.ones(5))
+    with pytest.raises(srcad.UsageError, match=r"jvp of opaque_one\(x\) "
+                       r"returned a tangent of shape \(5,\) for its result, "
+                       r"of shape \(4,\)"):
+        transform()
+
+
+def test_jvp_tangent_broadcasting_to_the_result_is_fine(scratch_rules):
+    # one number for every element: a tangent that broadcasts is taken
+    srcad.defvjp(opaque_one, jvp=lambda args, tangents: np.sum(tangents[0]))
+    np.testing.assert_allclose(srcad.grad(uses_one, mode="forward")(X4),
+                               np.full(4, 4.0))
