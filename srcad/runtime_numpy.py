@@ -19,7 +19,7 @@ __all__ = [
     "undiagonal", "untake", "untake_along_axis", "unarray", "cast_tangent",
     "quantile_weights", "unquantile", "quantile_tangent", "interp_tangent",
     "uninterp", "interp_slope", "unslope", "trapezoid_weights",
-    "trapezoid_x_adjoint",
+    "untrapezoid_weights", "trapezoid_x_adjoint", "untrapezoid_x",
 ]
 
 
@@ -433,6 +433,20 @@ def trapezoid_weights(y, x=None, dx=1.0, axis=-1):
     return weights
 
 
+def untrapezoid_weights(g, y, x, axis=-1):
+    """Transpose of trapezoid_weights in x (the weights are linear in x's
+    spacings): `g`, of the weights' shape, to x's shape."""
+    axis = axis % len(shape(y))
+    along = axis if np.ndim(x) > 1 else -1
+    g = np.asarray(g)
+    if np.ndim(x) == 1:  # the weights lie along axis
+        g = np.reshape(g, -1)
+    count = g.shape[along]
+    steps = (np.take(g, range(1, count), along) +
+             np.take(g, range(count - 1), along)) / 2
+    return undiff(steps, 1, along)
+
+
 def trapezoid_x_adjoint(g, y, x, axis=-1):
     """The adjoint of x in np.trapezoid(y, x, axis=axis): each spacing
     x[i + 1] - x[i] has the mean of y over its segment as its slope."""
@@ -447,3 +461,22 @@ def trapezoid_x_adjoint(g, y, x, axis=-1):
         full = np.sum(np.moveaxis(full, axis, -1),
                       axis=tuple(range(y.ndim - 1)))
     return full
+
+
+def untrapezoid_x(h, g, y, x, axis=-1):
+    """Transpose of trapezoid_x_adjoint(g, y, x, axis) in y (linear there):
+    `h`, of x's shape, to y's."""
+    y_shape = shape(y)
+    axis = axis % len(y_shape)
+    h = np.asarray(h)
+    if np.ndim(x) == 1 and len(y_shape) > 1:  # summed over the other axes
+        h = np.broadcast_to(np.reshape(h, [-1 if k == axis else 1
+                                           for k in range(len(y_shape))]),
+                            y_shape)
+    g = np.expand_dims(np.broadcast_to(g, np.delete(y_shape, axis)), axis)
+    spread = g * np.diff(h, axis=axis)
+    width = [(0, 0)] * len(y_shape)
+    width[axis] = (1, 0)
+    before = np.pad(spread, width)
+    width[axis] = (0, 1)
+    return (before + np.pad(spread, width)) / 2

@@ -281,6 +281,11 @@ SPECS = [
           "1.9]), [-1.5, 0.4, 1.7], 0.0, None)", shapes=[(3,)]),
     Spec(ad.uninterp, "ad.uninterp(a, b, np.array([-1.9, 0.2, 0.5, 1.9]), "
          "[-1.5, 0.4, 1.7], None, 1.0)", "r r", [((4,), (3,))]),
+    # with x moving too (second derivatives mixing interp's x and fp)
+    Spec(ad.interp_tangent, "ad.interp_tangent(a, b, [-1.5, 0.4, 1.7], "
+         "None, None)", "r r", [((3,), (4,)), ((3,), (2, 3))]),
+    Spec(ad.uninterp, "ad.uninterp(a, np.array([0.5, -1.0, 2.0]), b, "
+         "[-1.5, 0.4, 1.7])", "r r", [((4,), (4,)), ((), ())]),
     Spec(ad.interp_slope, "ad.interp_slope(a, b, [-1.5, 0.4, 1.7])", "r r",
          [((3,), (5,))]),
     Spec(ad.unslope, "ad.unslope(a, np.ones(3), b, [-1.5, 0.4, 1.7])",
@@ -298,6 +303,21 @@ SPECS = [
          [((4,), (4,)), ((2, 3), (3,))]),
     unary(ad.trapezoid_weights, "ad.trapezoid_weights(a, np.array([0.0, "
           "0.5, 2.0]), 1.0, 0) * a", shapes=[(3,), (3, 2)]),
+    # with x moving too (second derivatives mixing trapezoid's y and x)
+    Spec(ad.trapezoid_weights, "ad.trapezoid_weights(a, b, 1.0, 0) * a",
+         "r r", [((3,), (3,)), ((3, 2), (3,)), ((3, 2), (3, 2))]),
+    Spec(ad.untrapezoid_weights, "ad.untrapezoid_weights(a, np.ones((3, "
+         "2)), b, 0)", "r r", [((3, 1), (3,)), ((3, 2), (3, 2))]),
+    Spec(ad.untrapezoid_weights, "ad.untrapezoid_weights(a, np.ones(4), b)",
+         "r r", [((4,), (4,))]),
+    Spec(ad.trapezoid_x_adjoint, "ad.trapezoid_x_adjoint(a, b, "
+         "np.ones(3), 1)", "r r", [((2,), (2, 3))]),
+    Spec(ad.trapezoid_x_adjoint, "ad.trapezoid_x_adjoint(a, b, c)",
+         "r r r", [((), (4,), (4,)), ((2,), (2, 3), (2, 3))]),
+    unary(ad.untrapezoid_x, "ad.untrapezoid_x(a, np.array([0.5, -1.0]), "
+          "np.ones((2, 3)), np.ones(3), 1)", shapes=[(3,)]),
+    unary(ad.untrapezoid_x, "ad.untrapezoid_x(a, 0.7, np.ones(4), "
+          "np.ones(4))", shapes=[(4,)]),
     Spec(ad.trapezoid_x_adjoint,
          "ad.trapezoid_x_adjoint(a, np.ones((2, 3)), np.ones(3), 1)", "r",
          [((2,),)]),

@@ -715,3 +715,41 @@ def test_jacobian_of_items_of_different_shapes_is_a_usage_error(mode):
     params = (np.full((3, 2), 0.1), np.array([1.0, 2.0]))
     with pytest.raises(srcad.UsageError, match="'params'.*different shapes"):
         srcad.jacobian(layer, mode=mode)(params, np.ones((4, 3)))
+
+
+# -- second derivatives mixing interp's x and fp, trapezoid's y and x ---------
+
+def interp_of_itself(v):
+    xp = np.array([0.0, 1.0, 2.0])
+    return np.sum(np.interp(v, xp, v * 2.0 + 1.0) ** 2)
+
+
+def trapezoid_moving(y, x):
+    return np.trapezoid(y * y, x) + np.trapezoid(np.sin(y), x=x ** 2)
+
+
+def trapezoid_rows(Y, x):
+    return np.sum(np.trapezoid(Y ** 2, x, axis=0))
+
+
+def test_hessian_through_interp_with_x_and_fp_moving():
+    v = np.array([0.3, 0.5, 1.5])
+    expected = numeric_jacobian(srcad.grad(interp_of_itself), [v], 0)
+    np.testing.assert_allclose(srcad.hessian(interp_of_itself)(v), expected,
+                               rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("f, y, x", [
+    (trapezoid_moving, np.array([0.3, 0.5, 0.9, -0.4]),
+     np.array([0.0, 0.4, 1.1, 1.3])),
+    (trapezoid_rows, np.array([[0.3, 0.5], [0.9, -0.4], [1.2, 0.1]]),
+     np.array([0.0, 0.4, 1.1]))])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_second_derivatives_through_trapezoid_with_y_and_x_moving(f, y, x,
+                                                                   mode):
+    for first, second in ((0, 1), (1, 0), (0, 0), (1, 1)):
+        gradient = srcad.grad(f, wrt=first)
+        np.testing.assert_allclose(
+            srcad.jacobian(gradient, wrt=second, mode=mode)(y, x),
+            numeric_jacobian(gradient, [y, x], second), rtol=1e-5,
+            atol=1e-7)

@@ -334,28 +334,42 @@ linear(ad.quantile_tangent, "quantile_tangent(d, w, q, axis=None, "
        "keepdims=False)", T, d="ad.unquantile(g, w, q, axis, keepdims)")
 linear(ad.unquantile, "unquantile(v, w, q, axis=None, keepdims=False)", T,
        v="ad.quantile_tangent(g, w, q, axis, keepdims)")
-# the weights of interp move with x: no rule in x (second derivatives
-# mixing x and fp are refused); the slope is constant in x between knots
+# the weights of interp move with x, by the slope of x's segment (second
+# derivatives mixing x and fp); the slope is constant in x between knots
 INTERP = "x, xp, left=None, right=None, period=None"
 define(ad.interp_tangent, f"interp_tangent(d, {INTERP})", owner=T,
-       reverse={"d": "ad.uninterp(g, d, x, xp, left, right, period)", "x": NO_DERIVATIVE},
-       forward={"d": "ad.interp_tangent(dd, x, xp, left, right, period)"})
+       reverse={"d": "ad.uninterp(g, d, x, xp, left, right, period)",
+                "x": "g * ad.interp_slope(d, x, xp, period)"},
+       forward={"d": "ad.interp_tangent(dd, x, xp, left, right, period)",
+                "x": "dx * ad.interp_slope(d, x, xp, period)"})
 define(ad.uninterp, f"uninterp(v, fp, {INTERP})", owner=T,
        reverse={"v": "ad.interp_tangent(g, x, xp, left, right, period)",
-                "x": NO_DERIVATIVE},
-       forward={"v": "ad.uninterp(dv, fp, x, xp, left, right, period)"})
+                "x": "v * ad.interp_slope(g, x, xp, period)"},
+       forward={"v": "ad.uninterp(dv, fp, x, xp, left, right, period)",
+                "x": "ad.unslope(v * dx, fp, x, xp, period)"})
 linear(ad.interp_slope, "interp_slope(fp, x, xp, period=None)", T,
        fp="ad.unslope(g, fp, x, xp, period)")
 linear(ad.unslope, "unslope(v, fp, x, xp, period=None)", T,
        v="ad.interp_slope(g, x, xp, period)")
-# the weights move with x, linearly: no rule there (second derivatives
-# mixing y and x are refused)
+# the weights move with x, linearly (second derivatives mixing y and x);
+# in forward templates dx names x's tangent (the spacing dx is ignored
+# where x is given)
 define(ad.trapezoid_weights, "trapezoid_weights(a, x=None, dx=1.0, axis=-1)",
-       owner=T, reverse={"x": NO_DERIVATIVE, "dx": NO_DERIVATIVE})
+       owner=T, reverse={"x": "ad.untrapezoid_weights(g, a, x, axis)",
+                         "dx": NO_DERIVATIVE},
+       forward={"x": "ad.trapezoid_weights(a, dx, 1.0, axis)"})
+linear(ad.untrapezoid_weights, "untrapezoid_weights(v, a, x, axis=-1)", T,
+       v="ad.trapezoid_weights(a, g, 1.0, axis)")
 define(ad.trapezoid_x_adjoint, "trapezoid_x_adjoint(v, a, x, axis=-1)",
        owner=T, reverse={"v": "np.trapezoid(a, g, axis=axis)",
-                         "a": NO_DERIVATIVE},
-       forward={"v": "ad.trapezoid_x_adjoint(dv, a, x, axis)"})
+                         "a": "ad.untrapezoid_x(g, v, a, x, axis)"},
+       forward={"v": "ad.trapezoid_x_adjoint(dv, a, x, axis)",
+                "a": "ad.trapezoid_x_adjoint(v, da, x, axis)"})
+# bilinear in h and v: no rule in v (third derivatives mixing y and x)
+define(ad.untrapezoid_x, "untrapezoid_x(h, v, a, x, axis=-1)", owner=T,
+       reverse={"h": "ad.trapezoid_x_adjoint(v, g, x, axis)",
+                "v": NO_DERIVATIVE},
+       forward={"h": "ad.untrapezoid_x(dh, v, a, x, axis)"})
 for fn in (ad.range_mask, ad.pad_mode, ad.quantile_weights):
     nondiff(fn, owner=T)
 
