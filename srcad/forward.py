@@ -346,8 +346,10 @@ class Forward:
             return self.inactive(op)
         (_, node), = op.sources
         targets = [name(self.tan(t), store=True) for t in op.targets]
-        return [assign(build.tuple_(targets, store=True),
-                       name(self.tan(node.id)))]
+        value = name(self.tan(node.id))
+        if self.batched:  # an array's items lie behind the directions
+            value = call(self.helper("batch_items"), [value])
+        return [assign(build.tuple_(targets, store=True), value)]
 
 
 def _replace_operand(value, operand, replacement):

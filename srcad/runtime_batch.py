@@ -15,7 +15,7 @@ from .runtime import (_broadcast, broadcast_axes, check_scalar,
 
 __all__ = ["batch_size", "batch_zeros", "lift", "batch_broadcast",
            "batch_axis", "batch_reshape", "batch_transpose", "batch_matmul_a",
-           "batch_matmul_b", "grad_by_batch", "batch_index",
+           "batch_matmul_b", "grad_by_batch", "batch_index", "batch_items",
            "batch_assign", "each", "jacobian_by_batch", "batch_unbroadcast",
            "batch_expand", "batch_unreduce", "batch_result", "batch_array"]
 
@@ -118,6 +118,8 @@ def batch_unreduce(d, x, axis=None, keepdims=False):
 def batch_result(d, like):
     """ad.result of each direction: in the shape (and a float dtype) of
     the argument `like`."""
+    if isinstance(d, (list, tuple)) and not isinstance(like, (list, tuple)):
+        d = batch_array(d)  # a tuple's tangents made an array's: `v = a, b`
     d = np.asarray(d)
     if d.dtype.kind not in "fc":
         d = d.astype(float)
@@ -343,6 +345,15 @@ def batch_index(d, index):
         # of it must not be a view into d either
         return item.copy()
     return item
+
+
+def batch_items(d):
+    """The tangents of the items that unpacking a value takes, from its
+    batched tangent `d`: a list's as they are, an array's along its second
+    axis (the first holds the directions)."""
+    if isinstance(d, (list, tuple)):
+        return d
+    return [batch_index(d, k) for k in range(np.shape(d)[1])]
 
 
 def batch_assign(d, index, v):

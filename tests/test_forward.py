@@ -54,7 +54,7 @@ def lambda_free(x):
 
 # -- forward-mode grad in one batched pass --------------------------------------
 
-from fdcheck import check_grad, numeric_jacobian  # noqa: E402
+from fdcheck import check_grad, numeric_grad, numeric_jacobian  # noqa: E402
 
 
 def scaled_rows(W, x, b):
@@ -343,3 +343,51 @@ def test_forward_jacobian_of_a_list_used_as_an_array():
     np.testing.assert_allclose(srcad.jacobian(swapped_cos, mode="forward")(y),
                                want)
     np.testing.assert_allclose(srcad.jacobian(swapped_cos)(y), want)
+
+
+# -- unpacking an array in a batched pass ----------------------------------
+# (the directions come first in a batched tangent: the items unpacking
+# takes lie along its second axis)
+
+W32 = np.array([[1.0, 2.0], [0.0, 3.0], [1.5, -1.0]])
+
+
+def unpacked_product(x):
+    a, b, c = W32 @ x
+    return a + 10.0 * b * c
+
+
+def unpacked_rows(x):
+    r0, r1 = np.outer(x, x)
+    return np.sum(r0 * 2.0 + r1 ** 2)
+
+
+def _pair(v):
+    a, b = v
+    return a * b, a + b
+
+
+def unpacked_in_a_helper(x):
+    p, s = _pair(W32[:2] @ x)
+    return p * s
+
+
+def unpacked_cubic(x):
+    a, b = W32[1:] @ x
+    return a ** 2 * b + b ** 3
+
+
+@pytest.mark.parametrize("f", [unpacked_product, unpacked_rows,
+                               unpacked_in_a_helper, unpacked_cubic])
+def test_unpacking_an_array_in_forward_mode(f):
+    x = np.array([0.5, 2.0])
+    expected = numeric_grad(f, (x,), 0)
+    for optimize in (True, False):
+        np.testing.assert_allclose(
+            srcad.grad(f, mode="forward", optimize=optimize)(x), expected,
+            rtol=1e-6)
+    hessian = srcad.hessian(f)(x)
+    np.testing.assert_allclose(hessian, hessian.T, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        hessian, numeric_jacobian(srcad.grad(f), [x], 0), rtol=1e-5,
+        atol=1e-7)
