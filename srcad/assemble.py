@@ -52,10 +52,10 @@ def program(fdef, info, captured, namer, wrt, kind, as_tuple,
         fn_name = namer.reserve(f"{fdef.name}_{kind}")
         fn = grad_function(fn_name, params, parts, wrt, captured, namer,
                            kind == "value_and_grad", as_tuple)
-        fn.args.defaults = clone(fdef.args.defaults)
+        fn.args.defaults = captured.defaults(namer)
         return Program([fn], fn_name, runtime_name)
     fwd, bwd = vjp_functions(fdef.name, params, parts, wrt, namer)
-    fwd.args.defaults = clone(fdef.args.defaults)
+    fwd.args.defaults = captured.defaults(namer)
     defined = set(params) | build.stores(build.function("f", [], parts.primal))
     set_residuals(fwd, bwd, defined, runtime_name)
     return Program([fwd, bwd], fwd.name, runtime_name, (fwd, bwd, defined))

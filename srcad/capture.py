@@ -30,6 +30,10 @@ class Captured:
         self.name = tree.name
         self.params = [a.id for a in tree.args.args]
         self.closure = _closure_vars(fn)
+        # the cells themselves: generated code reads them as fn does, so
+        # a value the enclosing function rebinds later is seen
+        self.closure_cells = dict(zip(fn.__code__.co_freevars,
+                                      fn.__closure__ or ()))
         self.globals = getattr(fn, "__globals__", {})
         self.extras = {}  # names generated code adds: modules, helpers
         self._bound = None
@@ -48,6 +52,23 @@ class Captured:
         bound = namer.reserve(preferred)
         self.extras[bound] = obj
         return bound
+
+    def defaults(self, namer):
+        """The function's own default values (worked out once, when it was
+        defined, as Python does) as nodes for a generated function with
+        its parameters: numbers, strings and None written out, anything
+        else under a bound name. Writing the default expressions again
+        would evaluate them anew, where a name may mean something else."""
+        values = getattr(self.fn, "__defaults__", None) or ()
+        params = self.params[len(self.params) - len(values):]
+        nodes = []
+        for param, value in zip(params, values):
+            if value is None or type(value) in (int, float, bool, str):
+                nodes.append(build.const(value))
+            else:
+                nodes.append(build.name(self.bind_module(
+                    value, f"default_{param}", namer)))
+        return nodes
 
     def bound_inside(self):
         """Names the function binds itself (its parameters, its locals):
@@ -117,8 +138,9 @@ def _passes_through(wrapper):
     function it wraps returns for the same arguments, so srcad may read
     that function instead: a wrapper without Python source (lru_cache),
     or one whose every return is `fn(*args, **kwargs)` or a name bound
-    once to that (a timer, a logger). A wrapper that changes the result
-    is read itself (and refused for its *args)."""
+    once to that (a timer, a logger), with args and kwargs as given. A
+    wrapper that changes the result or the arguments is read itself (and
+    refused for its *args)."""
     if not inspect.isfunction(wrapper):
         return True
     try:
@@ -158,7 +180,28 @@ def _passes_through(wrapper):
     returns = [n for n in gast.walk(fdef) if isinstance(n, gast.Return)]
     return bool(returns) and all(
         forwards(r.value) or isinstance(r.value, gast.Name) and
-        r.value.id in results for r in returns)
+        r.value.id in results for r in returns) and \
+        not _changes(fdef, {star, stars} - {None})
+
+
+def _changes(fdef, names):
+    """Whether `fdef` rebinds any of `names` or changes it in place
+    (`kwargs["k"] = 5`, `kwargs.update(...)`, `args += (2,)`): a
+    wrapper doing so does not pass its arguments through. Reading them
+    (a logger printing them) is fine."""
+    reading = {"get", "keys", "values", "items", "copy", "count", "index"}
+    for node in gast.walk(fdef):
+        if isinstance(node, gast.Name) and node.id in names and \
+                not isinstance(node.ctx, (gast.Load, gast.Param)):
+            return True
+        target = node.value if isinstance(node, (gast.Subscript,
+                                                 gast.Attribute)) else None
+        if isinstance(target, gast.Name) and target.id in names and (
+                not isinstance(node.ctx, gast.Load) or
+                isinstance(node, gast.Attribute) and
+                node.attr not in reading):
+            return True
+    return False
 
 
 def _through_rule(fn):

@@ -48,9 +48,17 @@ def fence(captured):
     tree = captured.tree
     args = tree.args
     if args.vararg or args.kwarg or args.posonlyargs or args.kwonlyargs:
-        raise located(UnsupportedSyntax,
-                      "*args, **kwargs, keyword-only and positional-only "
-                      "parameters are not supported; use plain parameters", tree, captured)
+        message = "*args, **kwargs, keyword-only and positional-only " \
+            "parameters are not supported; use plain parameters"
+        inner = getattr(captured.fn, "__wrapped__", None)
+        if inner is not None:  # functools.wraps
+            message = (
+                f"this is the wrapper a decorator put around "
+                f"{getattr(inner, '__qualname__', inner)!s}, and it changes "
+                f"the arguments or the result (srcad reads through a "
+                f"wrapper that passes both on unchanged): {message}, or "
+                f"differentiate the undecorated function")
+        raise located(UnsupportedSyntax, message, tree, captured)
     generated = captured.filename.startswith("<srcad")
     for stmt in tree.body:
         for node in walk(stmt):

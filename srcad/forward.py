@@ -57,7 +57,7 @@ def program(fdef, info, captured, namer, wrt, kind, as_tuple,
         name(site), build.tuple_([build.const(captured.params.index(p))
                                   for p in wrt if p in info.tuples])])
     wrapper = build.function(fn_name, captured.params, [build.ret(driver)])
-    wrapper.args.defaults = copy.deepcopy(fdef.args.defaults)
+    wrapper.args.defaults = captured.defaults(namer)
     return Program([jvp, wrapper], fn_name, runtime_name)
 
 
@@ -135,7 +135,7 @@ class Forward:
         fn = build.function(self.namer.reserve(fdef.name + "_jvp"), params,
                             body, fdef)
         if fdef.args.defaults:  # tangents follow: they need defaults too
-            fn.args.defaults = copy.deepcopy(fdef.args.defaults) + \
+            fn.args.defaults = self.captured.defaults(self.namer) + \
                 [build.const(None) for _ in wrt]
         return fn
 

@@ -129,7 +129,8 @@ def generate(fn, kind, wrt=0, mode="reverse", optimize=True, trace=None,
     stats["compiles"] += 1
     functions = compile_source(source,
                                _filename(captured, kind, params, assumed),
-                               captured.globals, captured.cells())
+                               captured.globals, captured.cells(),
+                               captured.closure_cells)
     generated = Generated(source, functions, functions[program.entry],
                           params)
     # the wrt arguments the code takes item by item (a forward tangent of
