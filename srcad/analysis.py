@@ -33,12 +33,11 @@ names (sequences, displays, overwritten, views, ints) come from values.py,
 the shape relations from shapes.py.
 """
 import inspect
-import types
 
 import gast
 
 from . import build, rules, runtime
-from .capture import MISSING, capture
+from .capture import MISSING, capture, readable
 from .fence import fence
 from .errors import (NoDerivativeRule, SourceUnavailable, SrcadError,
                      UnsupportedSyntax, located)
@@ -225,8 +224,7 @@ def _has_source(func):
     module = getattr(func, "__module__", None) or ""
     if module.startswith("srcad.") or module == "srcad":
         return False
-    return isinstance(func, types.FunctionType) or \
-        hasattr(func, "_srcad_function")
+    return readable(func)
 
 
 def _call(stmt, targets, func, args, keywords, local, held=None):

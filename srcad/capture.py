@@ -10,6 +10,7 @@ import builtins
 import inspect
 import linecache
 import textwrap
+import types
 
 import gast
 
@@ -94,6 +95,17 @@ class Captured:
         if name in self.globals:
             return self.globals[name]
         return getattr(builtins, name, MISSING)
+
+
+def readable(fn):
+    """Whether srcad can read `fn`'s source: a Python function, a
+    derivative srcad generated, or functools' cache around a Python
+    function (a library's own wrappers, such as NumPy's dispatchers, are
+    not read: their functions have rules or are refused by name)."""
+    return isinstance(fn, types.FunctionType) or \
+        hasattr(fn, "_srcad_function") or \
+        type(fn).__module__ == "functools" and \
+        isinstance(getattr(fn, "__wrapped__", None), types.FunctionType)
 
 
 def capture(fn):

@@ -7,7 +7,6 @@ helper has a derivative rule of its own (rules/runtime.py), so generated
 code can be differentiated again.
 """
 import math
-import types
 
 import numpy as np
 
@@ -585,10 +584,9 @@ _WRAPPED = {}
 
 def _derivative(fn, kind, wrt, nargs):
     from . import pipeline
+    from .capture import readable
     target = _WRAPPED.get(fn, fn)
-    if target is fn and nargs is not None and not (
-            isinstance(fn, types.FunctionType) or
-            hasattr(fn, "_srcad_function")):
+    if target is fn and nargs is not None and not readable(fn):
         # a function passed as a value, with a rule but no source (np.sin):
         # differentiate a one-line function that calls it
         target = _WRAPPED[fn] = _calling(fn, [f"a{i}" for i in range(nargs)])

@@ -984,3 +984,19 @@ def test_closure_values_the_enclosing_function_rebinds_are_seen(mode):
     assert srcad.grad(uses, mode=mode)(1.0) == 9.0
     set_w(0.5)
     assert srcad.grad(uses, mode=mode)(1.0) == 2.0
+
+
+@functools.lru_cache(maxsize=None)
+def _cached_cube(x):
+    return x ** 3
+
+
+def _uses_cached(x):
+    return _cached_cube(x) * 2.0 + _cached_cube(0.5)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_cached_helper_is_read_through(mode):
+    # functools.lru_cache: a wrapper with no source around the function
+    assert srcad.grad(_uses_cached, mode=mode)(0.5) == pytest.approx(1.5)
+    assert srcad.grad(srcad.grad(_uses_cached))(0.5) == pytest.approx(6.0)
