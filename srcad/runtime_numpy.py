@@ -12,7 +12,7 @@ from .errors import NoDerivativeRule
 from .runtime import shape
 
 __all__ = [
-    "prod_others", "range_mask", "uncumsum", "undiff", "broadcast_weights",
+    "prod_others", "prod_pairs", "range_mask", "uncumsum", "uncumprod", "cumprod_tangent", "undiff", "broadcast_weights",
     "unbroadcast_weights", "untranspose", "unstack", "unconcatenate",
     "unhstack",
     "unvstack", "untile", "unrepeat", "pad_mode", "unpad", "undiag",
@@ -51,6 +51,25 @@ def prod_others(a, axis=None):
     return np.moveaxis(others.reshape(moved.shape), last, axes)
 
 
+def prod_pairs(v, a, c, axis=None):
+    """H @ v for H the second derivative of np.prod(a, axis) (H[j, k] the
+    product of all but a[j] and a[k], 0 on its diagonal), c being
+    prod_others(a, axis): the derivative of prod_others, exact where `a`
+    is zero (by how many zeros a product over `axis` has)."""
+    a = np.asarray(a)
+    keep = dict(axis=axis, keepdims=True)
+    zero = a == 0
+    if not zero.any():
+        return (np.sum(v * c, **keep) - v * c) / a
+    safe = np.where(zero, 1.0, a)
+    count = np.sum(zero, **keep)
+    rest = np.prod(safe, **keep)  # the product of the nonzero elements
+    one = rest * np.sum(np.where(zero, 0.0, v / safe), **keep)
+    two = rest * (np.sum(np.where(zero, v, 0.0), **keep) - v)
+    at_zero = np.where(count == 1, one, np.where(count == 2, two, 0.0))
+    return np.where(zero, at_zero, (np.sum(v * c, **keep) - v * c) / safe)
+
+
 def range_mask(a, axis=None):
     """The derivative of np.ptp: +1 where `a` attains its max over `axis`,
     -1 where its min, ties sharing equally."""
@@ -66,6 +85,40 @@ def uncumsum(g, like, axis=None):
     if axis is None:
         return np.reshape(np.cumsum(g[::-1])[::-1], shape(like))
     return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
+
+
+def uncumprod(g, a, c, axis=None):
+    """Adjoint of c = np.cumprod(a, axis): `uncumsum(g * c) / a`, and
+    exact where `a` is zero (a zero's own derivative is the product of
+    the others up to each position, which that division cannot give)."""
+    a = np.asarray(a)
+    zero = a == 0
+    if not zero.any():
+        return uncumsum(g * c, a, axis) / a
+    safe, once = _one_zero(a, zero, axis)
+    return np.where(zero, uncumsum(g * once, a, axis),
+                    uncumsum(g * c, a, axis) / safe)
+
+
+def cumprod_tangent(d, a, c, axis=None):
+    """Tangent of c = np.cumprod(a, axis) for `d` a's: `c * cumsum(d /
+    a)`, and exact where `a` is zero (see uncumprod)."""
+    a = np.asarray(a)
+    zero = a == 0
+    if not zero.any():
+        return c * np.cumsum(d / a, axis=axis)
+    safe, once = _one_zero(a, zero, axis)
+    return c * np.cumsum(np.where(zero, 0.0, d / safe), axis=axis) + \
+        once * np.cumsum(np.where(zero, d, 0.0), axis=axis)
+
+
+def _one_zero(a, zero, axis):
+    """`a` with its zeros made ones, and the cumulative product of that
+    where exactly one zero came before (else 0): the product of the others
+    up to each position, for the zero among them."""
+    safe = np.where(zero, 1.0, a)
+    count = np.cumsum(zero, axis=axis)
+    return safe, np.where(count == 1, np.cumprod(safe, axis=axis), 0.0)
 
 
 def undiff(g, n=1, axis=-1):

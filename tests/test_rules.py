@@ -329,3 +329,22 @@ def test_keywords_by_the_functions_own_names():
     # np.sum's out, which the rule leaves out, is not a renaming of keepdims
     assert lookup(np.sum).renamed() == {}
     assert lookup(np.where).renamed() == {}  # positional only
+
+
+@pytest.mark.parametrize("x", [[0.0, 2.0, 3.0], [1.5, 0.0, 3.0, 0.0],
+                               [0.0, 0.0, 3.0, 2.0], [2.0, 3.0, 0.0]])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_cumprod_is_exact_at_zeros(x, mode):
+    # a zero's own derivative is the product of the others before each
+    # position (d/dx0 of cumprod([0, 2, 3]) . [1, 2, 3] is 1 + 2*2 + 3*6)
+    x = np.array(x)
+    weights = np.arange(1.0, 1.0 + x.size)
+
+    def f(v):
+        return np.sum(np.cumprod(v) * weights)
+    got = srcad.grad(f, mode=mode)(x)
+    want = [np.sum(weights[j:] * [np.prod(np.delete(x[:k + 1], j))
+                                  for k in range(j, x.size)])
+            for j in range(x.size)]
+    np.testing.assert_allclose(got, want)
+    assert np.all(np.isfinite(srcad.jvp(f, (x,), (np.ones_like(x),))[1]))

@@ -205,8 +205,8 @@ define(np.trapezoid, "trapezoid(a, x=None, dx=1.0, axis=-1)", owner=T,
 linear(np.cumsum, "cumsum(a, axis=None, dtype=None)", T, shape_only=("a",),
        a="ad.uncumsum(g, a, axis)")
 define(np.cumprod, "cumprod(a, axis=None, dtype=None)", owner=T,
-       reverse={"a": "ad.uncumsum(g * y, a, axis) / a"},
-       forward={"a": "y * np.cumsum(da / a, axis=axis)"})
+       reverse={"a": "ad.uncumprod(g, a, y, axis)"},
+       forward={"a": "ad.cumprod_tangent(da, a, y, axis)"})
 linear(np.diff, "diff(a, n=1, axis=-1)", T, a="ad.undiff(g, n, axis)")
 
 # -- shape --------------------------------------------------------------------
@@ -295,11 +295,35 @@ linear(np.matmul, "matmul(a, b)", T, by_ndims=MATMUL_BY_NDIMS,
        batched=MATMUL_BATCHED)
 
 # -- srcad's NumPy helpers, so generated code differentiates again ------------
+# second derivatives of prod exact at zeros too; third ones divide by a
+SPREAD_OVER = "ad.unreduce(np.sum({}, axis=axis, keepdims=True), a, axis, True)"
 define(ad.prod_others, "prod_others(a, axis=None)", owner=T,
-       reverse={"a": "(ad.unreduce(np.sum(g * y, axis=axis, keepdims=True),"
-                     " a, axis, True) - g * y) / a"},
-       forward={"a": "y * (ad.unreduce(np.sum(da / a, axis=axis,"
-                     " keepdims=True), a, axis, True) - da / a)"})
+       reverse={"a": "ad.prod_pairs(g, a, y, axis)"},
+       forward={"a": "ad.prod_pairs(da, a, y, axis)"})
+define(ad.prod_pairs, "prod_pairs(v, a, c, axis=None)", owner=T,
+       reverse={"v": "ad.prod_pairs(g, a, c, axis)",
+                "c": f"v * ({SPREAD_OVER.format('g / a')} - g / a)",
+                "a": "-g * y / a"},
+       forward={"v": "ad.prod_pairs(dv, a, c, axis)",
+                "c": f"({SPREAD_OVER.format('v * dc')} - v * dc) / a",
+                "a": "-y * da / a"})
+# exact at zeros to first order; their own derivatives in a divide by it
+# (second derivatives of cumprod at an exact zero are NaN, as for prod);
+# c is the cumulative product (y names a template's result)
+define(ad.uncumprod, "uncumprod(v, a, c, axis=None)", owner=T,
+       reverse={"v": "ad.cumprod_tangent(g, a, c, axis)",
+                "c": "v * np.cumsum(g / a, axis=axis)",
+                "a": "-g * y / a"},
+       forward={"v": "ad.uncumprod(dv, a, c, axis)",
+                "c": "ad.uncumsum(v * dc, a, axis) / a",
+                "a": "-y * da / a"})
+define(ad.cumprod_tangent, "cumprod_tangent(d, a, c, axis=None)", owner=T,
+       reverse={"d": "ad.uncumprod(g, a, c, axis)",
+                "c": "g * np.cumsum(d / a, axis=axis)",
+                "a": "-d * ad.uncumsum(g * c, a, axis) / (a * a)"},
+       forward={"d": "ad.cumprod_tangent(dd, a, c, axis)",
+                "c": "dc * np.cumsum(d / a, axis=axis)",
+                "a": "-c * np.cumsum(d * da / (a * a), axis=axis)"})
 linear(ad.uncumsum, "uncumsum(v, like, axis=None)", T,
        v="np.cumsum(g, axis=axis)")
 linear(ad.undiff, "undiff(v, n=1, axis=-1)", T, v="np.diff(g, n, axis)")
