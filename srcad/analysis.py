@@ -149,9 +149,11 @@ def _describe_value(stmt, targets, value, captured):
         return Op(stmt, "subscript", targets,
                   sources=_names([("x", value.value)]))
     if isinstance(value, gast.Attribute):
-        if value.attr in SHAPE_ATTRS or isinstance(
-                resolve(value, captured), (int, float, complex)):
-            return Op(stmt, "nondiff", targets)  # x.shape; np.inf, math.pi
+        if value.attr in SHAPE_ATTRS or \
+                resolve(value, captured) is not MISSING:
+            # x.shape; np.inf, math.pi, np.float64, a module's array: a
+            # module's names carry no derivative, as globals do not
+            return Op(stmt, "nondiff", targets)
         return Op(stmt, "unknown", targets,
                   sources=_names([("x", value.value)]), func=value)
     if isinstance(value, (gast.Compare, gast.BoolOp)):

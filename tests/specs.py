@@ -177,6 +177,10 @@ SPECS = [
     binary(np.copysign, "np.copysign(a, b)", second_order=False),
     binary(np.where, "np.where(a > 0, a, b)", second_order=False),
     unary(np.clip, "np.clip(a, -0.5, 0.7)", second_order=False),
+    unary(np.float64, "np.float64(a)", shapes=[()]),
+    # a rounding conversion: finite differences see float32's steps
+    unary(np.float32, "np.float64(np.float32(a)) * 1.5", shapes=[()],
+          rtol=0.1, second_order=False),
     unary(np.real, "np.real(a)"),
     unary(np.conjugate, "np.conj(a)"),
     unary(np.clip, "np.clip(a, None, 0.5)", second_order=False),

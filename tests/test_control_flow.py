@@ -1389,3 +1389,29 @@ def test_loop_local_changing_shape_between_passes(f, wrt, optimize):
         assert_like(g, args[w], f"gradient wrt {w}")
         np.testing.assert_allclose(g, numeric_grad(f, args, w), rtol=1e-6,
                                    atol=1e-9)
+
+
+# -- NumPy's float types in loops: as conversions, and as dtypes -------------
+
+def numpy_float_accumulator(x):
+    s = np.float64(0.0)
+    for v in x:
+        s = s + v * v * np.float32(0.5)
+    return s
+
+
+def dtype_in_a_loop(x):
+    y = x.astype(float)
+    for i in range(2):
+        old = y.astype(np.float64)
+        y = y * old[0]
+    return np.sum(old * y)
+
+
+@pytest.mark.parametrize("f", [numpy_float_accumulator, dtype_in_a_loop])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_numpy_float_types_in_loops(f, mode):
+    x = np.array([1.2, 0.7, -0.4])
+    check_grad(f, x, mode=mode)
+    np.testing.assert_allclose(srcad.hessian(f)(x), numeric_jacobian(
+        srcad.grad(f), [x], 0), rtol=1e-5, atol=1e-6)

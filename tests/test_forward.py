@@ -391,3 +391,72 @@ def test_unpacking_an_array_in_forward_mode(f):
     np.testing.assert_allclose(
         hessian, numeric_jacobian(srcad.grad(f), [x], 0), rtol=1e-5,
         atol=1e-7)
+
+
+# -- a copy's tangent is a copy: the tangent it came from is written later --
+
+def copied_each_pass(x):
+    y = x.copy()
+    for i in range(2):
+        prev = y.copy()
+        y[0] = y[0] * 3.0
+    return prev[0] + np.sum(prev * x)
+
+
+def history_of_copies(x):
+    y = x.copy()
+    hist = []
+    for i in range(3):
+        hist.append(y.copy())
+        y[1] = y[1] * y[0]
+    return np.sum(np.stack(hist) ** 2)
+
+
+def copied_slice(x):
+    y = x.copy()
+    for i in range(2):
+        z = y[1:3].copy()
+        y[1] = y[1] * 2.0 + y[2]
+    return np.sum(z * x[1:3])
+
+
+def cast_each_pass(x):
+    y = x.astype(float)
+    for i in range(2):
+        old = y.astype(np.float64)
+        y[0] = y[0] * y[1]
+    return np.sum(old * y)
+
+
+def array_each_pass(x):
+    y = np.array(x)
+    for i in range(2):
+        p = np.array(y)
+        y[0] = y[0] * 2.0 + y[1]
+    return np.sum(p * y)
+
+
+def jacobi_sweeps(x):
+    u = x.copy()
+    i = 0
+    while i < 3:
+        old = np.copy(u)
+        u[1:-1] = 0.5 * (old[:-2] + old[2:])
+        i += 1
+    return np.sum(u ** 2)
+
+
+@pytest.mark.parametrize("f", [copied_each_pass, history_of_copies,
+                               copied_slice, cast_each_pass, array_each_pass,
+                               jacobi_sweeps])
+def test_copies_keep_their_tangents_when_the_source_is_written(f):
+    x = np.array([1.2, 0.7, 1.5, 0.4])
+    expected = numeric_grad(f, (x,), 0)
+    for optimize in (True, False):
+        np.testing.assert_allclose(
+            srcad.grad(f, mode="forward", optimize=optimize)(x), expected,
+            rtol=1e-6)
+    _, tangent = srcad.jvp(f, (x,), (np.ones(4),))
+    assert tangent == pytest.approx(np.sum(expected), rel=1e-6)
+    np.testing.assert_allclose(srcad.hessian(f)(x), numeric_jacobian(
+        srcad.grad(f), [x], 0), rtol=1e-5, atol=1e-6)

@@ -11,7 +11,7 @@ linear(ad.flatten, "flatten(a, order='C')", T,
        batched={"a": "ad.batch_reshape(da, y, order)"})
 define(ad.astype, "astype(a, dtype)", owner=T,
        reverse={"a": "ad.through_cast(g, a, dtype)"},
-       forward={"a": "ad.through_cast(da, y, dtype)"})
+       forward={"a": "ad.own(ad.through_cast(da, y, dtype))"})  # new, as y
 linear(ad.item, "item(a)", T, a="np.reshape(g, np.shape(a))")
 linear(ad.tolist, "tolist(a)", T,
        a="np.reshape(np.asarray(g, dtype=np.float64), np.shape(a))")

@@ -77,9 +77,16 @@ elementwise(np.clip, "clip(a, a_min=None, a_max=None)", T,
             a_min="g * (a < a_min)", a_max="g * (a > a_max)")
 
 # -- identities for real input ------------------------------------------------
+# NumPy's float types called as conversions (s = np.float64(0.0)), like
+# float(x); the gradient takes the argument's type at the end
+for kind in (np.float64, np.float32):
+    elementwise(kind, f"{kind.__name__}(x)", T, x="g")
 elementwise(np.real, "real(val)", T, val="g")
 elementwise(np.conjugate, "conjugate(x)", T, x="g")
-elementwise(np.copy, "copy(a)", T, a="g")
+# a copy's tangent is a copy too: the tangent it is made from may be
+# written into later (y[0] = ... after prev = y.copy(), in a loop)
+define(np.copy, "copy(a)", owner=T, reverse={"a": "g"},
+       forward={"a": "ad.own(da)"}, batched={"a": "ad.own(da)"})
 
 # -- reductions ---------------------------------------------------------------
 # Options are NumPy's, in NumPy's order; `out=` and `where=` are refused.
@@ -269,7 +276,7 @@ linear(np.array_split, "array_split(ary, indices_or_sections, axis=0)", T,
        ary="np.concatenate(g, axis)")
 define(np.array, "array(object, dtype=None, copy=True, ndmin=0)", owner=T,
        reverse={"object": "ad.unarray(g, object, dtype)"},
-       forward={"object": "ad.cast_tangent(dobject, dtype, ndmin)"})
+       forward={"object": "ad.own(ad.cast_tangent(dobject, dtype, ndmin))"})
 for fn in (np.asarray, np.asanyarray, np.ascontiguousarray):
     define(fn, fn.__name__ + "(a, dtype=None)", owner=T,
            reverse={"a": "ad.unarray(g, a, dtype)"},
