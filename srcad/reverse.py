@@ -637,7 +637,13 @@ class Reverse:
                 yield self.contribute(node.id, read, op.stmt)
         cleared = gast.Subscript(value=name(self.adj(y)),
                                  slice=clone(place.slice), ctx=gast.Store())
-        yield mark(assign(cleared, const(0.0)), "inplace", self.adj(y))
+        zero = const(0.0)
+        if y in self.info.tuples and isinstance(place.slice, gast.Slice):
+            # a list's slice takes a list of as many zeros
+            zero = call(self.helper("zeros_like"), [gast.Subscript(
+                value=name(self.adj(y)), slice=clone(place.slice),
+                ctx=gast.Load())])
+        yield mark(assign(cleared, zero), "inplace", self.adj(y))
 
     def adjoint_append(self, op):
         owner = op.targets[0]

@@ -753,3 +753,39 @@ def test_second_derivatives_through_trapezoid_with_y_and_x_moving(f, y, x,
             srcad.jacobian(gradient, wrt=second, mode=mode)(y, x),
             numeric_jacobian(gradient, [y, x], second), rtol=1e-5,
             atol=1e-7)
+
+
+def _while_power(x):
+    y = x
+    k = 0
+    while k < 2:
+        y = y * x
+        k += 1
+    return y
+
+
+def _list_slice_written(x):
+    ys = [x, 2.0 * x, x * x]
+    ys[::-1] = [ys[0] * ys[1], ys[2], ys[0]]
+    ys[1:] = [ys[1] * x, ys[2]]
+    return ys[0] + ys[1] * ys[2]
+
+
+def test_third_derivative_of_a_while_loop():
+    # the second derivative writes the adjoint of the loop's records by an
+    # extended slice; the third zeroes that slice with a list
+    x = 0.7
+    second = srcad.grad(srcad.grad(_while_power))
+    assert math.isclose(srcad.grad(second)(x), 6.0, rel_tol=1e-9)  # x ** 3
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_list_written_by_an_extended_slice(mode):
+    # its adjoint's slice is zeroed with a list of zeros (a raw TypeError
+    # before)
+    x = 0.7
+    first = srcad.grad(_list_slice_written, mode=mode)
+    assert math.isclose(first(x), numeric_jacobian(_list_slice_written,
+                                                   [x], 0), rel_tol=1e-6)
+    assert math.isclose(srcad.grad(srcad.grad(_list_slice_written))(x),
+                        numeric_jacobian(first, [x], 0), rel_tol=1e-5)
