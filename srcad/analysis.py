@@ -392,7 +392,25 @@ def analyse(fdef, captured, wrt, known=None):
     info = Analysis(ops, active, shapes, tuples, changing, ints, shared)
     info.displays = displays(order, captured.params)
     _check_joins(order, active, info.displays, captured)
+    _check_keys(order, active, captured)
     return info
+
+
+def _check_keys(order, active, captured):
+    """`p["w"]`, a value read by key where a derivative flows: srcad
+    differentiates through numbers, arrays, lists and tuples, not dicts
+    (whose adjoint would be a dict)."""
+    for op in order:
+        index = getattr(op.stmt.value, "slice", None) \
+            if op.kind == "subscript" else None
+        if isinstance(index, gast.Constant) and \
+                isinstance(index.value, str) and set(op.targets) & active:
+            raise located(UnsupportedSyntax, (
+                f"this reads {op.sources[0][1].id}[{index.value!r}] by key, "
+                f"and a derivative flows through it: srcad differentiates "
+                f"numbers, arrays, lists and tuples, not dicts. Pass the "
+                f"values as arguments of their own, or as a tuple or list."),
+                op.stmt, captured)
 
 
 def _check_joins(order, active, lists, captured):

@@ -354,3 +354,19 @@ def test_shapes_that_do_not_broadcast_raise_as_the_function_does(f, mode):
     with pytest.raises(ValueError, match="could not be broadcast together "
                        r"with shapes \((3|2),\) \((2|3),\)"):
         srcad.grad(f, mode=mode)(x, y)
+
+
+def params_by_key(p, x):
+    return np.sum(p["w"] * x) + p["b"] ** 2
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_dict_read_by_key_is_refused_where_a_derivative_flows(mode):
+    p, x = {"w": np.ones(2), "b": 0.5}, np.array([1.0, 2.0])
+    with pytest.raises(srcad.UnsupportedSyntax,
+                       match=r"reads p\['w'\] by key.*not dicts") as info:
+        srcad.grad(params_by_key, wrt=0, mode=mode)(p, x)
+    assert "test_errors.py" in str(info.value)
+    # a dict of constants is fine
+    np.testing.assert_allclose(
+        srcad.grad(params_by_key, wrt=1, mode=mode)(p, x), [1.0, 1.0])
