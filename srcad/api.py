@@ -140,12 +140,14 @@ def source(f, mode="reverse", wrt=0, optimize=True, kind="grad", args=None):
 
 def jvp(f, primals, tangents, optimize=True):
     """`(f(*primals), tangent of the output)` for input `tangents`, in
-    forward mode."""
+    forward mode. A tangent None is zeros (that input held still)."""
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise UsageError(f"jvp needs one tangent per primal; got "
                          f"{len(primals)} primals and {len(tangents)} "
                          f"tangents")
+    tangents = tuple(ad.zeros_like(p) if t is None else t
+                     for p, t in zip(primals, tangents))
     wrt = tuple(range(len(primals)))
     generated = pipeline.cached(f, "jvp", wrt, "forward", optimize,
                                 pipeline.known_for(f, primals))

@@ -372,3 +372,15 @@ def test_complex_arguments_are_refused(z, mode):
         return np.sum(np.real(z) ** 2 + np.imag(z) ** 2)
     with pytest.raises(srcad.UsageError, match="complex"):
         srcad.grad(f, mode=mode)(z)
+
+
+def test_jvp_takes_none_for_a_zero_tangent():
+    def product(a, b):
+        return a * b
+
+    def items(xs, y):
+        return np.sum(xs[0] * y) + xs[1]
+    assert srcad.jvp(product, (1.0, 2.0), (None, 1.0)) == (2.0, 1.0)
+    out, tangent = srcad.jvp(items, ([np.ones(2), 3.0], np.array([1.0, 2.0])),
+                             (None, np.ones(2)))
+    assert (out, tangent) == (6.0, 2.0)
