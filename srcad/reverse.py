@@ -39,6 +39,7 @@ from .tape import (absorbed, block_locals, exit_by_test, is_compound, mark,
                    marked, needed_values, own_before_writes,
                    recomputations, value_loads)
 from .template import expand
+from .values import VIEWS
 
 
 class Parts:
@@ -131,6 +132,7 @@ class Reverse:
         self.block_locals = {k: v - params
                              for k, v in block_locals(primal).items()}
         self.local = set().union(*self.block_locals.values())
+        self.checked = self.checked_names(fdef)
         sweep = self.initial_zeros(fdef, primal, wrt)
         forward, backward = self.block(primal)
         cotangent = self.namer.reserve("bout")
@@ -361,6 +363,44 @@ class Reverse:
     def block_Pass(self, stmt):
         return [], []
 
+    def checked_names(self, fdef):
+        """Names sharing.py checks when the function runs, and the names
+        whose values they take in (`rows.append(t)`, `rows = [t, u]`):
+        kept as views, so a check can see the memory they share."""
+        checked = {node.args[0].id for node in build.walk(fdef)
+                   if type(node) is gast.Call and
+                   type(node.func) is gast.Attribute and
+                   node.func.attr == "check_unshared" and node.args and
+                   type(node.args[0]) is gast.Name}
+        ops = [self.info.ops.get(id(s)) for s in statements(fdef.body)]
+        grew = True
+        while grew:
+            grew = False
+            for op in ops:
+                if op is not None and set(op.targets) & checked:
+                    taken = {n.id for _, n in op.sources} - checked
+                    checked |= taken
+                    grew |= bool(taken)
+        return checked
+
+    def snapshot(self, stmt, op):
+        """`t = y[a:b]` (or y.T, a reshape) as a copy where y is written
+        in place later: the derivative keeps t, and a view would show y as
+        a later restore leaves it, in a copy (a vjp's backward half) or
+        not (a tangent view left behind when its array is made private,
+        in Hessians).
+        The same values: a view read after a write into its array is
+        refused (sharing.py), so t is read before any; a name sharing.py
+        checks when the function runs stays a view for the check."""
+        viewing = op.kind == "subscript" or \
+            op.kind == "rule" and op.rule.fn in VIEWS
+        if not viewing or len(op.targets) != 1 or \
+                op.targets[0] not in self.info.views or \
+                op.targets[0] in self.checked:
+            return stmt
+        return build.located(assign(op.targets[0], call(
+            self.helper("copy"), [clone(stmt.value)])), stmt)
+
     def simple(self, stmt):
         """A statement that is not compound: saves, adjoint, restores."""
         op = self.info.op(stmt)
@@ -382,7 +422,8 @@ class Reverse:
         if op.kind == "setitem":
             forward = [mark(stmt, "save_item")]  # saves y[i], then writes
         else:
-            forward = [note("save", t) for t in overwritten] + [stmt]
+            forward = [note("save", t) for t in overwritten] + \
+                [self.snapshot(stmt, op)]
         backward = []
         if self.info.differentiates(op):
             backward += [build.located(s, stmt) for s in
