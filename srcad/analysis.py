@@ -156,8 +156,8 @@ def _describe_value(stmt, targets, value, captured):
             return Op(stmt, "nondiff", targets)
         return Op(stmt, "unknown", targets,
                   sources=_names([("x", value.value)]), func=value)
-    if isinstance(value, (gast.Compare, gast.BoolOp)):
-        return Op(stmt, "nondiff", targets)
+    if isinstance(value, (gast.Compare, gast.BoolOp, gast.JoinedStr)):
+        return Op(stmt, "nondiff", targets)  # booleans; an f-string
     if isinstance(value, gast.BinOp):
         if isinstance(value.op, gast.Mod) and \
                 isinstance(value.left, gast.Constant) and \
@@ -524,6 +524,9 @@ def is_pure(captured):
                 resolve(func.value, captured) is runtime:
             return not func.attr.startswith("check_")  # they raise
         obj = resolve(func, captured)
+        if isinstance(obj, type) and issubclass(obj, BaseException) and \
+                obj.__module__ == "builtins":
+            return True  # ValueError(message): made, not yet raised
         return rules.lookup(obj) is not None and obj is not print
     return pure
 

@@ -13,6 +13,7 @@ from .errors import UnsupportedSyntax, located
 ALLOWED = (
     gast.Assign, gast.AugAssign, gast.Return, gast.Expr, gast.Pass,
     gast.Assert, gast.If, gast.For, gast.While, gast.Break, gast.Continue,
+    gast.Raise, gast.JoinedStr, gast.FormattedValue,
     gast.BinOp, gast.UnaryOp, gast.Call, gast.Name, gast.Constant,
     gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
     gast.Compare, gast.keyword, gast.IfExp, gast.BoolOp,

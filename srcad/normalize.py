@@ -9,7 +9,8 @@ only these statement forms, where an *atom* is a `Name` or a `Constant`:
     a, b = t                      t = a and b         assert atom
     f(atom, ...)                  a[index] = atom     return atom
     if atom: ... else: ...        for k in atom: ...  while True: ...
-    break                         continue
+    break                         continue            raise atom
+    t = f"...{atom}..."
 
 `for` loops run over a `range`: `for x in X` becomes `for k in range(len(X))`
 with `x = X[k]` first in the body (likewise `zip` and `enumerate`), and
@@ -213,6 +214,13 @@ class Normalizer:
         msg = self.atom(stmt.msg) if stmt.msg is not None else None
         self.emit(gast.Assert(test=test, msg=msg))
 
+    def stmt_Raise(self, stmt):
+        if stmt.cause is not None:
+            self.fail("'raise ... from ...' is not supported; raise the "
+                      "error alone", stmt)
+        exc = self.atom(stmt.exc) if stmt.exc is not None else None
+        self.emit(gast.Raise(exc=exc, cause=None))
+
     def stmt_Return(self, stmt):
         value = const(None) if stmt.value is None else self.atom(stmt.value)
         self.emit(gast.Return(value=value))
@@ -355,6 +363,20 @@ class Normalizer:
             self.fail(f"srcad does not support '{type(node).__name__}' in "
                       f"an expression here", node)
         return method(node)
+
+    def expr_JoinedStr(self, node):
+        """An f-string: each value formatted in it computed first."""
+        parts = []
+        for part in node.values:
+            if isinstance(part, gast.FormattedValue):
+                spec = part.format_spec
+                if spec is not None:
+                    spec = self.op(spec)
+                part = gast.FormattedValue(value=self.atom(part.value),
+                                           conversion=part.conversion,
+                                           format_spec=spec)
+            parts.append(part)
+        return gast.JoinedStr(values=parts)
 
     def expr_Name(self, node):
         return name(self.current.get(node.id, node.id))

@@ -250,7 +250,8 @@ def _pure(value, movable):
 _EXPRESSIONS = {gast.BinOp, gast.UnaryOp, gast.Compare, gast.BoolOp,
                 gast.IfExp, gast.Call, gast.Name, gast.Constant,
                 gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple,
-                gast.List, gast.keyword, gast.Starred}
+                gast.List, gast.keyword, gast.Starred, gast.JoinedStr,
+                gast.FormattedValue}
 _OPS = (gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
 
 
@@ -285,6 +286,11 @@ def _parts(stmt):
         yield stmt, "value", None
     elif kind in (gast.Expr, gast.Return) and stmt.value is not None:
         yield stmt, "value", None
+    elif kind is gast.Raise and stmt.exc is not None:
+        yield stmt, "exc", None
+    elif kind is gast.Assert:
+        yield stmt, "test", None
+        raise _Stop  # the message is made only when the test fails
     elif kind is gast.If:
         yield stmt, "test", None
     elif kind is gast.For:

@@ -274,7 +274,20 @@ class Reverse:
     def block_If(self, stmt):
         body_f, body_b = self.nested(stmt.body)
         else_f, else_b = self.nested(stmt.orelse)
+        # a branch that raises never reaches the sweep: the other one was
+        # taken whenever the sweep runs, and nothing records which
+        if _raises(body_f):
+            body_b, body_f = [], _up_to_raise(body_f)
+            if else_b:
+                stmt.body, stmt.orelse = body_f, else_f
+                return [stmt], else_b
+        if _raises(else_f):
+            else_b, else_f = [], _up_to_raise(else_f)
+            if body_b:
+                stmt.body, stmt.orelse = body_f, else_f
+                return [stmt], body_b
         if not body_b and not else_b:
+            stmt.body, stmt.orelse = body_f or [gast.Pass()], else_f
             return [stmt], []
         stmt.body = _at_exits(body_f, lambda: self.push(const(True)))
         stmt.orelse = _at_exits(else_f, lambda: self.push(const(False)))
@@ -805,6 +818,18 @@ def _jumps(stmt):
     return any(isinstance(s, (gast.Break, gast.Continue))
                for s in statements([stmt])
                if not isinstance(s, (gast.For, gast.While)))
+
+
+def _raises(stmts):
+    """Whether a statement list surely raises (a `raise` of its own)."""
+    return any(type(s) is gast.Raise for s in stmts)
+
+
+def _up_to_raise(stmts):
+    """The statements up to the first `raise` of the list: what follows
+    never runs."""
+    first = next(i for i, s in enumerate(stmts) if type(s) is gast.Raise)
+    return stmts[:first + 1]
 
 
 def _breaks(stmts):

@@ -30,6 +30,8 @@ def _normal_statement(stmt):
         return is_atom(stmt.value)
     if isinstance(stmt, gast.Assert):
         return is_atom(stmt.test)
+    if isinstance(stmt, gast.Raise):
+        return stmt.exc is None or is_atom(stmt.exc)
     if isinstance(stmt, gast.Expr):
         return _normal_call(stmt.value)
     if not isinstance(stmt, gast.Assign) or len(stmt.targets) != 1:
@@ -55,6 +57,9 @@ def _normal_value(value):
         return all(is_atom(v) for v in value.values)
     if isinstance(value, (gast.Tuple, gast.List)):
         return all(is_atom(e) for e in value.elts)
+    if isinstance(value, gast.JoinedStr):
+        return all(is_atom(v.value) for v in value.values
+                   if isinstance(v, gast.FormattedValue))
     if isinstance(value, gast.Subscript):
         return is_atom(value.value) and _normal_index(value.slice)
     if isinstance(value, gast.Attribute):

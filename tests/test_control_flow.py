@@ -1415,3 +1415,67 @@ def test_numpy_float_types_in_loops(f, mode):
     check_grad(f, x, mode=mode)
     np.testing.assert_allclose(srcad.hessian(f)(x), numeric_jacobian(
         srcad.grad(f), [x], 0), rtol=1e-5, atol=1e-6)
+
+
+# -- raise and f-strings --------------------------------------------------------
+
+def checked_power_sum(x, n):
+    if n < 0:
+        raise ValueError(f"n must be non-negative, got {n}")
+    s = 0.0
+    for i in range(n):
+        if np.any(np.abs(x) > 100.0):
+            raise RuntimeError("diverged")
+        s = s + np.sum(x ** i)
+        label = f"step {i}: s = {s:.3f}"
+    return s
+
+
+def raises_in_else(x):
+    if np.all(x > 0.0):
+        y = np.log(x)
+    else:
+        raise ValueError("x must be positive")
+    return np.sum(y * y)
+
+
+def raises_in_both_but_one(x, k):
+    if k == 0:
+        y = np.sin(x)
+    elif k == 1:
+        y = np.cos(x) * x
+    else:
+        raise ValueError(f"no mode {k!r}")
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("f, args", [
+    (checked_power_sum, (np.array([1.2, -0.7]), 3)),
+    (raises_in_else, (np.array([0.4, 1.5]),)),
+    (raises_in_both_but_one, (np.array([0.4, 1.5]), 0)),
+    (raises_in_both_but_one, (np.array([0.4, 1.5]), 1))])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_raise_and_f_strings(f, args, mode):
+    for optimize in (True, False):
+        np.testing.assert_allclose(
+            srcad.grad(f, mode=mode, optimize=optimize)(*args),
+            numeric_grad(f, args, 0), rtol=1e-6)
+    hessian = srcad.hessian(f)(*args)
+    np.testing.assert_allclose(hessian, numeric_jacobian(
+        srcad.grad(f), list(args), 0), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_the_derivative_raises_what_the_function_raises(mode):
+    with pytest.raises(ValueError, match="n must be non-negative, got -1"):
+        srcad.grad(checked_power_sum, mode=mode)(np.ones(2), -1)
+    with pytest.raises(RuntimeError, match="diverged"):
+        srcad.grad(checked_power_sum, mode=mode)(np.array([500.0, 1.0]), 2)
+    with pytest.raises(ValueError, match="no mode 5"):
+        srcad.grad(raises_in_both_but_one, mode=mode)(np.ones(2), 5)
+
+
+def test_a_branch_that_raises_records_nothing_for_the_sweep():
+    source = srcad.source(raises_in_else)
+    assert "raise ValueError('x must be positive')" in source
+    assert "tape" not in source
