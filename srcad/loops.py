@@ -86,16 +86,21 @@ class Loop:
 
     def over_builtin(self, kind, call, target):
         if kind is enumerate:
-            if len(call.args) != 1 or not isinstance(target, gast.Tuple) or \
+            if len(call.args) not in (1, 2) or \
+                    not isinstance(target, gast.Tuple) or \
                     len(target.elts) != 2:
-                self.n.fail("srcad supports 'for i, x in enumerate(xs)'",
-                            self.stmt)
+                self.n.fail("srcad supports 'for i, x in enumerate(xs)' "
+                            "and 'enumerate(xs, start)'", self.stmt)
             inner = call.args[0]
+            start = self.n.atom(call.args[1]) if len(call.args) == 2 \
+                else None
             if self.builtin(inner) is zip:  # enumerate(zip(xs, ys))
                 self.over_builtin(zip, inner, target.elts[1])
             else:
                 self.over_sequences([self.n.atom(inner)], target.elts[1])
-            self.binds.insert(0, (target.elts[0], name(self.index)))
+            count = name(self.index) if start is None else gast.BinOp(
+                left=name(self.index), op=gast.Add(), right=start)
+            self.binds.insert(0, (target.elts[0], count))
             return
         sequences = [self.n.atom(a) for a in call.args]
         self.over_sequences(sequences, target, unpack=True)

@@ -31,7 +31,7 @@ TAKES_SEQUENCE = {np.stack: "arrays", np.concatenate: "arrays",
                   np.hstack: "tup", np.vstack: "tup", np.array: "object",
                   np.asarray: "a", np.asanyarray: "a",
                   np.ascontiguousarray: "a", builtins.sum: "a",
-                  builtins.list: "a"}
+                  builtins.list: "a", builtins.tuple: "a"}
 
 
 def sequences(order):

@@ -474,6 +474,8 @@ SPECS = [
     # builtins
     unary(builtins.abs, "abs(a)", second_order=False),
     unary(builtins.float, "float(a)", shapes=SCALAR),
+    Spec(builtins.pow, "pow(a, b)", "p r", [((), ())]),
+    unary(builtins.pow, "pow(a, 3)", shapes=SCALAR),
     # srcad's runtime helpers (generated code calls them)
     # a smaller `a` stands for its broadcast: unbroadcast spreads it
     Spec(ad.unbroadcast, "ad.unbroadcast(a, b)", "r r",

@@ -9,6 +9,8 @@ from srcad import runtime as ad
 
 SPECS = [
     unary(builtins.list, "np.array(list(a))", shapes=[(3,), (2, 3)]),
+    unary(builtins.tuple, "np.array(tuple(a))", shapes=[(3,), (2, 3)]),
+    unary(builtins.tuple, "tuple(a)[0] * tuple(a)[2]", shapes=[(3,)]),
     unary(builtins.sum, "sum(a)", shapes=[(3,), (2, 3)]),
     binary(builtins.max, "max(a, b)", shapes=[((), ())], second_order=False),
     binary(builtins.min, "min(a, b)", shapes=[((), ())], second_order=False),

@@ -1479,3 +1479,25 @@ def test_a_branch_that_raises_records_nothing_for_the_sweep():
     source = srcad.source(raises_in_else)
     assert "raise ValueError('x must be positive')" in source
     assert "tape" not in source
+
+
+def enumerated_from_one(x):
+    s = 0.0
+    for i, v in enumerate(x, 1):
+        s = s + i * v * v
+    return s
+
+
+def enumerated_pairs_from(x, k):
+    s = 0.0
+    for i, (a, b) in enumerate(zip(x, x[::-1]), k):
+        s = s + i * a * b
+    return s
+
+
+@pytest.mark.parametrize("f, args", [
+    (enumerated_from_one, (np.array([1.5, 2.0, -0.5]),)),
+    (enumerated_pairs_from, (np.array([1.5, 2.0, -0.5]), 3))])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_enumerate_with_a_start(f, args, mode):
+    check_grad(f, *args, mode=mode)

@@ -11,6 +11,11 @@ T = __name__
 elementwise(builtins.abs, "abs(x)", T, x="g * np.sign(x)")
 elementwise(builtins.float, "float(x)", T, x="g")
 linear(builtins.list, "list(a)", T, a="ad.as_list(g)")
+linear(builtins.tuple, "tuple(a)", T, a="ad.as_list(g)")
+# pow(a, b) is a ** b (three arguments, a modulus, have no rule)
+elementwise(builtins.pow, "pow(base, exp)", T,
+            base="g * exp * base ** (exp - 1)",
+            exp="g * y * ad.log_positive(base)")
 define(builtins.sum, "sum(a, start=0)", owner=T,
        reverse={"a": "ad.spread_over(g, a)",
                 "start": "ad.unbroadcast(g, start)"},
@@ -39,4 +44,4 @@ for fn in (builtins.len, builtins.range, builtins.int, builtins.bool,
            builtins.slice, builtins.zip, builtins.enumerate):
     nondiff(fn, owner=T)
 
-returns_sequence(builtins.list)
+returns_sequence(builtins.list, builtins.tuple)
