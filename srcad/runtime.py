@@ -390,6 +390,12 @@ def check_scalar(y, where):
 
 def non_scalar_message(what):
     """Why grad fails for an output that is `what` ("a tuple")."""
+    if what == "a complex":
+        return ("grad needs a real scalar output, but the function "
+                "returned a complex number: srcad differentiates functions "
+                "of real numbers. Return a real value (abs(z) ** 2, "
+                "np.real(z)), and pass a complex argument as its real and "
+                "imaginary parts (z = a + 1j * b inside the function).")
     return (f"grad needs a scalar output (a float or a 0-d array), but the "
             f"function returned {what}. Reduce it to a scalar (np.sum, "
             f"np.mean), or use srcad.vjp or srcad.jacobian for non-scalar "

@@ -370,3 +370,14 @@ def test_a_dict_read_by_key_is_refused_where_a_derivative_flows(mode):
     # a dict of constants is fine
     np.testing.assert_allclose(
         srcad.grad(params_by_key, wrt=1, mode=mode)(p, x), [1.0, 1.0])
+
+
+def _complex_square(z):
+    return z * z
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_complex_output_says_srcad_differentiates_real_functions(mode):
+    with pytest.raises(srcad.SrcadError, match="returned a complex number: "
+                       "srcad differentiates functions of real numbers"):
+        srcad.grad(_complex_square, mode=mode)(1 + 2j)
