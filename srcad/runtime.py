@@ -456,6 +456,24 @@ def sinc_derivative(x, y):
     return np.where(x == 0, 0.0, (np.cos(np.pi * x) - y) / safe)
 
 
+def sinc_nth(x, n):
+    """The n-th derivative of sinc(x) = sin(pi x) / (pi x): from
+    x s(x) = sin(pi x) / pi, s^(m) = (pi^(m-1) sin(pi x + m pi / 2) -
+    m s^(m-1)) / x; near 0, where that cancels, its Taylor series."""
+    x = np.asarray(x, dtype=float)
+    small = np.abs(x) < 0.5
+    safe = np.where(small, 1.0, x)
+    far = np.sinc(safe)
+    for m in range(1, n + 1):
+        far = (np.pi ** (m - 1) * np.sin(np.pi * safe + m * np.pi / 2)
+               - m * far) / safe
+    near = np.zeros_like(x)
+    for k in range((n + 1) // 2, (n + 1) // 2 + 14):
+        near = near + (-1) ** k * np.pi ** (2 * k) / (
+            (2 * k + 1) * math.factorial(2 * k - n)) * x ** (2 * k - n)
+    return np.where(small, near, far)[()]
+
+
 def reshape_like(v, like):
     """`v` with the shape of `like` (same number of elements)."""
     target = shape(like)

@@ -155,7 +155,12 @@ SPECS = [
     unary(np.positive, "np.positive(a)"),
     unary(np.deg2rad, "np.deg2rad(a)"),
     unary(np.rad2deg, "np.rad2deg(a)"),
-    unary(np.sinc, "np.sinc(a)", second_order=False),
+    unary(np.sinc, "np.sinc(a)"),
+    # called with y = sinc(x), as generated code does
+    unary(ad.sinc_derivative, "ad.sinc_derivative(a, np.sinc(a))",
+          second_order=False),
+    unary(ad.sinc_nth, "ad.sinc_nth(a, 2)"),
+    unary(ad.sinc_nth, "ad.sinc_nth(a * 0.1, 3)", shapes=[(3,)]),
     binary(np.add, "np.add(a, b)"),
     binary(np.subtract, "np.subtract(a, b)"),
     binary(np.multiply, "np.multiply(a, b)"),

@@ -43,6 +43,11 @@ elementwise(np.positive, "positive(x)", T, x="g")
 elementwise(np.deg2rad, "deg2rad(x)", T, x="g * (np.pi / 180)")
 elementwise(np.rad2deg, "rad2deg(x)", T, x="g * (180 / np.pi)")
 elementwise(np.sinc, "sinc(x)", T, x="g * ad.sinc_derivative(x, y)")
+# y is sinc(x) in generated code: the whole second derivative goes to x
+# (its parts in x and y alone are each singular at 0)
+elementwise(ad.sinc_derivative, "sinc_derivative(x, y)", T,
+            x="g * ad.sinc_nth(x, 2)")
+elementwise(ad.sinc_nth, "sinc_nth(x, n)", T, x="g * ad.sinc_nth(x, n + 1)")
 
 # -- elementwise, two arguments -----------------------------------------------
 elementwise(np.add, "add(a, b)", T, a="g", b="g")
