@@ -170,7 +170,9 @@ class Reverse:
         if self.tape is not None:
             out.append(assign(self.tape, gast.List(elts=[], ctx=gast.Load()),
                               fdef))
-        reads = set().union(*(build.loads(s) for s in sweep))
+        reads = set()
+        for stmt in sweep:
+            build.collect(stmt, reads, None)
         zeros = self.info.active - self.local
         early = (self.info.overwritten & (needed | reads | zeros)) - \
             self.bound_at_top - self.recomputed - \

@@ -153,18 +153,23 @@ def block_locals(body):
     the function than later in that list. No value of such a name crosses
     an iteration, so its adjoint can start from zero in each reversed pass
     over the list. Keyed by id() of the list."""
+    blocks = list(_loop_blocks(body))
+    if not blocks:  # straight-line code
+        return {}
     mentions, assignments = {}, {}
     for stmt in statements(body):
         if not is_compound(stmt):
-            for id_ in build.loads(stmt) | build.stores(stmt):
+            read, wrote = set(), set()
+            build.collect(stmt, read, wrote)
+            for id_ in read | wrote:
                 mentions[id_] = mentions.get(id_, 0) + 1
-            for id_ in build.stores(stmt):
+            for id_ in wrote:
                 assignments[id_] = assignments.get(id_, 0) + 1
         elif isinstance(stmt, gast.For):
             mentions[stmt.target.id] = mentions.get(stmt.target.id, 0) + 1
             assignments[stmt.target.id] = 2
     found = {}
-    for block in _loop_blocks(body):
+    for block in blocks:
         seen = {}
         for i, stmt in enumerate(block):
             for inner in statements([stmt]):
