@@ -172,6 +172,13 @@ def jacobian(f, wrt=0, mode="reverse"):
             _check_one_shape(f, args[p], p)
         blocks = columns(f, args, positions)
         return blocks if isinstance(wrt, tuple) else blocks[0]
+    jac._srcad_not_again = (
+        "the function srcad.jacobian (or srcad.hessian) returns is not "
+        "differentiated again: differentiate srcad.grad instead, whose "
+        "result is (srcad.grad(srcad.grad(f)) for a scalar's second "
+        "derivative, srcad.jacobian(srcad.grad(f)) for a Hessian, "
+        "srcad.jacobian of a function returning srcad.grad(F)(x) for the "
+        "derivative of a gradient)")
     return jac
 
 

@@ -114,6 +114,9 @@ def capture(fn):
     if rules.lookup(fn) is None:  # np.sum has the rule, not what it wraps
         fn = inspect.unwrap(fn, stop=lambda f: hasattr(f, "_srcad_function")
                             or not _passes_through(f))
+    if hasattr(fn, "_srcad_not_again"):  # srcad.jacobian's result
+        from .errors import UsageError
+        raise UsageError(fn._srcad_not_again)
     if hasattr(fn, "_srcad_function"):  # a derivative srcad generated
         fn = fn._srcad_function()
     fn = _through_rule(fn)

@@ -381,3 +381,19 @@ def test_a_complex_output_says_srcad_differentiates_real_functions(mode):
     with pytest.raises(srcad.SrcadError, match="returned a complex number: "
                        "srcad differentiates functions of real numbers"):
         srcad.grad(_complex_square, mode=mode)(1 + 2j)
+
+
+def _cubic_sum(x):
+    return np.sum(x ** 3)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: srcad.jacobian(srcad.hessian(_cubic_sum)),
+    lambda: srcad.grad(srcad.jacobian(_cubic_sum)),
+    lambda: srcad.hessian(srcad.hessian(_cubic_sum))])
+def test_differentiating_a_jacobian_says_what_to_write(make):
+    with pytest.raises(srcad.UsageError,
+                       match="srcad.jacobian .* is not differentiated "
+                       "again: differentiate srcad.grad instead") as info:
+        make()(np.ones(2))
+    assert "srcad/api.py" not in str(info.value)
