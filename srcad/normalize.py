@@ -34,6 +34,7 @@ function, `np.sum(x, axis=0)`).
 Every statement carries the location of the user's expression it computes.
 """
 import builtins
+import math
 
 import gast
 import numpy as np
@@ -512,6 +513,12 @@ class Normalizer:
         args = [self.atom(a) for a in node.args]
         keywords = [gast.keyword(arg=kw.arg, value=self.atom(kw.value))
                     for kw in node.keywords]
+        if len(args) == 2 and not keywords and \
+                self.resolved(func) is math.log:
+            # log(x, base) is log(x) / log(base)
+            logs = [self.atom_of(gast.Call(func=func, args=[a], keywords=[]),
+                                 node) for a in args]
+            return gast.BinOp(left=logs[0], op=gast.Div(), right=logs[1])
         extreme = self.builtin_extreme(node)
         if extreme is not None and len(args) == 1:
             # max(xs): a helper of one parameter, as the rule for max is
@@ -524,6 +531,17 @@ class Normalizer:
             args = [self.atom_of(gast.Call(func=func, args=args[:2],
                                            keywords=[]), node)] + args[2:]
         return gast.Call(func=func, args=args, keywords=keywords)
+
+    def resolved(self, func):
+        """What a called name or `module.attr` means, or None (a local)."""
+        if isinstance(func, gast.Name):
+            return None if func.id in self.current or \
+                func.id in self.assigned else self.captured.resolve(func.id)
+        if isinstance(func, gast.Attribute) and self.dotted(func):
+            owner = self.resolved(func.value) if isinstance(
+                func.value, (gast.Name, gast.Attribute)) else None
+            return getattr(owner, func.attr, None)
+        return None
 
     def builtin_extreme(self, node):
         """"largest" or "smallest" for a call of the builtin max or min

@@ -10,6 +10,7 @@
 - `resolve`: the object a callee expression refers to.
 """
 import builtins
+import math
 
 import gast
 import numpy as np
@@ -31,7 +32,7 @@ TAKES_SEQUENCE = {np.stack: "arrays", np.concatenate: "arrays",
                   np.hstack: "tup", np.vstack: "tup", np.array: "object",
                   np.asarray: "a", np.asanyarray: "a",
                   np.ascontiguousarray: "a", builtins.sum: "a",
-                  builtins.list: "a", builtins.tuple: "a"}
+                  builtins.list: "a", builtins.tuple: "a", math.fsum: "a"}
 
 
 def sequences(order):

@@ -1,6 +1,7 @@
 """Test specs for the builtins, array methods and runtime helpers that the
 control-flow and call machinery relies on (format: see specs.py)."""
 import builtins
+import math
 
 import numpy as np
 
@@ -12,6 +13,8 @@ SPECS = [
     unary(builtins.tuple, "np.array(tuple(a))", shapes=[(3,), (2, 3)]),
     unary(builtins.tuple, "tuple(a)[0] * tuple(a)[2]", shapes=[(3,)]),
     unary(builtins.sum, "sum(a)", shapes=[(3,), (2, 3)]),
+    unary(math.fsum, "math.fsum(a)", shapes=[(3,)]),
+    unary(math.fsum, "math.fsum([a, a * a])", shapes=[()]),
     binary(builtins.max, "max(a, b)", shapes=[((), ())], second_order=False),
     binary(builtins.min, "min(a, b)", shapes=[((), ())], second_order=False),
     unary(ad.flatten, "a.flatten()", shapes=[(2, 3)]),

@@ -348,3 +348,20 @@ def test_cumprod_is_exact_at_zeros(x, mode):
             for j in range(x.size)]
     np.testing.assert_allclose(got, want)
     assert np.all(np.isfinite(srcad.jvp(f, (x,), (np.ones_like(x),))[1]))
+
+
+def _logs_with_bases(x, b):
+    return math.log(x, 2.0) + math.log(x * x, b) + math.log(x)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_math_log_with_a_base(mode):
+    # normalize writes log(x, base) as log(x) / log(base)
+    args = (1.5, 3.0)
+    got = srcad.grad(_logs_with_bases, wrt=(0, 1), mode=mode)(*args)
+    for k in (0, 1):
+        assert got[k] == pytest.approx(
+            numeric_jacobian(_logs_with_bases, list(args), k), rel=1e-6)
+    assert srcad.grad(srcad.grad(_logs_with_bases))(*args) == pytest.approx(
+        numeric_jacobian(srcad.grad(_logs_with_bases), list(args), 0),
+        rel=1e-5)

@@ -1,5 +1,6 @@
 """Derivative rules for Python builtins."""
 import builtins
+import math
 
 from .. import runtime as ad
 
@@ -20,6 +21,10 @@ define(builtins.sum, "sum(a, start=0)", owner=T,
        reverse={"a": "ad.spread_over(g, a)",
                 "start": "ad.unbroadcast(g, start)"},
        forward={"a": "ad.total(da)", "start": "dstart"})
+# math.fsum(xs): sum's derivative (only the rounding differs); in this
+# table, as the math table's functions are elementwise
+define(math.fsum, "fsum(a)", owner=T, reverse={"a": "ad.spread_over(g, a)"},
+       forward={"a": "ad.total(da)"})
 # at a tie the second argument takes the derivative (relu: 0 at 0)
 elementwise(builtins.max, "max(a, b)", T, a="g * (a > b)", b="g * (b >= a)")
 elementwise(builtins.min, "min(a, b)", T, a="g * (a < b)", b="g * (b <= a)")

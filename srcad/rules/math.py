@@ -45,3 +45,5 @@ for fn in (math.floor, math.ceil, math.trunc, math.isnan, math.isinf,
            math.isfinite, math.factorial, math.comb,
            math.gcd):
     nondiff(fn, owner=T)
+# log(x, base) is log(x) / log(base), written so by normalize; math.fsum
+# is with the builtin sum (srcad/rules/builtins.py)
