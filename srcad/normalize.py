@@ -79,6 +79,7 @@ class Normalizer:
         self.assigned = set(captured.params)
         self.keep_names = assigned_in_blocks(captured.tree)
         self.ranges = set()  # names holding a range (for k in r: ...)
+        self.results = {}  # name -> the function of FIELDS that made it
         # srcad's own generated code restores what it wrote over from its
         # tape, through whichever name holds the array: checked for users
         self.shared, self.calls_changing = ({}, {}) \
@@ -322,6 +323,10 @@ class Normalizer:
 
     def bind(self, user_name, expr, node):
         new = self.new_name(user_name)
+        made = self.resolved(expr.func) if isinstance(expr, gast.Call) \
+            else None
+        if made in FIELDS and new not in self.keep_names:
+            self.results[new] = made
         if Loop.is_range(self, expr) and new not in self.keep_names:
             self.ranges.add(new)
         if new in self.keep_names and new in build.loads(expr):
@@ -485,6 +490,14 @@ class Normalizer:
         value = self.atom(node.value)
         if node.attr == "T":
             return self.numpy_call("transpose", [value], [])
+        made = self.results.get(value.id) if isinstance(value, gast.Name) \
+            else None
+        if made is None and isinstance(node.value, gast.Call):
+            made = self.resolved(node.value.func)
+        if made in FIELDS and node.attr in FIELDS[made]:
+            # np.linalg.slogdet(m).logabsdet: a named item of the tuple
+            return gast.Subscript(value=value, slice=const(
+                FIELDS[made].index(node.attr)), ctx=gast.Load())
         return gast.Attribute(value=value, attr=node.attr, ctx=gast.Load())
 
     def dotted(self, node):
@@ -584,6 +597,14 @@ class Normalizer:
         np_name = self.captured.bind_module(np, "np", self.namer)
         return gast.Attribute(value=name(np_name), attr=attr,
                               ctx=gast.Load())
+
+
+# The named tuples np.linalg returns: a field is read as its item.
+FIELDS = {np.linalg.slogdet: ("sign", "logabsdet"),
+          np.linalg.eigh: ("eigenvalues", "eigenvectors"),
+          np.linalg.eig: ("eigenvalues", "eigenvectors"),
+          np.linalg.svd: ("U", "S", "Vh"),
+          np.linalg.qr: ("Q", "R")}
 
 
 def assigned_in_blocks(tree):

@@ -365,3 +365,28 @@ def test_math_log_with_a_base(mode):
     assert srcad.grad(srcad.grad(_logs_with_bases))(*args) == pytest.approx(
         numeric_jacobian(srcad.grad(_logs_with_bases), list(args), 0),
         rel=1e-5)
+
+
+def _slogdet_fields(m):
+    r = np.linalg.slogdet(m)
+    return r.logabsdet * r.sign + np.linalg.slogdet(m * 2.0).logabsdet
+
+
+def _eigh_fields(a):
+    res = np.linalg.eigh(a @ a.T + np.eye(2))
+    return np.sum(res.eigenvalues ** 2) + np.sum(res.eigenvectors[0] ** 2)
+
+
+def _qr_and_svd_fields(a):
+    return np.sum(np.linalg.qr(a).R ** 2) + np.sum(np.linalg.svd(a).S)
+
+
+@pytest.mark.parametrize("f", [_slogdet_fields, _eigh_fields,
+                               _qr_and_svd_fields])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_named_fields_of_linalg_results(f, mode):
+    # r.logabsdet is r[1]: the named tuples np.linalg returns
+    m = np.array([[2.0, 0.3], [0.1, 1.5]])
+    np.testing.assert_allclose(srcad.grad(f, mode=mode)(m),
+                               numeric_jacobian(f, [m], 0).reshape(2, 2),
+                               rtol=1e-5, atol=1e-7)
