@@ -148,6 +148,11 @@ def jvp(f, primals, tangents, optimize=True):
                          f"tangents")
     tangents = tuple(ad.zeros_like(p) if t is None else t
                      for p, t in zip(primals, tangents))
+    for k, (p, t) in enumerate(zip(primals, tangents)):
+        if not isinstance(p, (list, tuple)) and np.shape(t) != np.shape(p):
+            raise UsageError(f"jvp: the tangent of primal {k} has shape "
+                             f"{np.shape(t)}, the primal {np.shape(p)}; a "
+                             f"tangent has its primal's shape")
     wrt = tuple(range(len(primals)))
     generated = pipeline.cached(f, "jvp", wrt, "forward", optimize,
                                 pipeline.known_for(f, primals))

@@ -157,7 +157,9 @@ def _passes_through(wrapper):
     wrapper that changes the result or the arguments is read itself (and
     refused for its *args)."""
     if not inspect.isfunction(wrapper):
-        return True
+        # functools' caches only: an object of a class of one's own may do
+        # anything in its __call__
+        return type(wrapper).__module__ == "functools"
     try:
         source = inspect.getsource(wrapper.__code__)  # not what it wraps
         tree = gast.parse(textwrap.dedent(source))

@@ -78,22 +78,24 @@ class Loop:
 
     def builtin(self, node):
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
-                and node.func.id not in self.n.current and not node.keywords:
+                and node.func.id not in self.n.current:
             found = self.n.captured.resolve(node.func.id)
-            if found in (range, zip, enumerate, reversed):
+            if found in (range, zip, enumerate, reversed) and \
+                    [k.arg for k in node.keywords] in \
+                    ([], ["start"] if found is enumerate else []):
                 return found
         return None
 
     def over_builtin(self, kind, call, target):
         if kind is enumerate:
-            if len(call.args) not in (1, 2) or \
+            if len(call.args) + len(call.keywords) not in (1, 2) or \
                     not isinstance(target, gast.Tuple) or \
                     len(target.elts) != 2:
                 self.n.fail("srcad supports 'for i, x in enumerate(xs)' "
                             "and 'enumerate(xs, start)'", self.stmt)
             inner = call.args[0]
-            start = self.n.atom(call.args[1]) if len(call.args) == 2 \
-                else None
+            given = call.args[1:] + [k.value for k in call.keywords]
+            start = self.n.atom(given[0]) if given else None
             if self.builtin(inner) is zip:  # enumerate(zip(xs, ys))
                 self.over_builtin(zip, inner, target.elts[1])
             else:

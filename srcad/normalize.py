@@ -217,11 +217,13 @@ class Normalizer:
         self.emit(gast.Assert(test=test, msg=msg))
 
     def stmt_Raise(self, stmt):
-        if stmt.cause is not None:
-            self.fail("'raise ... from ...' is not supported; raise the "
-                      "error alone", stmt)
+        cause = stmt.cause
+        if cause is not None and not (isinstance(cause, gast.Constant) and
+                                      cause.value is None):
+            self.fail("'raise ... from ...' is supported with None only "
+                      "(there is no 'except' here to name)", stmt)
         exc = self.atom(stmt.exc) if stmt.exc is not None else None
-        self.emit(gast.Raise(exc=exc, cause=None))
+        self.emit(gast.Raise(exc=exc, cause=cause))
 
     def stmt_Return(self, stmt):
         value = const(None) if stmt.value is None else self.atom(stmt.value)

@@ -392,7 +392,8 @@ class Reverse:
         while grew:
             grew = False
             for op in ops:
-                if op is not None and set(op.targets) & checked:
+                if op is not None and op.kind in HOLDING and \
+                        set(op.targets) & checked:
                     taken = {n.id for _, n in op.sources} - checked
                     checked |= taken
                     grew |= bool(taken)
@@ -586,7 +587,8 @@ class Reverse:
         result = self.namer.fresh("b" + y)
         yield assign(result, call(self.helper("cotangents"), [
             name(given), const(rule.signature),
-            build.tuple_([clone(op.bound[p]) for p in rule.reverse])]))
+            build.tuple_([clone(op.bound[p]) for p in rule.reverse]),
+            name(y)]))
         several = len(rule.reverse) > 1
         for i, param in enumerate(rule.reverse):
             node = op.bound[param]
@@ -820,6 +822,11 @@ def _jumps(stmt):
     return any(isinstance(s, (gast.Break, gast.Continue))
                for s in statements([stmt])
                if not isinstance(s, (gast.For, gast.While)))
+
+
+# what a checked name may hold the very values of: appended, packed,
+# another name for
+HOLDING = ("append", "pack", "copy")
 
 
 def _raises(stmts):

@@ -451,9 +451,9 @@ def inverse_axes(axes):
 
 
 def sinc_derivative(x, y):
-    """d sinc(x) / dx, with its limit 0 at x = 0."""
-    safe = np.where(x == 0, 1.0, x)
-    return np.where(x == 0, 0.0, (np.cos(np.pi * x) - y) / safe)
+    """d sinc(x) / dx (y is sinc(x)): sinc_nth's, whose series near 0
+    keeps the digits `(cos(pi x) - y) / x` loses there."""
+    return sinc_nth(x, 1)
 
 
 def sinc_nth(x, n):
@@ -498,12 +498,13 @@ def stop_gradient(x):
     return x
 
 
-def cotangents(v, rule, args):
+def cotangents(v, rule, args, result=None):
     """`v`, what the vjp of a rule given with srcad.defvjp returned for
     `args` (the arguments without a default), checked: one cotangent per
-    argument (a bare value for one, a tuple for several), each of a shape
-    that broadcasts with its argument's. `rule` is the rule's signature;
-    with no source line at hand, the errors name it."""
+    argument (a bare value for one, a tuple for several), each of its
+    argument's shape, one broadcasting to it, or the `result`'s (summed
+    down to the argument's after). `rule` is the rule's signature; with
+    no source line at hand, the errors name it."""
     several = len(args) > 1
     sequence = isinstance(v, (tuple, list))
     if several and not (sequence and len(v) == len(args)) or \
@@ -512,13 +513,15 @@ def cotangents(v, rule, args):
         # (a 1-tuple for one argument is unambiguous, and summed right)
         _wrong_cotangents(v, rule, args)
     parts = list(v) if several else [v]
+    outcome = None if isinstance(result, (tuple, list)) else np.shape(result)
     for i, (arg, param) in enumerate(zip(args, _rule_params(rule))):
         if parts[i] is None:  # no derivative in this argument: zeros
             parts[i] = zeros_like(arg)
-        elif not isinstance(arg, (tuple, list)):
+        elif not isinstance(arg, (tuple, list)) and \
+                np.shape(parts[i]) != outcome:
             _check_shape(parts[i], arg, f"the vjp of {rule} returned a "
-                         f"cotangent", f"for {param}", "its argument",
-                         both_ways=True)
+                         f"cotangent", f"for {param}", "its argument or of "
+                         f"the result {outcome},")
     return tuple(parts) if several else parts[0]
 
 
@@ -535,9 +538,9 @@ def tangent(dy, rule, y):
     return np.array(np.broadcast_to(dy, np.shape(y)))  # one per element
 
 
-def _check_shape(part, value, what, of, owner, both_ways=False):
-    """A UsageError unless `part`'s shape is `value`'s or broadcasts to it
-    (or, `both_ways`, with it)."""
+def _check_shape(part, value, what, of, owner):
+    """A UsageError unless `part`'s shape is `value`'s or broadcasts to
+    it."""
     have, want = np.shape(part), np.shape(value)
     if have == want:
         return
@@ -545,12 +548,11 @@ def _check_shape(part, value, what, of, owner, both_ways=False):
         joined = np.broadcast_shapes(have, want)
     except ValueError:
         joined = None
-    if joined == want or both_ways and joined is not None:
+    if joined == want:
         return
-    joins = "with" if both_ways else "to"
     raise UsageError(f"{what} of shape {have} {of}, of shape {want}: give "
-                     f"it the shape of {owner} (or one that broadcasts "
-                     f"{joins} it)")
+                     f"it the shape of {owner} (or one that broadcasts to "
+                     f"it)")
 
 
 def _wrong_cotangents(v, rule, args):

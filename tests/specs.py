@@ -512,7 +512,9 @@ SPECS = [
          [((3,), (3,)), ((3,), ()), ((3, 2), (3, 2)), ((3, 2), (2,))]),
     unary(ad.own, "ad.own(a)", shapes=[(3,)]),
     unary(ad.cotangents, "ad.cotangents(a, 'f(x)', (np.ones(3),))",
-          shapes=[(3,), (2, 3)]),
+          shapes=[(3,)]),
+    unary(ad.cotangents, "ad.cotangents(a, 'f(x)', (np.ones(3),), "
+          "np.ones((2, 3)))", shapes=[(2, 3)]),
     Spec(ad.cotangents, "ad.cotangents((a, b), 'f(x, w)', (b, a))[0]",
          "r r", [((3,), (3,))]),
     unary(ad.copy, "ad.copy(a)", shapes=[(), (3,)]),

@@ -384,3 +384,11 @@ def test_jvp_takes_none_for_a_zero_tangent():
     out, tangent = srcad.jvp(items, ([np.ones(2), 3.0], np.array([1.0, 2.0])),
                              (None, np.ones(2)))
     assert (out, tangent) == (6.0, 2.0)
+
+
+def test_jvp_tangent_of_another_shape_is_a_usage_error():
+    def scaled(x, s):
+        return np.sum(x * s)
+    with pytest.raises(srcad.UsageError, match=r"tangent of primal 0 has "
+                       r"shape \(4,\), the primal \(3,\)"):
+        srcad.jvp(scaled, (np.ones(3), 2.0), (np.ones(4), None))

@@ -1000,3 +1000,30 @@ def test_a_cached_helper_is_read_through(mode):
     # functools.lru_cache: a wrapper with no source around the function
     assert srcad.grad(_uses_cached, mode=mode)(0.5) == pytest.approx(1.5)
     assert srcad.grad(srcad.grad(_uses_cached))(0.5) == pytest.approx(6.0)
+
+
+class _Doubling:
+    """A decorator class: its __call__ may do anything."""
+
+    def __init__(self, fn):
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+
+    def __call__(self, *args, **kwargs):
+        return 2.0 * self.fn(*args, **kwargs)
+
+
+@_Doubling
+def _doubled_by_a_class(x):
+    return np.sum(np.sin(x) ** 2)
+
+
+def _uses_doubled_by_a_class(x):
+    return _doubled_by_a_class(x)
+
+
+@pytest.mark.parametrize("f", [_doubled_by_a_class, _uses_doubled_by_a_class])
+def test_an_object_wrapping_a_function_is_not_read_through(f):
+    # read through, its factor 2 was lost (a silent wrong gradient)
+    with pytest.raises(srcad.SrcadError):
+        srcad.grad(f)(np.array([0.3, 0.5]))

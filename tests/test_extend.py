@@ -500,3 +500,13 @@ def test_jvp_tangent_broadcasting_to_the_result_is_fine(scratch_rules):
     srcad.defvjp(opaque_one, jvp=lambda args, tangents: np.sum(tangents[0]))
     np.testing.assert_allclose(srcad.grad(uses_one, mode="forward")(X4),
                                np.full(4, 4.0))
+
+
+def test_vjp_cotangent_broadcasting_only_with_its_argument_is_refused(
+        scratch_rules):
+    # (3, 1) against an argument and result of shape (3,) would be summed
+    # into a wrong gradient
+    srcad.defvjp(opaque_one, vjp=lambda g, y, x: np.ones((3, 1)))
+    with pytest.raises(srcad.UsageError, match=r"cotangent of shape "
+                       r"\(3, 1\) for x, of shape \(3,\)"):
+        srcad.grad(uses_one)(np.array([0.3, 0.5, 0.9]))

@@ -821,8 +821,15 @@ def _reversed_product(x):
     return y
 
 
+def _shift_by_a_copy(x):
+    y = x * 1.0
+    prev = y.copy()
+    y[1:] = y[1:] * prev[:-1]
+    return prev * y
+
+
 @pytest.mark.parametrize("f", [_slice_times_slice, _slices_in_a_loop, _heat,
-                               _reversed_product])
+                               _reversed_product, _shift_by_a_copy])
 def test_views_of_arrays_written_in_place(f):
     x = np.array([1.0, 2.0, 3.0, 4.0])
     expected = numeric_jacobian(f, [x], 0)

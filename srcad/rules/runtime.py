@@ -65,7 +65,7 @@ define(ad.plus_at, "plus_at(total, index, v)", owner=T,
        reverse={"total": "g", "v": "ad.unbroadcast(g[index], v)"},
        forward={"total": "dtotal", "v": "ad.unindex(dv, y, index)"})
 # checks a defvjp rule's cotangents and passes them on
-linear(ad.cotangents, "cotangents(v, rule, args)", T, v="g",
+linear(ad.cotangents, "cotangents(v, rule, args, result=None)", T, v="g",
        batched={"v": "dv"})
 linear(ad.pick, "pick(v, k)", T, v="ad.unpick(g, v, k)")
 linear(ad.unpick, "unpick(v, items, k)", T, v="ad.pick(g, k)")
