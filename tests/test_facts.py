@@ -72,23 +72,26 @@ def test_after_true_walks_everything(monkeypatch):
     assert walked == fdef.body
 
 
-def test_a_change_not_named_is_caught_by_the_check(monkeypatch):
-    monkeypatch.setattr(facts_module, "CHECK", True)
+def _changed_unnamed(monkeypatch, check):
+    """Facts, and their function with a statement changed in place that
+    no pass names."""
+    monkeypatch.setattr(facts_module, "CHECK", check)
     fdef = parsed(SOURCE)
     facts = Facts(fdef)
     facts.names
     fdef.body[0].value = name("z")
+    return facts, fdef
+
+
+def test_a_change_not_named_is_caught_by_the_check(monkeypatch):
+    facts, _ = _changed_unnamed(monkeypatch, True)
     with pytest.raises(AssertionError, match=r"statements \[0\]"):
         facts.after(Changes())
 
 
 def test_a_change_not_named_is_stale_without_the_check(monkeypatch):
     # what the check is for: the facts would describe the old statement
-    monkeypatch.setattr(facts_module, "CHECK", False)
-    fdef = parsed(SOURCE)
-    facts = Facts(fdef)
-    facts.names
-    fdef.body[0].value = name("z")
+    facts, fdef = _changed_unnamed(monkeypatch, False)
     assert facts.after(Changes()).names[0][0] == {"x", "y"}
     assert Facts(fdef).names[0][0] == {"z"}
 
