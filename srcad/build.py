@@ -82,8 +82,15 @@ def is_number(node):
 
 
 def located(node, like):
-    if like is not None and hasattr(like, "lineno"):
-        gast.copy_location(node, like)
+    """`node` with the source position of `like` (gast.copy_location's
+    work, written out: generated code locates hundreds of nodes a build)."""
+    if like is not None:
+        where = like.__dict__
+        if "lineno" in where:
+            node.lineno, node.end_lineno = where["lineno"], \
+                where.get("end_lineno")
+            node.col_offset, node.end_col_offset = \
+                where.get("col_offset"), where.get("end_col_offset")
     return node
 
 
@@ -145,17 +152,20 @@ def walk(tree):
                 push(value)
 
 
-def transform(node, fn):
+def transform(node, fn, kinds=None):
     """Rebuild `node` bottom-up: each node is replaced by `fn(node)` after
-    its children (a lighter NodeTransformer; fn returns the node to keep)."""
+    its children (a lighter NodeTransformer; fn returns the node to keep).
+    Given `kinds`, fn sees only nodes of those types (the others stay)."""
     AST = gast.AST
     for field in BRANCHES[node.__class__]:
         value = getattr(node, field, None)
         if type(value) is list:
-            value[:] = [transform(v, fn) if isinstance(v, AST) else v
+            value[:] = [transform(v, fn, kinds) if isinstance(v, AST) else v
                         for v in value]
         elif isinstance(value, AST):
-            setattr(node, field, transform(value, fn))
+            setattr(node, field, transform(value, fn, kinds))
+    if kinds is not None and node.__class__ not in kinds:
+        return node
     return fn(node)
 
 

@@ -30,7 +30,8 @@ def fold(fdef, runtime_name=None):
         if new is not node:
             changed.append(node)
         return new
-    transform(fdef, fold_node)
+    # only these change: operators on constants, and unbroadcast's call
+    transform(fdef, fold_node, (gast.BinOp, gast.UnaryOp, gast.Call))
     return bool(changed)
 
 
