@@ -251,6 +251,14 @@ def add(a, b):
     return a + b
 
 
+def items_like(d, like):
+    """The tangent `d` of an array added to list `like` (ad.add makes the
+    sum a list): its items, as the sum's; else `d`."""
+    if isinstance(like, (list, tuple)) and not isinstance(d, (list, tuple)):
+        return list(d)
+    return d
+
+
 def _ndim(x):
     return x.ndim if type(x) is _ARRAY else np.ndim(x)
 

@@ -16,6 +16,7 @@ from .runtime import (_broadcast, broadcast_axes, check_scalar,
 __all__ = ["batch_size", "batch_zeros", "lift", "batch_broadcast",
            "batch_axis", "batch_reshape", "batch_transpose", "batch_matmul_a",
            "batch_matmul_b", "grad_by_batch", "batch_index", "batch_items",
+           "batch_items_like",
            "batch_assign", "each", "jacobian_by_batch", "batch_unbroadcast",
            "batch_expand", "batch_unreduce", "batch_result", "batch_array"]
 
@@ -354,6 +355,14 @@ def batch_items(d):
     if isinstance(d, (list, tuple)):
         return d
     return [batch_index(d, k) for k in range(np.shape(d)[1])]
+
+
+def batch_items_like(d, like):
+    """The batched tangent `d` of an array added to list `like` (ad.add
+    makes the sum a list): its items, as the sum's; else `d`."""
+    if isinstance(like, (list, tuple)) and not isinstance(d, (list, tuple)):
+        return batch_items(d)
+    return d
 
 
 def batch_assign(d, index, v):

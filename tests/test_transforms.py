@@ -861,3 +861,21 @@ def test_a_transposed_view_of_an_array_written_in_place():
         np.testing.assert_allclose(
             srcad.jacobian(_transposed_into_itself, mode=mode)(A), expected,
             rtol=1e-6, atol=1e-8)
+
+
+def _rows_built_by_append(x):
+    row = []
+    row.append(x[0])
+    row.append(x[1] * x[2])
+    G = np.array([row])
+    return np.sum(G ** 2)
+
+
+def test_hessian_through_a_nested_list_built_by_append():
+    # the gradient adds an array's adjoint into a list's: its tangent is
+    # taken item by item too (a raw AttributeError before)
+    x = np.array([0.7, 1.1, -0.4])
+    np.testing.assert_allclose(srcad.hessian(_rows_built_by_append)(x),
+                               numeric_jacobian(srcad.grad(
+                                   _rows_built_by_append), [x], 0),
+                               rtol=1e-5, atol=1e-6)

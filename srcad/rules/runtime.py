@@ -69,9 +69,10 @@ linear(ad.cotangents, "cotangents(v, rule, args, result=None)", T, v="g",
        batched={"v": "dv"})
 linear(ad.pick, "pick(v, k)", T, v="ad.unpick(g, v, k)")
 linear(ad.unpick, "unpick(v, items, k)", T, v="ad.pick(g, k)")
+# the sum is a list where a is one: b's tangent too, item by item
 define(ad.add, "add(a, b)", reverse={"a": "g", "b": "g"},
-       forward={"a": "da", "b": "db"}, batched={"a": "da", "b": "db"},
-       owner=T)
+       forward={"a": "da", "b": "ad.items_like(db, a)"},
+       batched={"a": "da", "b": "ad.batch_items_like(db, a)"}, owner=T)
 
 for fn in (ad.zeros_like, ad.check_scalar, ad.reduced_size, ad.inverse_axes,
            ad.shape, ad.extreme_mask, ad.stop_gradient, ad.Like,
