@@ -12,7 +12,8 @@ from .errors import NoDerivativeRule
 from .runtime import shape
 
 __all__ = [
-    "prod_others", "prod_pairs", "range_mask", "uncumsum", "uncumprod", "cumprod_tangent", "undiff", "broadcast_weights",
+    "prod_others", "prod_pairs", "range_mask", "uncumsum", "uncumprod", "cumprod_tangent", "cumprod_pairs",
+    "cumprod_curvature", "undiff", "broadcast_weights",
     "unbroadcast_weights", "untranspose", "unstack", "unconcatenate",
     "unhstack",
     "unvstack", "untile", "unrepeat", "pad_mode", "unpad", "undiag",
@@ -110,6 +111,61 @@ def cumprod_tangent(d, a, c, axis=None):
     safe, once = _one_zero(a, zero, axis)
     return c * np.cumsum(np.where(zero, 0.0, d / safe), axis=axis) + \
         once * np.cumsum(np.where(zero, d, 0.0), axis=axis)
+
+
+def cumprod_pairs(h, v, a, axis=None):
+    """H @ h for H the second derivative of sum(v * np.cumprod(a, axis))
+    (symmetric; H[j, l] sums, over positions k past both, v[k] times the
+    product of a up to k but a[j] and a[l]): the derivative of
+    uncumprod(v, a, cumprod(a)) in a, all of it (through the product
+    too). Exact where `a` is zero."""
+    a = np.asarray(a, dtype=float)
+    c = np.cumprod(a, axis=axis)
+    if not (a == 0).any():
+        own = uncumprod(v, a, c, axis)
+        return uncumprod(v * np.cumsum(h / a, axis=axis), a, c, axis) - \
+            h * own / a
+    return _per_position(a, axis, lambda b: np.sum(
+        np.reshape(h * uncumprod(v, b, np.cumprod(b, axis=axis), axis),
+                   a.shape if axis is not None else -1), axis=axis,
+        keepdims=axis is not None))
+
+
+def cumprod_curvature(d, e, a, axis=None):
+    """The tangent along `e` of cumprod_tangent(d, a, cumprod(a)) in a:
+    for each position k, the sum over pairs j != l up to k of d[j] e[l]
+    times the product of a up to k but a[j] and a[l]. Exact where `a`
+    is zero."""
+    a = np.asarray(a, dtype=float)
+    c = np.cumprod(a, axis=axis)
+    if not (a == 0).any():
+        return cumprod_tangent(e, a, c, axis) * np.cumsum(d / a, axis=axis) \
+            - c * np.cumsum(d * e / (a * a), axis=axis)
+    total = 0.0
+    for at in np.ndindex(a.shape):
+        b1, b0 = a.copy(), a.copy()
+        b1[at], b0[at] = 1.0, 0.0
+        step = cumprod_tangent(d, b1, np.cumprod(b1, axis=axis), axis) - \
+            cumprod_tangent(d, b0, np.cumprod(b0, axis=axis), axis)
+        total = total + np.reshape(e, a.shape)[at] * step
+    return total
+
+
+def _per_position(a, axis, slope):
+    """For each position of `a`: slope(a with it 1) - slope(a with it 0),
+    read at that position (what is linear in each element, exactly)."""
+    out = np.zeros(a.shape)
+    for at in np.ndindex(a.shape):
+        b1, b0 = a.copy(), a.copy()
+        b1[at], b0[at] = 1.0, 0.0
+        diff = np.asarray(slope(b1)) - np.asarray(slope(b0))
+        if axis is None:
+            out[at] = diff.reshape(()) if diff.size == 1 else diff.sum()
+        else:
+            lane = list(at)
+            lane[axis % a.ndim] = 0
+            out[at] = diff[tuple(lane)]
+    return out
 
 
 def _one_zero(a, zero, axis):

@@ -338,11 +338,11 @@ SPECS = [
     unary(np.cumprod, "np.cumprod(a)", shapes=[(), (3,), (2, 3)]),
     unary(np.cumprod, "np.cumprod(a, axis=1)", shapes=[(2, 3)]),
     unary(np.cumprod, "np.cumprod(a, axis=-2)", shapes=[(2, 3, 2)]),
-    # exact where an element is zero; the second derivative divides by it
-    unary(np.cumprod, "np.cumprod(a)", "z", shapes=[(4,), (2, 3)],
-          second_order=False),
-    unary(np.cumprod, "np.cumprod(a, axis=1)", "z", shapes=[(2, 3)],
-          second_order=False),
+    # exact where an element is zero, to second order
+    unary(np.cumprod, "np.cumprod(a)", "z", shapes=[(4,), (2, 3)]),
+    unary(np.cumprod, "np.cumprod(a, axis=1)", "z", shapes=[(2, 3)]),
+    unary(np.cumprod, "np.cumprod(a * np.array([1.0, 0.0, 1.0, 0.0]))",
+          "z", shapes=[(4,)]),
     unary(np.diff, "np.diff(a)", shapes=[(3,), (2, 3)]),
     unary(np.diff, "np.diff(a, n=2, axis=0)", shapes=[(4, 3)]),
     unary(np.diff, "np.diff(a, 2, -2)", shapes=[(2, 4, 2)]),
@@ -532,6 +532,20 @@ SPECS = [
          "r r", [((3,), (3,)), ((2, 3), (2, 3))]),
     Spec(ad.cumprod_tangent, "ad.cumprod_tangent(a, b, np.cumprod(b, 0), 0)",
          "r r", [((2, 3), (2, 3))]),
+    # their third argument held still (no rule in it), with and without a
+    # zero in it
+    Spec(ad.cumprod_pairs, "ad.cumprod_pairs(a, b, np.array([0.5, 1.5, "
+         "-2.0]))", "r r", [((3,), (3,))]),
+    Spec(ad.cumprod_pairs, "ad.cumprod_pairs(a, b, np.array([[0.5, 0.0, "
+         "2.0], [1.5, 0.7, 0.0]]), 1)", "r r", [((2, 3), (2, 3))]),
+    Spec(ad.cumprod_pairs, "ad.cumprod_pairs(a, b, np.array([[0.5, 0.0, "
+         "2.0], [1.5, 0.7, 0.0]]))", "r r", [((2, 3), (6,))]),
+    Spec(ad.cumprod_curvature, "ad.cumprod_curvature(a, b, np.array([0.5, "
+         "1.5, -2.0]))", "r r", [((3,), (3,))]),
+    Spec(ad.cumprod_curvature, "ad.cumprod_curvature(a, b, np.array([[0.5, "
+         "0.0, 2.0], [1.5, 0.7, 0.0]]), 0)", "r r", [((2, 3), (2, 3))]),
+    Spec(ad.cumprod_curvature, "ad.cumprod_curvature(a, b, np.array([0.5, "
+         "0.0, 2.0, 0.0]))", "r r", [((4,), (4,))]),
     unary(ad.prod_others, "ad.prod_others(a, (0, -1))", shapes=[(2, 3, 2)]),
     unary(ad.uncumsum, "ad.uncumsum(a, np.ones((2, 3)))", shapes=[(6,)]),
     unary(ad.uncumsum, "ad.uncumsum(a, a, -1)", shapes=[(2, 3)]),

@@ -390,3 +390,19 @@ def test_named_fields_of_linalg_results(f, mode):
     np.testing.assert_allclose(srcad.grad(f, mode=mode)(m),
                                numeric_jacobian(f, [m], 0).reshape(2, 2),
                                rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("x", [[0.5, 0.0, 2.0], [0.0, 0.0, 3.0, 2.0],
+                               [0.5, 1.5, 2.0]])
+def test_cumprod_second_derivatives_at_zeros(x):
+    # NaN before: the derivative of uncumprod divided by the element
+    x = np.array(x)
+    weights = np.arange(1.0, 1.0 + x.size)
+
+    def f(v):
+        return np.sum(np.cumprod(v) * weights)
+    expected = numeric_jacobian(srcad.grad(f), [x], 0)
+    np.testing.assert_allclose(srcad.hessian(f)(x), expected, atol=1e-6)
+    np.testing.assert_allclose(
+        srcad.jacobian(srcad.grad(f), mode="reverse")(x), expected,
+        atol=1e-6)

@@ -319,23 +319,32 @@ define(ad.prod_pairs, "prod_pairs(v, a, c, axis=None)", owner=T,
        forward={"v": "ad.prod_pairs(dv, a, c, axis)",
                 "c": f"({SPREAD_OVER.format('v * dc')} - v * dc) / a",
                 "a": "-y * da / a"})
-# exact at zeros to first order; their own derivatives in a divide by it
-# (second derivatives of cumprod at an exact zero are NaN, as for prod);
-# c is the cumulative product (y names a template's result)
+# exact at zeros; c is the cumulative product of a (y names a template's
+# result), and its derivative is taken with a's, whole (through the product
+# too: each part alone is singular where a is zero)
 define(ad.uncumprod, "uncumprod(v, a, c, axis=None)", owner=T,
        reverse={"v": "ad.cumprod_tangent(g, a, c, axis)",
-                "c": "v * np.cumsum(g / a, axis=axis)",
-                "a": "-g * y / a"},
+                "a": "ad.cumprod_pairs(g, v, a, axis)"},
        forward={"v": "ad.uncumprod(dv, a, c, axis)",
-                "c": "ad.uncumsum(v * dc, a, axis) / a",
-                "a": "-y * da / a"})
+                "a": "ad.cumprod_pairs(da, v, a, axis)"})
 define(ad.cumprod_tangent, "cumprod_tangent(d, a, c, axis=None)", owner=T,
        reverse={"d": "ad.uncumprod(g, a, c, axis)",
-                "c": "g * np.cumsum(d / a, axis=axis)",
-                "a": "-d * ad.uncumsum(g * c, a, axis) / (a * a)"},
+                "a": "ad.cumprod_pairs(d, g, a, axis)"},
        forward={"d": "ad.cumprod_tangent(dd, a, c, axis)",
-                "c": "dc * np.cumsum(d / a, axis=axis)",
-                "a": "-c * np.cumsum(d * da / (a * a), axis=axis)"})
+                "a": "ad.cumprod_curvature(d, da, a, axis)"})
+# third derivatives of cumprod: linear in h and v, d and e; none in a
+define(ad.cumprod_pairs, "cumprod_pairs(h, v, a, axis=None)", owner=T,
+       reverse={"h": "ad.cumprod_pairs(g, v, a, axis)",
+                "v": "ad.cumprod_curvature(h, g, a, axis)",
+                "a": NO_DERIVATIVE},
+       forward={"h": "ad.cumprod_pairs(dh, v, a, axis)",
+                "v": "ad.cumprod_pairs(h, dv, a, axis)"})
+define(ad.cumprod_curvature, "cumprod_curvature(d, e, a, axis=None)",
+       owner=T, reverse={"d": "ad.cumprod_pairs(e, g, a, axis)",
+                         "e": "ad.cumprod_pairs(d, g, a, axis)",
+                         "a": NO_DERIVATIVE},
+       forward={"d": "ad.cumprod_curvature(dd, e, a, axis)",
+                "e": "ad.cumprod_curvature(d, de, a, axis)"})
 linear(ad.uncumsum, "uncumsum(v, like, axis=None)", T,
        v="np.cumsum(g, axis=axis)")
 linear(ad.undiff, "undiff(v, n=1, axis=-1)", T, v="np.diff(g, n, axis)")
