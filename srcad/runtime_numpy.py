@@ -12,8 +12,9 @@ from .errors import NoDerivativeRule
 from .runtime import shape
 
 __all__ = [
-    "prod_others", "prod_pairs", "range_mask", "uncumsum", "uncumprod", "cumprod_tangent", "cumprod_pairs",
-    "cumprod_curvature", "undiff", "broadcast_weights",
+    "prod_others", "prod_pairs", "range_mask", "uncumsum", "uncumprod",
+    "cumprod_tangent", "cumprod_pairs", "cumprod_curvature", "undiff",
+    "broadcast_weights",
     "unbroadcast_weights", "untranspose", "unstack", "unconcatenate",
     "unhstack",
     "unvstack", "untile", "unrepeat", "pad_mode", "unpad", "undiag",
@@ -142,9 +143,7 @@ def cumprod_curvature(d, e, a, axis=None):
         return cumprod_tangent(e, a, c, axis) * np.cumsum(d / a, axis=axis) \
             - c * np.cumsum(d * e / (a * a), axis=axis)
     total = 0.0
-    for at in np.ndindex(a.shape):
-        b1, b0 = a.copy(), a.copy()
-        b1[at], b0[at] = 1.0, 0.0
+    for at, b1, b0 in _each_element(a):
         step = cumprod_tangent(d, b1, np.cumprod(b1, axis=axis), axis) - \
             cumprod_tangent(d, b0, np.cumprod(b0, axis=axis), axis)
         total = total + np.reshape(e, a.shape)[at] * step
@@ -153,19 +152,26 @@ def cumprod_curvature(d, e, a, axis=None):
 
 def _per_position(a, axis, slope):
     """For each position of `a`: slope(a with it 1) - slope(a with it 0),
-    read at that position (what is linear in each element, exactly)."""
+    a number for axis None, else read in that position's lane (slope's
+    result keeps `axis` at length one)."""
     out = np.zeros(a.shape)
+    for at, b1, b0 in _each_element(a):
+        diff = np.asarray(slope(b1)) - np.asarray(slope(b0))
+        if axis is not None:
+            lane = list(at)
+            lane[axis % a.ndim] = 0
+            diff = diff[tuple(lane)]
+        out[at] = diff
+    return out
+
+
+def _each_element(a):
+    """(position, `a` with that element 1, `a` with it 0), each element in
+    turn: what is linear in each element differs by its slope there."""
     for at in np.ndindex(a.shape):
         b1, b0 = a.copy(), a.copy()
         b1[at], b0[at] = 1.0, 0.0
-        diff = np.asarray(slope(b1)) - np.asarray(slope(b0))
-        if axis is None:
-            out[at] = diff.reshape(()) if diff.size == 1 else diff.sum()
-        else:
-            lane = list(at)
-            lane[axis % a.ndim] = 0
-            out[at] = diff[tuple(lane)]
-    return out
+        yield at, b1, b0
 
 
 def _one_zero(a, zero, axis):
