@@ -652,9 +652,13 @@ class Reverse:
     def adjoint_subscript(self, op):
         index = op.stmt.value.slice
         g = name(self.adj(op.targets[0]))
+        tuples = self.info.tuples
         for _, node in self.active_sources(op):
+            # an item that is a tuple or list adds item by item, in a list
+            # or an array of them
             yield mark(self.add_into(self.adj(node.id), index, g,
-                                     node.id in self.info.tuples),
+                                     node.id in tuples or
+                                     op.targets[0] in tuples),
                        "inplace", self.adj(node.id))
 
     def add_into(self, total, index, g, sequence=False):

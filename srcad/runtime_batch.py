@@ -336,6 +336,10 @@ def batch_index(d, index):
     of tangents is indexed as the list)."""
     if isinstance(d, (list, tuple)):
         return d[index]
+    if np.ndim(d) <= 1:
+        # a number for each direction stands for the zeros of a value with
+        # no derivative (a range a loop ran over): indexed, still zeros
+        return d
     key = _batched_key(index)
     if key is None:
         return np.stack([v[index] for v in d])

@@ -1509,3 +1509,55 @@ def enumerated_pairs_from(x, k):
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 def test_enumerate_with_a_start(f, args, mode):
     check_grad(f, *args, mode=mode)
+
+
+# -- lists of (W, b) pairs --------------------------------------------------------
+
+def _layers(params, x):
+    for i, (W, b) in enumerate(params):
+        x = np.tanh(W @ x + b)
+    return x
+
+
+def pairs_through_a_helper(W1, b1, W2, b2, x):
+    return np.sum(_layers([(W1, b1), (W2, b2)], x) ** 2)
+
+
+def pairs_by_index(params):
+    total = 0.0
+    for i in range(len(params)):
+        W, b = params[i]
+        total = total + np.sum(W * b)
+    return total
+
+
+def pairs_by_loop(params):
+    total = 0.0
+    for W, b in params:
+        total = total + np.sum(W * b)
+    return total
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("optimize", [True, False])
+def test_unpacking_pairs_from_a_list(mode, optimize):
+    # each pair's adjoint added item by item (a tuple's += concatenated:
+    # zero gradients)
+    rng = np.random.default_rng(3)
+    args = (rng.normal(size=(3, 2)), rng.normal(size=3),
+            rng.normal(size=(2, 3)), rng.normal(size=2), rng.normal(size=2))
+    got = srcad.grad(pairs_through_a_helper, wrt=(0, 1, 2, 3), mode=mode,
+                     optimize=optimize)(*args)
+    for k in range(4):
+        np.testing.assert_allclose(
+            got[k], numeric_grad(pairs_through_a_helper, args, k), rtol=1e-5,
+            atol=1e-7)
+    pairs = [(np.array([1.0, 2.0]), np.array([0.5, -1.0])),
+             (np.array([3.0, 1.0]), np.array([2.0, 0.3]))]
+    for f in (pairs_by_index, pairs_by_loop):
+        got = srcad.grad(f, mode=mode, optimize=optimize)(pairs)
+        for (gW, gb), (W, b) in zip(got, pairs):
+            np.testing.assert_allclose(gW, b)
+            np.testing.assert_allclose(gb, W)
+        pulled, = srcad.vjp(f, pairs)[1](1.0)
+        np.testing.assert_allclose(pulled[1][0], pairs[1][1])

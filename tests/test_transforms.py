@@ -879,3 +879,23 @@ def test_hessian_through_a_nested_list_built_by_append():
                                numeric_jacobian(srcad.grad(
                                    _rows_built_by_append), [x], 0),
                                rtol=1e-5, atol=1e-6)
+
+
+def _squaring_steps(w, n):
+    for t in range(1, n):
+        w = w * w * t
+    return w
+
+
+def _through_squaring_steps(w0):
+    return np.sum(_squaring_steps(w0, 3))
+
+
+def test_hessian_through_a_helper_whose_loop_counter_enters_the_sums():
+    # the helper's backward half keeps the range it ran over; its tangent
+    # is zeros, indexed as zeros (a raw IndexError before)
+    x = np.array([0.5, 0.7, 0.9])
+    np.testing.assert_allclose(srcad.hessian(_through_squaring_steps)(x),
+                               numeric_jacobian(srcad.grad(
+                                   _through_squaring_steps), [x], 0),
+                               rtol=1e-5, atol=1e-6)
