@@ -22,6 +22,7 @@ __all__ = [
     "quantile_weights", "unquantile", "quantile_tangent", "interp_tangent",
     "uninterp", "interp_slope", "unslope", "trapezoid_weights",
     "untrapezoid_weights", "trapezoid_x_adjoint", "untrapezoid_x",
+    "unlinspace", "spread_linspace",
 ]
 
 
@@ -595,3 +596,29 @@ def untrapezoid_x(h, g, y, x, axis=-1):
     before = np.pad(spread, width)
     width[axis] = (0, 1)
     return (before + np.pad(spread, width)) / 2
+
+
+def _linspace_weights(num, endpoint, upper):
+    """How much of stop (upper) or of start each of np.linspace's points
+    takes."""
+    num = int(num)
+    steps = (num - 1 if endpoint else num) or 1
+    w = np.arange(num) / steps
+    return w if upper else 1.0 - w
+
+
+def unlinspace(v, like, num=50, endpoint=True, upper=False):
+    """Adjoint of start (upper: of stop) in np.linspace(start, stop, num,
+    endpoint), points along axis 0: `v` weighted and summed over them,
+    in `like`'s shape."""
+    from .runtime import unbroadcast
+    w = _linspace_weights(num, endpoint, upper)
+    return unbroadcast(np.tensordot(w, v, 1), like)
+
+
+def spread_linspace(d, y, num=50, endpoint=True, upper=False):
+    """Tangent of np.linspace's points `y` for a tangent `d` of start
+    (upper: of stop)."""
+    w = _linspace_weights(num, endpoint, upper)
+    w = np.reshape(w, (-1,) + (1,) * (len(shape(y)) - 1))
+    return np.array(np.broadcast_to(w * d, shape(y)))

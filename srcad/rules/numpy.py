@@ -418,12 +418,41 @@ define(ad.untrapezoid_x, "untrapezoid_x(h, v, a, x, axis=-1)", owner=T,
 for fn in (ad.range_mask, ad.pad_mode, ad.quantile_weights):
     nondiff(fn, owner=T)
 
+# -- constructors from values: the values carry derivatives -------------------
+FILLED = "ad.batch_broadcast(ad.lift(dfill_value, y), y)"
+define(np.full, "full(shape, fill_value, dtype=None)", owner=T,
+       reverse={"fill_value": "ad.unbroadcast(g, fill_value)"},
+       forward={"fill_value": "np.full(shape, dfill_value)"},
+       batched={"fill_value": FILLED})
+define(np.full_like, "full_like(a, fill_value, dtype=None)", owner=T,
+       reverse={"fill_value": "ad.unbroadcast(g, fill_value)"},
+       forward={"fill_value": "np.full_like(y, dfill_value)"},
+       batched={"fill_value": FILLED})
+SPACING = "num=50, endpoint=True"
+define(np.linspace, f"linspace(start, stop, {SPACING}, retstep=False, "
+       f"dtype=None, axis=0)", owner=T,
+       reverse={"start": "ad.unlinspace(g, start, num, endpoint, False)",
+                "stop": "ad.unlinspace(g, stop, num, endpoint, True)"},
+       forward={"start": "ad.spread_linspace(dstart, y, num, endpoint, "
+                         "False)",
+                "stop": "ad.spread_linspace(dstop, y, num, endpoint, True)"},
+       only={"retstep": (False,), "axis": (0,)})
+linear(ad.unlinspace, f"unlinspace(v, like, {SPACING}, upper=False)", T,
+       v="ad.spread_linspace(g, v, num, endpoint, upper)", shape_only=())
+linear(ad.spread_linspace, f"spread_linspace(d, y, {SPACING}, upper=False)",
+       T, d="ad.unlinspace(g, d, num, endpoint, upper)")
+# arange's values move with start and step, its length with all three:
+# refused where they carry a derivative (a silent zero before)
+define(np.arange, "arange(start, stop=None, step=None, dtype=None)",
+       owner=T, reverse={"start": NO_DERIVATIVE, "stop": NO_DERIVATIVE,
+                         "step": NO_DERIVATIVE})
+
 # -- no derivative ------------------------------------------------------------
 for fn in (np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc,
            np.argmax, np.argmin, np.argsort, np.shape, np.ndim, np.size,
-           np.zeros, np.ones, np.empty, np.full, np.eye, np.identity,
-           np.arange, np.linspace, np.zeros_like, np.ones_like,
-           np.empty_like, np.full_like, np.isnan, np.isinf, np.isfinite,
+           np.zeros, np.ones, np.empty, np.eye, np.identity,
+           np.zeros_like, np.ones_like,
+           np.empty_like, np.isnan, np.isinf, np.isfinite,
            np.greater, np.greater_equal, np.less, np.less_equal,
            np.equal, np.not_equal, np.logical_and, np.logical_or,
            np.logical_not, np.logical_xor, np.all, np.any, np.nonzero,
