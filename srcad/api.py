@@ -65,6 +65,19 @@ class Transformed:
         return (f"<srcad {self.kind} of {getattr(self.fn, '__qualname__', self.fn)}"
                 f" wrt={self.wrt!r} mode={self.mode}>")
 
+    # Two transforms of one function with the same options are the same
+    # derivative: srcad.grad(f) made anew inside a function that is
+    # differentiated finds the derivatives built for the first (they are
+    # cached by it), rather than building them again on every call.
+    def _key(self):
+        return self.fn, self.kind, self.wrt, self.mode, self.optimize
+
+    def __eq__(self, other):
+        return isinstance(other, Transformed) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
 
 _DIRECT = {}
 

@@ -392,3 +392,32 @@ def test_jvp_tangent_of_another_shape_is_a_usage_error():
     with pytest.raises(srcad.UsageError, match=r"tangent of primal 0 has "
                        r"shape \(4,\), the primal \(3,\)"):
         srcad.jvp(scaled, (np.ones(3), 2.0), (np.ones(4), None))
+
+
+def _inner_loss(w, X, y):
+    return np.mean((X @ w - y) ** 2)
+
+
+def _meta_loss(lr, w0, X, y):
+    w = w0
+    for i in range(3):
+        w = w - lr * srcad.grad(_inner_loss)(w, X, y)
+    return np.mean((X @ w - y) ** 2)
+
+
+def test_a_transform_made_inside_a_differentiated_function_is_built_once():
+    from srcad import pipeline
+    assert srcad.grad(_inner_loss) == srcad.grad(_inner_loss)
+    assert hash(srcad.grad(_inner_loss)) == hash(srcad.grad(_inner_loss))
+    assert srcad.grad(_inner_loss) != srcad.grad(_inner_loss, wrt=1)
+    rng = np.random.default_rng(0)
+    X, y, w0 = rng.normal(size=(20, 3)), rng.normal(size=20), np.zeros(3)
+    g = srcad.grad(_meta_loss)
+    first = g(0.1, w0, X, y)
+    before = pipeline.stats["compiles"]
+    assert g(0.1, w0, X, y) == first
+    assert pipeline.stats["compiles"] == before  # nothing built again
+    eps = 1e-6
+    assert first == pytest.approx((_meta_loss(0.1 + eps, w0, X, y) -
+                                   _meta_loss(0.1 - eps, w0, X, y)) / 2 / eps,
+                                  rel=1e-6)
