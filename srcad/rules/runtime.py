@@ -83,4 +83,4 @@ for fn in (ad.zeros_like, ad.check_scalar, ad.reduced_size, ad.inverse_axes,
 returns_sequence(ad.unpick, ad.unstack, ad.unconcatenate, ad.unhstack,
                  ad.unvstack)
 keeps_sequence(ad.own, ad.copy, ad.cotangents, ad.add, ad.zeros_like, ad.result,
-               ad.spread_over, ad.unarray)
+               ad.spread_over, ad.unarray, ad.unbroadcast)
