@@ -104,8 +104,14 @@ def readable(fn):
     not read: their functions have rules or are refused by name)."""
     return isinstance(fn, types.FunctionType) or \
         hasattr(fn, "_srcad_function") or \
-        type(fn).__module__ == "functools" and \
+        _functools_cache(fn) and \
         isinstance(getattr(fn, "__wrapped__", None), types.FunctionType)
+
+
+def _functools_cache(obj):
+    """Whether `obj` is functools' lru_cache / cache around a function
+    (an object of a class of one's own may do anything in its __call__)."""
+    return type(obj).__module__ == "functools"
 
 
 def capture(fn):
@@ -157,9 +163,7 @@ def _passes_through(wrapper):
     wrapper that changes the result or the arguments is read itself (and
     refused for its *args)."""
     if not inspect.isfunction(wrapper):
-        # functools' caches only: an object of a class of one's own may do
-        # anything in its __call__
-        return type(wrapper).__module__ == "functools"
+        return _functools_cache(wrapper)
     try:
         source = inspect.getsource(wrapper.__code__)  # not what it wraps
         tree = gast.parse(textwrap.dedent(source))

@@ -561,11 +561,9 @@ class Normalizer:
     def builtin_extreme(self, node):
         """"largest" or "smallest" for a call of the builtin max or min
         with no keywords (key= and default= have no rule), else None."""
-        func = node.func
-        if node.keywords or not isinstance(func, gast.Name) or \
-                func.id in self.assigned:
+        if node.keywords or not isinstance(node.func, gast.Name):
             return None
-        found = self.captured.resolve(func.id)
+        found = self.resolved(node.func)
         if found is builtins.max:
             return "largest"
         return "smallest" if found is builtins.min else None

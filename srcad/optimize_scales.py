@@ -81,8 +81,7 @@ class _Scales:
         self.params = {a.id for a in fdef.args.args}
         self.pending = {}   # name -> its _Factor
         self.scalars = set()
-        self.changed = False
-        self.rewritten = Changes()  # every statement settle or assign saw
+        self.rewritten = []  # every statement assign or settle rewrote
 
     def run(self):
         body = self.fdef.body
@@ -93,7 +92,8 @@ class _Scales:
                 self.assign(stmt)
             elif not self.pending.keys().isdisjoint(self.reads[i]):
                 self.settle(stmt)
-        return self.changed and self.rewritten
+        # settle has work only after assign has rewritten one
+        return bool(self.rewritten) and Changes(self.rewritten)
 
     def assign(self, stmt):
         target = stmt.targets[0].id
@@ -116,7 +116,6 @@ class _Scales:
         stmt.value = value
         if not factor.is_one():
             self.pending[target] = factor
-        self.changed = True
         self.rewritten.append(stmt)
 
     def settle(self, stmt):

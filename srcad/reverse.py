@@ -278,19 +278,14 @@ class Reverse:
         else_f, else_b = self.nested(stmt.orelse)
         # a branch that raises never reaches the sweep: the other one was
         # taken whenever the sweep runs, and nothing records which
+        raising = _raises(body_f) or _raises(else_f)
         if _raises(body_f):
             body_b, body_f = [], _up_to_raise(body_f)
-            if else_b:
-                stmt.body, stmt.orelse = body_f, else_f
-                return [stmt], else_b
         if _raises(else_f):
             else_b, else_f = [], _up_to_raise(else_f)
-            if body_b:
-                stmt.body, stmt.orelse = body_f, else_f
-                return [stmt], body_b
-        if not body_b and not else_b:
+        if raising or not (body_b or else_b):
             stmt.body, stmt.orelse = body_f or [gast.Pass()], else_f
-            return [stmt], []
+            return [stmt], body_b or else_b
         stmt.body = _at_exits(body_f, lambda: self.push(const(True)))
         stmt.orelse = _at_exits(else_f, lambda: self.push(const(False)))
         back = gast.If(test=self.pop(), body=body_b or [gast.Pass()],
